@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSwift6: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "swift-leader-election",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LeaderElection", targets: ["LeaderElection"]),
+        .library(name: "LeaderElectionTesting", targets: ["LeaderElectionTesting"]),
+        .library(name: "LeaderElectionSQLite", targets: ["LeaderElectionSQLite"]),
+        .executable(name: "leader", targets: ["leader"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+    ],
+    targets: [
+        .target(
+            name: "LeaderElection",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "LeaderElectionTesting",
+            dependencies: ["LeaderElection"],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "LeaderElectionSQLite",
+            dependencies: [
+                "LeaderElection",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "leader",
+            dependencies: [
+                "LeaderElection",
+                "LeaderElectionSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LeaderElectionTests",
+            dependencies: ["LeaderElection", "LeaderElectionTesting"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LeaderElectionSQLiteTests",
+            dependencies: ["LeaderElectionSQLite", "LeaderElectionTesting"],
+            swiftSettings: strictSwift6
+        ),
+    ]
+)
