@@ -55,6 +55,17 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        .executableTarget(
+            name: "leader-bench",
+            dependencies: [],
+            path: "Benchmarks/LeaderBench",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LeaderCLITests",
+            dependencies: ["leader"],
+            swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "LeaderElectionTests",
             dependencies: ["LeaderElection", "LeaderElectionTesting"],
