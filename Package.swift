@@ -34,7 +34,10 @@ let package = Package(
         ),
         .target(
             name: "LeaderElectionTesting",
-            dependencies: ["LeaderElection"],
+            dependencies: [
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSwift6
         ),
         .target(

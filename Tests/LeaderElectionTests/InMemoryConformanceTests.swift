@@ -1,0 +1,12 @@
+import LeaderElection
+import LeaderElectionTesting
+import Testing
+
+@Suite("In-memory backend conformance")
+struct InMemoryConformanceTests {
+    @Test(arguments: BackendConformanceSuite.Check.allCases)
+    func conformance(_ check: BackendConformanceSuite.Check) async throws {
+        let backend = InMemoryBackend()
+        try await BackendConformanceSuite(leaseTTL: .milliseconds(500)) { backend }.run(check)
+    }
+}
