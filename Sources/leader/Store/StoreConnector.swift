@@ -1,0 +1,56 @@
+import Glibc
+import LeaderElection
+import LeaderElectionSQLite
+import Logging
+
+/// Opens the backend a store URL names: the one place that maps URL schemes to backends.
+///
+/// To add a backend, add its scheme to ``connect(_:logger:)`` and a function that opens it.
+enum StoreConnector {
+    /// The URL forms this build accepts, for error messages.
+    static let acceptedForms = "sqlite:PATH (for example sqlite:/var/lib/leader/election.db)"
+
+    /// Schemes the project plans but this build of `leader` does not include yet.
+    static let plannedSchemes: Set<String> = ["etcd", "etcds", "postgres", "postgresql", "zookeeper"]
+
+    /// Opens the store at `url`.
+    /// - Throws: ``CLIError`` for an unknown scheme or an unusable location; the backend's
+    ///   ``ElectionError`` when the store cannot be opened.
+    static func connect(_ url: StoreURL, logger: Logger) async throws -> ConnectedStore {
+        switch url.scheme {
+        case "sqlite":
+            return try await openSQLite(url, logger: logger)
+        case let scheme where plannedSchemes.contains(scheme):
+            throw CLIError("the \(scheme) backend is not part of this build of leader yet; use \(acceptedForms)")
+        default:
+            throw CLIError("unknown store scheme '\(url.scheme)' in '\(url)'; use \(acceptedForms)")
+        }
+    }
+
+    private static func openSQLite(_ url: StoreURL, logger: Logger) async throws -> ConnectedStore {
+        let path = url.location
+        let directory = parentDirectory(of: path)
+        var status = stat()
+        guard stat(directory, &status) == 0 else {
+            throw CLIError("the directory '\(directory)' of the SQLite store '\(path)' does not exist (\(SystemError.lastMessage())); create it (mkdir -p '\(directory)') or pass another path")
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            throw CLIError("'\(directory)' in the SQLite store path '\(path)' is not a directory; pass a path inside a directory")
+        }
+        let backend = try await SQLiteBackend.open(path: path, logger: logger)
+        return ConnectedStore(backend: backend, url: url) {
+            do {
+                try await backend.close()
+            } catch {
+                logger.warning("closing the SQLite store failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The directory part of `path` (`.` when it has none).
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let directory = path[..<slash]
+        return directory.isEmpty ? "/" : String(directory)
+    }
+}
