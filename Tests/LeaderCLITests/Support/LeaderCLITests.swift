@@ -1,0 +1,7 @@
+import Testing
+
+/// The integration tests of the `leader` executable: real processes on a real SQLite file.
+///
+/// Serialized: the failover and pause tests measure timing, which parallel load would distort.
+@Suite(.serialized)
+enum LeaderCLITests {}
