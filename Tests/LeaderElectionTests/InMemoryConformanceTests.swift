@@ -7,6 +7,6 @@ struct InMemoryConformanceTests {
     @Test(arguments: BackendConformanceSuite.Check.allCases)
     func conformance(_ check: BackendConformanceSuite.Check) async throws {
         let backend = InMemoryBackend()
-        try await BackendConformanceSuite(leaseTTL: .milliseconds(500)) { backend }.run(check)
+        try await BackendConformanceSuite(leaseTTL: .seconds(1)) { backend }.run(check)
     }
 }
