@@ -71,7 +71,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaderElectionTests",
-            dependencies: ["LeaderElection", "LeaderElectionTesting"],
+            dependencies: [
+                "LeaderElection",
+                "LeaderElectionTesting",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSwift6
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import LeaderElection
 import LeaderElectionTesting
 import Logging
+import MetricsTestKit
 import Synchronization
 import Testing
 
@@ -25,8 +26,13 @@ struct ElectionTests {
         faults = FaultInjectingBackend(wrapping: store, clock: clock)
     }
 
+    let metrics = TestMetrics()
+
     func election(_ id: String) -> Election {
-        Election(name: "jobs", candidateID: id, backend: faults, configuration: Self.configuration, clock: clock, logger: Self.logger)
+        Election(
+            name: "jobs", candidateID: id, backend: faults, configuration: Self.configuration, clock: clock,
+            logger: Self.logger, metricsFactory: metrics
+        )
     }
 
     /// Advances the manual clock in `step`s until `condition` holds; fails after `limit` of simulated time.
@@ -114,6 +120,11 @@ struct ElectionTests {
             try await advance(until: { outcome.count == 1 }, limit: .seconds(2))
         }
         #expect(outcome.values == [.leaseExpired])
+        let dimensions = [("election", "jobs"), ("candidate", "a")]
+        #expect(try metrics.expectCounter("leader_election_leadership_acquired_total", dimensions).totalValue == 1)
+        #expect(try metrics.expectCounter("leader_election_losses_total", dimensions + [("cause", "leaseExpired")]).totalValue == 1)
+        #expect(try metrics.expectGauge("leader_election_is_leader", dimensions).lastValue == 0)
+        #expect(try metrics.expectCounter("leader_election_renewals_total", dimensions + [("result", "failure")]).totalValue == 1)
     }
 
     @Test func resignHandsOverWithoutWaitingForTheTTL() async throws {

@@ -151,10 +151,9 @@ extension Election {
 
     /// Ends `term`, withdraws the published leadership and revokes the lease.
     func release(_ term: Term, cause: LeadershipLossCause) async {
-        let wasLeading = term.withMachine { $0.phase == .leading }
-        let finalCause = term.withMachine { $0.end(cause) }
+        let (wasElected, finalCause) = term.withMachine { ($0.wasElected, $0.end(cause)) }
         clear(term)
-        if wasLeading {
+        if wasElected {
             metrics.leadershipLost(cause: finalCause)
             logger.info("leadership ended", metadata: ["cause": "\(finalCause)"])
         }

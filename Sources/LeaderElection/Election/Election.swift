@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -53,6 +54,7 @@ public final class Election: Service, Sendable {
     ///   - configuration: Lease timing; defaults to ``Configuration/default``.
     ///   - clock: The local monotonic clock all deadlines are measured on.
     ///   - logger: Receives leadership changes at `info`, store trouble at `warning`.
+    ///   - metricsFactory: Where the metrics listed in `ElectionMetrics` go; the global one by default.
     ///   - leaderBody: The work ``run()`` does while leading; nil means hold leadership until shutdown.
     public init(
         name: String,
@@ -62,6 +64,7 @@ public final class Election: Service, Sendable {
         configuration: Configuration = .default,
         clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
         leaderBody: (@Sendable (Leadership) async throws -> Void)? = nil
     ) {
         self.name = name
@@ -74,7 +77,7 @@ public final class Election: Service, Sendable {
         logger[metadataKey: "election"] = "\(name)"
         logger[metadataKey: "candidate"] = "\(candidateID)"
         self.logger = logger
-        self.metrics = ElectionMetrics(election: name, candidateID: candidateID)
+        self.metrics = ElectionMetrics(election: name, candidateID: candidateID, factory: metricsFactory)
         self.leaderBody = leaderBody
     }
 

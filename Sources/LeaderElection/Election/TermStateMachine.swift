@@ -36,6 +36,8 @@ package struct TermStateMachine: Sendable {
 
     package let configuration: Election.Configuration
     package private(set) var phase: Phase = .campaigning
+    /// Whether this term reached ``Phase/leading`` (it stays true after the term ends).
+    package private(set) var wasElected = false
     /// The instant (election clock offset) after which this candidate must not act as leader.
     package private(set) var deadline: Duration
     private var nextRenewal: Duration
@@ -88,6 +90,7 @@ package struct TermStateMachine: Sendable {
         guard phase == .campaigning else { return false }
         if checkDeadline(now: now) != nil { return false }
         phase = .leading
+        wasElected = true
         return true
     }
 

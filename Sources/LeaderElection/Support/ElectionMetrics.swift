@@ -9,19 +9,22 @@ import Metrics
 /// - `leader_election_losses_total` (counter, `cause` = a ``LeadershipLossCause``)
 struct ElectionMetrics: Sendable {
     private let dimensions: [(String, String)]
+    private let factory: any MetricsFactory
     private let isLeader: Gauge
     private let acquired: Counter
     private let renewalSuccesses: Counter
     private let renewalFailures: Counter
     private let renewalDuration: Metrics.Timer
 
-    init(election: String, candidateID: String) {
-        dimensions = [("election", election), ("candidate", candidateID)]
-        isLeader = Gauge(label: "leader_election_is_leader", dimensions: dimensions)
-        acquired = Counter(label: "leader_election_leadership_acquired_total", dimensions: dimensions)
-        renewalSuccesses = Counter(label: "leader_election_renewals_total", dimensions: dimensions + [("result", "success")])
-        renewalFailures = Counter(label: "leader_election_renewals_total", dimensions: dimensions + [("result", "failure")])
-        renewalDuration = Metrics.Timer(label: "leader_election_renewal_duration_seconds", dimensions: dimensions)
+    init(election: String, candidateID: String, factory: any MetricsFactory) {
+        let dimensions = [("election", election), ("candidate", candidateID)]
+        self.dimensions = dimensions
+        self.factory = factory
+        isLeader = Gauge(label: "leader_election_is_leader", dimensions: dimensions, factory: factory)
+        acquired = Counter(label: "leader_election_leadership_acquired_total", dimensions: dimensions, factory: factory)
+        renewalSuccesses = Counter(label: "leader_election_renewals_total", dimensions: dimensions + [("result", "success")], factory: factory)
+        renewalFailures = Counter(label: "leader_election_renewals_total", dimensions: dimensions + [("result", "failure")], factory: factory)
+        renewalDuration = Metrics.Timer(label: "leader_election_renewal_duration_seconds", dimensions: dimensions, factory: factory)
     }
 
     func setLeading(_ leading: Bool) { isLeader.record(leading ? 1 : 0) }
@@ -36,7 +39,7 @@ struct ElectionMetrics: Sendable {
     func renewalFailed() { renewalFailures.increment() }
 
     func leadershipLost(cause: LeadershipLossCause) {
-        Counter(label: "leader_election_losses_total", dimensions: dimensions + [("cause", cause.rawValue)]).increment()
+        Counter(label: "leader_election_losses_total", dimensions: dimensions + [("cause", cause.rawValue)], factory: factory).increment()
     }
 }
 
