@@ -30,7 +30,10 @@ extension LeaderCLITests {
                     try await Task.sleep(for: .milliseconds(5))
                 }
                 let outputs = candidates.map { "\($0.label):\n\($0.lines.map(\.text).joined(separator: "\n"))\n\($0.errorText)" }
-                throw TestFailure("no candidate was elected after \(time) within 30 s; outputs:\n\(outputs.joined(separator: "\n"))")
+                // A process paused inside an SQLite write transaction keeps the file locked for
+                // everyone (a limit of the single-file store); `status` then reports the lock.
+                let store = (try? await StatusProbe.status(election: "failover", store: directory.store)).map { "\($0)" } ?? "status failed"
+                throw TestFailure("no candidate was elected after \(time) within 30 s; store: \(store); outputs:\n\(outputs.joined(separator: "\n"))")
             }
             // Everyone joins before the first failure, so that a successor is waiting.
             let (first, _) = try await elected(after: 0)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the leader CLI in release mode and runs the SQLite benchmark against it.
+# Prints the figures and writes bench-results/sqlite.json (from the package root).
+# Extra arguments go to leader-bench: --handovers N, --failovers N, --idle-seconds S, --output PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product leader
+swift build -c release --product leader-bench
+exec .build/release/leader-bench --binary .build/release/leader "$@"
