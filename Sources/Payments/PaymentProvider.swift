@@ -1,0 +1,73 @@
+/// A payment provider that charges a saved payment method off-session (Stripe, PayPal, the sandbox).
+///
+/// The contract that makes charges happen at most once: every request carries an idempotency key
+/// derived from the business intent; the provider applies a key at most once and answers a retry
+/// with the first outcome. A caller that does not know whether a charge happened (``ChargeOutcome/unknown(_:)``)
+/// asks again with the same key, never with a new one.
+public protocol PaymentProvider: Sendable {
+    /// Charges `request.amount` to the payment method, once per idempotency key.
+    ///
+    /// Provider-side outcomes (declines, rate limits, server errors, lost responses) are returned
+    /// as ``ChargeOutcome`` values, not thrown. Throws only ``PaymentError`` for faults that no
+    /// retry can fix (bad credentials, a request the provider rejects as malformed).
+    func charge(_ request: ChargeRequest) async throws -> ChargeOutcome
+}
+
+/// One charge, as the renewal engine asks for it.
+public struct ChargeRequest: Sendable, Hashable {
+    /// The key the provider deduplicates on: `renewal:<subscription-id>:<period-start>`.
+    public var idempotencyKey: String
+    /// The amount in the currency's minor units (cents for USD, yen for JPY).
+    public var amountMinor: Int64
+    /// The ISO 4217 currency code, uppercase (`USD`).
+    public var currency: String
+    /// The provider's customer reference.
+    public var customer: String
+    /// The provider's saved payment-method reference.
+    public var paymentMethod: String
+    /// Extra key-value pairs recorded with the charge (subscription id, period).
+    public var metadata: [String: String]
+
+    /// Creates a request.
+    public init(idempotencyKey: String, amountMinor: Int64, currency: String, customer: String, paymentMethod: String, metadata: [String: String] = [:]) {
+        self.idempotencyKey = idempotencyKey
+        self.amountMinor = amountMinor
+        self.currency = currency
+        self.customer = customer
+        self.paymentMethod = paymentMethod
+        self.metadata = metadata
+    }
+}
+
+/// What became of a charge request.
+public enum ChargeOutcome: Sendable, Hashable {
+    /// The money moved; `reference` is the provider's id (a PaymentIntent `pi_...`, a PayPal capture).
+    case succeeded(reference: String)
+    /// The provider declined. `hard` declines (expired card, stolen card) are not retried.
+    case declined(code: String, declineCode: String?, message: String, hard: Bool, reference: String?)
+    /// A transient provider fault (5xx, processing error) known not to have charged: retry later, same key.
+    case retryable(message: String)
+    /// Too many requests: back off for `retryAfter` (when the provider said) and retry with the same key.
+    case rateLimited(retryAfter: Duration?)
+    /// The key was used with different parameters, or a request with it is still in flight.
+    case idempotencyConflict(message: String)
+    /// Nobody knows whether the charge happened (timeout, connection lost after sending):
+    /// reconcile by asking again with the same key.
+    case unknown(message: String)
+}
+
+/// A fault no retry can fix: wrong credentials, a malformed request, a misconfigured provider URL.
+public struct PaymentError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong and what to do about it.
+    public var message: String
+    /// The underlying error, if any.
+    public var cause: (any Error)?
+
+    /// Creates an error.
+    public init(_ message: String, cause: (any Error)? = nil) {
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String { cause.map { "\(message) (cause: \($0))" } ?? message }
+}
