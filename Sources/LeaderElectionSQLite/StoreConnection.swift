@@ -6,11 +6,15 @@ import Synchronization
 /// One SQLite connection to an election store file, used one transaction at a time.
 ///
 /// Transactions wait for each other on a FIFO ``TransactionLock`` (one connection per backend:
-/// cheaper than opening one per call, which costs a file open and three pragmas each time). While
-/// another process holds the file's write lock, SQLite's busy handler waits in slices of at most
-/// ``busySlice``; between slices the transaction is rolled back and retried, so a cancelled task
-/// stops waiting within a slice, and after `busyTimeout` the operation fails as
-/// ``ElectionError/Code/storeUnavailable``.
+/// cheaper than opening one per call, which costs a file open and three pragmas each time).
+///
+/// While another connection holds the file's write lock, the wait happens here, in Swift, not in
+/// SQLite's busy handler: SQLiteNIO runs every statement on a small shared thread pool (one thread
+/// per core), and a busy handler sleeping there would hold a pool thread, so the lock holder's own
+/// next statement (its `COMMIT`) could queue behind the very connections waiting for it. With
+/// `busy_timeout = 0` a busy statement fails at once; the transaction is rolled back and retried
+/// after a short, growing, cancellable sleep, for at most `busyTimeout`, after which the operation
+/// fails as ``ElectionError/Code/storeUnavailable``.
 final class StoreConnection: Sendable {
     /// How a transaction starts.
     enum Mode: String, Sendable {
@@ -20,8 +24,11 @@ final class StoreConnection: Sendable {
         case write = "BEGIN IMMEDIATE"
     }
 
-    /// The longest time SQLite's own busy handler waits before control returns to Swift.
-    static let busySlice: Duration = .milliseconds(50)
+    /// The first pause before retrying a transaction that found the file locked; it doubles on
+    /// each retry up to ``longestBusyPause``.
+    static let shortestBusyPause: Duration = .microseconds(500)
+    /// The longest pause between retries of a transaction that found the file locked.
+    static let longestBusyPause: Duration = .milliseconds(10)
 
     /// The file's path, as given.
     let path: String
@@ -67,9 +74,9 @@ final class StoreConnection: Sendable {
     /// connection.
     private func configure() async throws {
         try await lock.withLock {
-            let sliceMilliseconds = max(1, min(busyTimeout, Self.busySlice).clampedNanoseconds / 1_000_000)
-            // Replaces SQLiteNIO's default busy handler, which retries forever without sleeping.
-            try await StoreTransaction(connection: connection).execute("PRAGMA busy_timeout = \(sliceMilliseconds)")
+            // SQLiteNIO installs a busy handler that retries at once, forever, on a pool thread;
+            // 0 removes it, and `retryingWhileBusy` waits instead.
+            try await StoreTransaction(connection: connection).execute("PRAGMA busy_timeout = 0")
             let mode = try await retryingWhileBusy {
                 try await StoreTransaction(connection: connection).rows("PRAGMA journal_mode = WAL").first?.text("journal_mode")
             }
@@ -115,20 +122,21 @@ final class StoreConnection: Sendable {
     private func retryingWhileBusy<T>(_ attempt: () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now + busyTimeout
+        var pause = Self.shortestBusyPause
         while true {
             try Task.checkCancellation()
             do {
                 return try await attempt()
             } catch let error as SQLiteError where StoreErrors.isBusy(error) {
-                guard clock.now < deadline else {
+                let now = clock.now
+                guard now < deadline else {
                     throw ElectionError.storeUnavailable(
                         "the election store \(path) stayed locked by another process for more than \(busyTimeout); retry, and look for a stuck or stopped process using the file",
                         cause: error
                     )
                 }
-                // SQLite has usually waited already; the pause keeps busy codes that skip the
-                // busy handler from spinning, and makes the wait cancellable.
-                try await Task.sleep(for: .milliseconds(1))
+                try await Task.sleep(until: min(now + pause, deadline), clock: clock)
+                pause = min(pause * 2, Self.longestBusyPause)
             }
         }
     }
