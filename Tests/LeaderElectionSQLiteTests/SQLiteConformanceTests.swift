@@ -1,0 +1,29 @@
+import LeaderElection
+import LeaderElectionSQLite
+import LeaderElectionTesting
+import Testing
+
+@Suite("SQLite backend conformance")
+struct SQLiteConformanceTests {
+    @Test(arguments: BackendConformanceSuite.Check.allCases)
+    func conformance(_ check: BackendConformanceSuite.Check) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file()
+            // Every backend the suite asks for stands for another process sharing the file.
+            let opened = Locked<[SQLiteBackend]>([])
+            let suite = BackendConformanceSuite(leaseTTL: .milliseconds(500)) {
+                let backend = try await openBackend(path)
+                opened.withLock { $0.append(backend) }
+                return backend
+            }
+            var failure: (any Error)?
+            do {
+                try await suite.run(check)
+            } catch {
+                failure = error
+            }
+            for backend in opened.value { try await backend.close() }
+            if let failure { throw failure }
+        }
+    }
+}
