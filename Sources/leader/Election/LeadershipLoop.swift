@@ -34,7 +34,7 @@ struct LeadershipLoop: Sendable {
     ///
     /// Returns the body's result once it returns (leadership is then resigned), or nil when the
     /// task is cancelled (leadership, if held, is resigned first). Errors thrown by the body
-    /// end the loop and are rethrown.
+    /// end the loop and are rethrown, after leadership is resigned.
     func run<Result: Sendable>(_ body: @escaping @Sendable (Leadership) async throws -> Result) async throws -> Result? {
         var losses = 0
         while !Task.isCancelled {
@@ -60,6 +60,10 @@ struct LeadershipLoop: Sendable {
             } catch is CancellationError {
                 if let leadership = held.value { emit("resigned", leadership) }
                 return nil
+            } catch {
+                // The body failed; `withLeadership` revoked the lease before rethrowing.
+                if let leadership = held.value { emit("resigned", leadership) }
+                throw error
             }
         }
         return nil
