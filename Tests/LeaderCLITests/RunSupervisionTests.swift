@@ -32,6 +32,14 @@ extension LeaderCLITests {
 
         static func isAlive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno != ESRCH }
 
+        /// Whether `pid` exists and is not a zombie (a killed child of a stopped parent stays one).
+        static func isRunning(_ pid: pid_t) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+                return false
+            }
+            return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+        }
+
         @Test func pausedLeaderCommandStopsBeforeTheNextStarts() async throws {
             let directory = try TemporaryDirectory()
             let processes = ProcessSet()
@@ -122,6 +130,44 @@ extension LeaderCLITests {
             #expect(try await run.waitForExit() == 7, "stderr: \(run.errorText)")
             let events = run.lines.map(\.event)
             #expect(events.contains("exited") && events.last == "resigned", "events: \(events)")
+        }
+
+        /// The process IDs whose parent is `pid`.
+        static func children(of pid: pid_t) -> [pid_t] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap { pid_t($0) }.filter { candidate in
+                guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return false }
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return fields.count > 1 && pid_t(fields[1]) == pid
+            }
+        }
+
+        @Test func stoppedSupervisorIsBackedUpByTheParent() async throws {
+            let directory = try TemporaryDirectory()
+            let processes = ProcessSet()
+            defer {
+                processes.killAll()
+                directory.remove()
+            }
+            let run = try processes.start(["run", "backstop", "--store", directory.store, "--ttl", "2", "--", "sleep", "600"], label: "run")
+            let started = try await run.waitForLine("started line") { $0.event == "started" }
+            let elected = try #require(run.lines.first { $0.event == "elected" })
+            let child = try #require(started.fields["pid"].flatMap { pid_t($0) })
+            let supervisor = try #require(Self.children(of: run.pid).first)
+            kill(supervisor, SIGSTOP)
+            defer { kill(supervisor, SIGKILL) }
+            run.send(SIGINT)
+            // The child must be gone by the deadline plus half the safety margin (100 ms), plus slack.
+            let deadline = try #require(elected.deadline)
+            while Self.isRunning(child), MonotonicClock.now() < deadline + 2_000_000_000 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let gone = MonotonicClock.now()
+            #expect(!Self.isRunning(child), "the command outlived its stopped supervisor")
+            print("figure: with its supervisor stopped, the command was gone \(Double(gone - deadline) / 1e6) ms after the leadership's deadline (backstop at +120 ms)")
+            let exit = try await run.waitForExit()
+            #expect(exit == 1 && run.errorText.contains("supervisor"), "exit \(exit): \(run.errorText)")
         }
 
         @Test func killedParentsCommandIsStopped() async throws {

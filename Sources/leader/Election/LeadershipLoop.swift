@@ -44,7 +44,12 @@ struct LeadershipLoop: Sendable {
                 let result = try await election.withLeadership { leadership in
                     held.set(leadership)
                     emitElected(leadership)
-                    return try await body(leadership)
+                    do {
+                        return try await body(leadership)
+                    } catch {
+                        held.setFailure(error)
+                        throw error
+                    }
                 }
                 if let leadership = held.value { emit("resigned", leadership) }
                 return result
@@ -59,6 +64,9 @@ struct LeadershipLoop: Sendable {
                 try? await Task.sleep(for: election.configuration.retryBackoff.delay(attempt: losses))
             } catch is CancellationError {
                 if let leadership = held.value { emit("resigned", leadership) }
+                // When the term is cancelled, the election reports the cancellation, not what the
+                // body threw while it ended; a failure of the body (not merely its cancellation) wins.
+                if let failure = held.failure, !(failure is CancellationError), !(failure is ElectionError) { throw failure }
                 return nil
             } catch {
                 // The body failed; `withLeadership` revoked the lease before rethrowing.
@@ -99,11 +107,17 @@ struct LeadershipLoop: Sendable {
     }
 }
 
-/// The leadership of the current term, once elected; shared between the term's body and the loop.
+/// The leadership of the current term, once elected, and the body's error; shared between the
+/// term's body and the loop.
 private final class HeldLeadership: Sendable {
-    private let stored = Mutex<Leadership?>(nil)
+    private let stored = Mutex<(leadership: Leadership?, failure: (any Error)?)>((nil, nil))
 
-    var value: Leadership? { stored.withLock { $0 } }
+    var value: Leadership? { stored.withLock { $0.leadership } }
 
-    func set(_ leadership: Leadership) { stored.withLock { $0 = leadership } }
+    /// What the body threw, if it threw.
+    var failure: (any Error)? { stored.withLock { $0.failure } }
+
+    func set(_ leadership: Leadership) { stored.withLock { $0.leadership = leadership } }
+
+    func setFailure(_ error: any Error) { stored.withLock { $0.failure = error } }
 }

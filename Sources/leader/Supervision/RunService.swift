@@ -44,6 +44,7 @@ struct RunService: Service {
         let name = leadership.election
         let id = leadership.candidateID
         let token = "\(leadership.token)"
+        let lostGrace = loop.election.configuration.safetyMargin / 2
         let supervised = try SupervisedCommand.start(
             command: command,
             environment: [
@@ -51,7 +52,7 @@ struct RunService: Service {
                 ("LEADER_CANDIDATE_ID", id), ("LEADER_VALUE", leadership.value),
             ],
             grace: grace,
-            lostGrace: loop.election.configuration.safetyMargin / 2,
+            lostGrace: lostGrace,
             deadline: timeline.nanoseconds(leadership.deadline),
             onStarted: { pid in events.emit("started", ["name": name, "id": id, "token": token, "pid": "\(pid)"]) }
         )
@@ -67,6 +68,9 @@ struct RunService: Service {
                 await supervised.outcome()
             } onCancel: {
                 supervised.requestStop(leadershipLost: !leadership.isValid)
+                // Renewals stop with the term, so the deadline is final: the supervisor kills by
+                // deadline + lostGrace; should it be stopped itself, this process does, a little later.
+                supervised.killCommand(at: timeline.nanoseconds(leadership.deadline) + lostGrace.nanoseconds + 20_000_000)
             }
             group.cancelAll()
             return outcome
@@ -90,7 +94,7 @@ struct RunService: Service {
             throw SpawnFailure(executable: command[0], code: code).cliError
         case .supervisorVanished(let exit):
             throw CLIError(
-                "the supervisor process \(supervised.supervisorPID) of the command ended without a report (\(exit)); it was probably killed from outside. The command's process group was killed; leadership was resigned"
+                "the supervisor process \(supervised.supervisorPID) of the command ended without a report (\(exit)): it was killed from outside, or stopped and so killed by leader when it missed the moment to stop the command. The command's process group was killed and leadership resigned; find out what signalled the supervisor"
             )
         }
     }

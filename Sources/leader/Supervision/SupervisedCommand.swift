@@ -112,6 +112,27 @@ final class SupervisedCommand: Sendable {
         }
     }
 
+    /// A backstop for a supervisor that cannot act (someone stopped it): sends `SIGKILL` to the
+    /// command's process group at `instant` (boot-time nanoseconds) unless the supervisor has
+    /// reported the end by then (its own `SIGKILL` comes no later), and to the supervisor itself
+    /// a second later if it still has not, so that waiting for the outcome ends.
+    func killCommand(at instant: Int64) {
+        let delay = max(0, instant - MonotonicTime.nanoseconds())
+        let queue = DispatchQueue.global()
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(delay))) {
+            self.state.withLock { state in
+                guard state.outcome == nil, let child = state.childPID else { return }
+                kill(-child, SIGKILL)
+            }
+        }
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(delay)) + .seconds(1)) {
+            self.state.withLock { state in
+                guard state.outcome == nil else { return }
+                kill(self.supervisorPID, SIGKILL)
+            }
+        }
+    }
+
     /// Waits until the supervisor has exited (and so the command with it). Ignores cancellation:
     /// call ``requestStop(leadershipLost:)`` to make it end.
     func outcome() async -> Outcome {
