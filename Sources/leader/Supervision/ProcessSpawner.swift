@@ -6,8 +6,8 @@ import Glibc
 /// Every signal the child can catch starts with its default action and an empty mask: this
 /// process ignores or blocks some (ServiceLifecycle sets `SIGINT`/`SIGTERM` to `SIG_IGN` to
 /// handle them itself; `SIGPIPE` is ignored), and ignored signals would otherwise survive `exec`.
-/// Descriptors not mapped are inherited only if they lack `FD_CLOEXEC` (the store's and the
-/// runtime's descriptors all have it).
+/// Descriptors not mapped are inherited if they lack `FD_CLOEXEC`: callers mark the others (see
+/// ``FileDescriptor/setCloseOnExecFromThreeUp()``).
 struct ProcessSpawner {
     /// glibc's `POSIX_SPAWN_SETSID` (a GNU extension, since glibc 2.26), which Swift's Glibc module
     /// does not export: the child calls `setsid()`, leading a new session and process group.

@@ -35,8 +35,9 @@ struct Supervisor {
 
     /// Supervises the command to its end, reports, and exits the process.
     func run() -> Never {
-        FileDescriptor.setCloseOnExec(heartbeatDescriptor)
-        FileDescriptor.setCloseOnExec(reportDescriptor)
+        // The command inherits standard input, output and error only: not the protocol pipes, not
+        // whatever `leader run` or the runtime left open.
+        FileDescriptor.setCloseOnExecFromThreeUp()
         FileDescriptor.setNonBlocking(heartbeatDescriptor)
         let wake = installSignalHandlers()
         var heartbeats = LineReader(descriptor: heartbeatDescriptor)
