@@ -37,6 +37,31 @@ struct SQLiteBackendTests {
         }
     }
 
+    @Test("concurrent campaigns from four backends get distinct leases and tokens, in the file's order")
+    func concurrentCampaignsGetDistinctTokens() async throws {
+        try await withTemporaryDirectory { directory in
+            try await withBackends(4, on: directory.file()) { backends in
+                let joined = try await withThrowingTaskGroup(of: [Candidate].self) { group in
+                    for (index, backend) in backends.enumerated() {
+                        group.addTask {
+                            var joined: [Candidate] = []
+                            for round in 0..<25 {
+                                let lease = try await backend.grantLease(ttl: .seconds(60))
+                                joined.append(try await backend.campaign(election: "e", lease: lease, value: "\(index)-\(round)"))
+                            }
+                            return joined
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0 += $1 }
+                }
+                #expect(Set(joined.map(\.token)).count == 100)
+                #expect(Set(joined.map(\.lease)).count == 100)
+                let stored = try await backends[0].candidates(election: "e")
+                #expect(stored == joined.sorted { $0.token < $1.token })
+            }
+        }
+    }
+
     @Test("two backends on one file see each other's candidacies")
     func twoProcessesShareTheFile() async throws {
         try await withTemporaryDirectory { directory in
