@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "LeaderElection", targets: ["LeaderElection"]),
         .library(name: "LeaderElectionTesting", targets: ["LeaderElectionTesting"]),
         .library(name: "LeaderElectionSQLite", targets: ["LeaderElectionSQLite"]),
+        .library(name: "Payments", targets: ["Payments"]),
         .executable(name: "leader", targets: ["leader"]),
     ],
     dependencies: [
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         .target(
@@ -46,6 +49,18 @@ let package = Package(
                 "LeaderElection",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "Payments",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Payments",
             swiftSettings: strictSwift6
         ),
         .executableTarget(

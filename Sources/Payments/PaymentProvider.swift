@@ -57,7 +57,12 @@ public enum ChargeOutcome: Sendable, Hashable {
 }
 
 /// A fault no retry can fix: wrong credentials, a malformed request, a misconfigured provider URL.
+///
+/// The one public error type of the `Payments` module; ``code`` (see `PaymentError+Code.swift`)
+/// says which kind of fault it is.
 public struct PaymentError: Error, Sendable, CustomStringConvertible {
+    /// What kind of fault this is; ``Code/unspecified`` for errors made with ``init(_:cause:)``.
+    public var code: Code
     /// What went wrong and what to do about it.
     public var message: String
     /// The underlying error, if any.
@@ -65,6 +70,12 @@ public struct PaymentError: Error, Sendable, CustomStringConvertible {
 
     /// Creates an error.
     public init(_ message: String, cause: (any Error)? = nil) {
+        self.init(code: .unspecified, message: message, cause: cause)
+    }
+
+    /// Creates an error of a given kind.
+    public init(code: Code, message: String, cause: (any Error)? = nil) {
+        self.code = code
         self.message = message
         self.cause = cause
     }
