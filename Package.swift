@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "LeaderElectionTesting", targets: ["LeaderElectionTesting"]),
         .library(name: "LeaderElectionSQLite", targets: ["LeaderElectionSQLite"]),
         .library(name: "Payments", targets: ["Payments"]),
+        .library(name: "PaymentSandbox", targets: ["PaymentSandbox"]),
         .executable(name: "leader", targets: ["leader"]),
     ],
     dependencies: [
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         .target(
@@ -61,6 +64,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Payments",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "PaymentSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift6
         ),
         .executableTarget(

@@ -1,0 +1,34 @@
+extension PaymentSandboxServer {
+    /// Where the sandbox listens, which credentials it accepts, and which faults it injects.
+    public struct Configuration: Sendable {
+        /// The address to bind. Default `127.0.0.1` (loopback only).
+        public var host: String
+        /// The port to bind; 0 (default) picks a free one, which ``PaymentSandboxServer/port()`` reports.
+        public var port: Int
+        /// Faults drawn for requests without a `Sandbox-Fault` header. Default none.
+        public var faults: FaultRates
+        /// Accepted Stripe secret keys; `nil` (default) accepts any non-empty key.
+        public var stripeAPIKeys: Set<String>?
+        /// Accepted PayPal client ids and their secrets; `nil` (default) accepts any non-empty pair.
+        public var payPalClients: [String: String]?
+        /// The lifetime of issued PayPal access tokens. Default 9 hours, as at PayPal.
+        public var payPalTokenLifetime: Duration
+
+        /// Creates a configuration; see each property for its default.
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 0,
+            faults: FaultRates = .none,
+            stripeAPIKeys: Set<String>? = nil,
+            payPalClients: [String: String]? = nil,
+            payPalTokenLifetime: Duration = .seconds(32_400)
+        ) {
+            self.host = host
+            self.port = port
+            self.faults = faults
+            self.stripeAPIKeys = stripeAPIKeys
+            self.payPalClients = payPalClients
+            self.payPalTokenLifetime = payPalTokenLifetime
+        }
+    }
+}
