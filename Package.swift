@@ -113,5 +113,15 @@ let package = Package(
             dependencies: ["LeaderElectionSQLite", "LeaderElectionTesting"],
             swiftSettings: strictSwift6
         ),
+        .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Payments",
+                "PaymentSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
     ]
 )

@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import PaymentSandbox
+import Payments
+
+/// A logger that drops everything (tests print their own figures).
+let quietLogger = Logger(label: "payments-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// Runs `body` against a sandbox started in-process on a free loopback port, then stops it.
+func withSandbox<T: Sendable>(
+    _ configuration: PaymentSandboxServer.Configuration = .init(),
+    _ body: (PaymentSandboxServer, String) async throws -> T
+) async throws -> T {
+    let server = try PaymentSandboxServer(configuration: configuration, logger: quietLogger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run() }
+        defer { group.cancelAll() }
+        let url = try await server.baseURL()
+        return try await body(server, url)
+    }
+}
+
+/// A Stripe client for the sandbox at `url`, sending `fault` as `Sandbox-Fault` when given.
+func stripeClient(_ url: String, fault: String? = nil, timeout: Duration = .seconds(10), httpClient: HTTPClient = .shared) throws -> StripeClient {
+    try StripeClient(
+        configuration: .init(
+            apiKey: APISecret("sk_test_sandbox"),
+            baseURL: url,
+            requestTimeout: timeout,
+            additionalHeaders: fault.map { ["Sandbox-Fault": $0] } ?? [:]
+        ),
+        httpClient: httpClient,
+        logger: quietLogger
+    )
+}
+
+/// A PayPal client for the sandbox at `url`.
+func payPalClient(_ url: String, fault: String? = nil, timeout: Duration = .seconds(10)) throws -> PayPalClient {
+    try PayPalClient(
+        configuration: .init(
+            clientID: "sandbox-client",
+            clientSecret: APISecret("sandbox-secret"),
+            baseURL: url,
+            requestTimeout: timeout,
+            additionalHeaders: fault.map { ["Sandbox-Fault": $0] } ?? [:]
+        ),
+        logger: quietLogger
+    )
+}
+
+/// A charge request for tests.
+func charge(
+    key: String = "renewal:\(UUID().uuidString):2026-01-01",
+    amount: Int64 = 1999,
+    currency: String = "USD",
+    paymentMethod: String = "pm_card_visa"
+) -> ChargeRequest {
+    ChargeRequest(
+        idempotencyKey: key, amountMinor: amount, currency: currency, customer: "cus_test",
+        paymentMethod: paymentMethod, metadata: ["subscription_id": "sub_1", "period_start": "2026-01-01"]
+    )
+}
+
+/// An HTTP answer as a test reads it.
+struct RawResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: String
+
+    /// The body decoded as a JSON object.
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+}
+
+/// Sends one raw request (to check what the sandbox itself says).
+func send(
+    _ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil
+) async throws -> RawResponse {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let bytes = try await response.body.collect(upTo: 1 << 22)
+    var fields: [String: String] = [:]
+    for header in response.headers { fields[header.name.lowercased()] = header.value }
+    return RawResponse(status: Int(response.status.code), headers: fields, body: String(buffer: bytes))
+}
+
+/// The standard Stripe create body for raw requests.
+func stripeForm(amount: Int = 1999, paymentMethod: String = "pm_card_visa") -> String {
+    "amount=\(amount)&currency=usd&customer=cus_raw&payment_method=\(paymentMethod)&confirm=true&off_session=true&metadata%5Bsubscription_id%5D=sub_raw"
+}
+
+/// Headers of a raw Stripe create request.
+func stripeHeaders(key: String?, fault: String? = nil) -> [String: String] {
+    var headers = ["Authorization": "Bearer sk_test_raw", "Content-Type": "application/x-www-form-urlencoded"]
+    if let key { headers["Idempotency-Key"] = key }
+    if let fault { headers["Sandbox-Fault"] = fault }
+    return headers
+}
