@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "LeaderElection", targets: ["LeaderElection"]),
         .library(name: "LeaderElectionTesting", targets: ["LeaderElectionTesting"]),
         .library(name: "LeaderElectionSQLite", targets: ["LeaderElectionSQLite"]),
+        .library(name: "Payments", targets: ["Payments"]),
+        .library(name: "Billing", targets: ["Billing"]),
         .executable(name: "leader", targets: ["leader"]),
     ],
     dependencies: [
@@ -21,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -45,6 +48,25 @@ let package = Package(
             dependencies: [
                 "LeaderElection",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "Payments",
+            dependencies: [],
+            path: "Sources/Payments",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "Billing",
+            dependencies: [
+                "LeaderElection",
+                "Payments",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -82,6 +104,18 @@ let package = Package(
         .testTarget(
             name: "LeaderElectionSQLiteTests",
             dependencies: ["LeaderElectionSQLite", "LeaderElectionTesting"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "BillingTests",
+            dependencies: [
+                "Billing",
+                "Payments",
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSwift6
         ),
     ]
