@@ -32,7 +32,7 @@ struct MoneyTests {
     ]
 
     @Test(arguments: parseCases)
-    func parsing(_ testCase: ParseCase) {
+    func parsing(_ testCase: ParseCase) throws {
         let parsed = try? Money(parsing: testCase.text, currency: testCase.currency)
         #expect(parsed?.minorUnits == testCase.minor)
         if let parsed {

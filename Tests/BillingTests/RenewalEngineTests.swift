@@ -355,7 +355,9 @@ struct RenewalEngineTests {
             // The rate-limit pause was honoured, in virtual time.
             #expect(harness.clock.elapsed >= .seconds(7))
             #expect(harness.clock.requestedSleeps.contains { $0 >= .seconds(6) })
-            #expect(try harness.counter("billing_provider_retries_total") >= 0)
+            #expect(try harness.metrics.expectCounter("billing_provider_retries_total", [("reason", "rate_limited")]).totalValue > 0)
+            #expect(try harness.metrics.expectCounter("billing_provider_retries_total", [("reason", "retryable")]).totalValue > 0)
+            #expect(try harness.counter("billing_renewals_reconciled_total") == Int64(total.reconciled))
         }
     }
 

@@ -74,6 +74,8 @@ enum PostgresTestDatabase {
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: testLogger)
         }
         configuration.database = name
+        // Tests run in parallel, each with its own pool: keep the server's connection count low.
+        configuration.maximumConnections = 6
         return configuration
     }
 }

@@ -20,13 +20,21 @@ struct PostgresDatabase: SQLDatabase {
                 return try await client.withTransaction(logger: logger) { connection in
                     try await body(PostgresStatementRunner(connection: connection, logger: logger))
                 }
-            } catch let error as PSQLError where attempt < 3 && Self.isRetryable(error) {
-                try Task.checkCancellation()
-                continue
             } catch {
-                throw map(error)
+                let underlying = Self.underlying(error)
+                if attempt < 3, let error = underlying as? PSQLError, Self.isRetryable(error) {
+                    try Task.checkCancellation()
+                    continue
+                }
+                throw map(underlying)
             }
         }
+    }
+
+    /// The error inside postgres-nio's transaction wrapper: the body's, else the commit's, else BEGIN's.
+    private static func underlying(_ error: any Error) -> any Error {
+        guard let wrapper = error as? PostgresTransactionError else { return error }
+        return wrapper.closureError ?? wrapper.commitError ?? wrapper.beginError ?? error
     }
 
     /// Deadlock detected (40P01) or serialization failure (40001): nothing was written; run again.
