@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LeaderElectionSQLite", targets: ["LeaderElectionSQLite"]),
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "PaymentSandbox", targets: ["PaymentSandbox"]),
+        .library(name: "Billing", targets: ["Billing"]),
         .executable(name: "leader", targets: ["leader"]),
     ],
     dependencies: [
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -74,6 +76,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            name: "Billing",
+            dependencies: [
+                "LeaderElection",
+                "Payments",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSwift6
         ),
@@ -120,6 +131,14 @@ let package = Package(
                 "PaymentSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+            name: "BillingTests",
+            dependencies: [
+                "Billing",
+                "Payments",
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSwift6
         ),

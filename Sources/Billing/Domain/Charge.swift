@@ -1,0 +1,58 @@
+import LeaderElection
+
+/// One row of the charge ledger: the charge for one period of one subscription.
+///
+/// The ledger is unique on (subscription, period start). The row is written (``ChargeStatus/pending``)
+/// before the provider is called, so its ``idempotencyKey`` survives crashes and leader changes.
+public struct Charge: Hashable, Sendable {
+    /// The subscription charged.
+    public var subscriptionID: String
+    /// Start of the period paid for.
+    public var periodStart: Timestamp
+    /// End of the period paid for.
+    public var periodEnd: Timestamp
+    /// The key the provider deduplicates on (see ``Subscription/idempotencyKey(subscriptionID:periodStart:attempt:)``).
+    public var idempotencyKey: String
+    /// The amount asked for; a retry with the same key asks for exactly this.
+    public var amount: Money
+    /// The provider's customer reference the charge was asked for (replayed with the key).
+    public var customer: String
+    /// The payment-method reference the charge was asked for (replayed with the key).
+    public var paymentMethod: String
+    /// Where the charge stands.
+    public var status: ChargeStatus
+    /// The provider's reference (PaymentIntent id, capture id), once known.
+    public var providerReference: String?
+    /// The decline or failure code of a failed charge.
+    public var failureCode: String?
+    /// The fencing token of the leader that last wrote the row.
+    public var fencingToken: FencingToken
+    /// Charge attempts started for this period (1 for the first; dunning retries add one each).
+    public var attempts: Int
+    /// When the row was created.
+    public var createdAt: Timestamp
+    /// When the row last changed.
+    public var updatedAt: Timestamp
+
+    /// Creates a row.
+    public init(
+        subscriptionID: String, periodStart: Timestamp, periodEnd: Timestamp, idempotencyKey: String, amount: Money,
+        customer: String, paymentMethod: String, status: ChargeStatus, providerReference: String?, failureCode: String?, fencingToken: FencingToken,
+        attempts: Int, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.subscriptionID = subscriptionID
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.idempotencyKey = idempotencyKey
+        self.amount = amount
+        self.customer = customer
+        self.paymentMethod = paymentMethod
+        self.status = status
+        self.providerReference = providerReference
+        self.failureCode = failureCode
+        self.fencingToken = fencingToken
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,22 @@
+/// Where a subscription stands.
+public enum SubscriptionStatus: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// Paid up; renews at the end of the current period.
+    case active
+    /// The last renewal failed; dunning retries are scheduled (see ``RetryState``).
+    case pastDue = "past_due"
+    /// Ended: canceled at a period end, or after dunning gave up. Never renews again.
+    case canceled
+    /// Not billed (paused, or not yet started); never renews until made active.
+    case inactive
+
+    /// Reads a stored status name (`active`, `past_due`, `canceled`, `inactive`).
+    /// - Throws: ``BillingError/Code/invalidSubscription`` for any other name.
+    public init(name: String) throws(BillingError) {
+        guard let status = SubscriptionStatus(rawValue: name) else {
+            throw BillingError(code: .invalidSubscription, message: "unknown subscription status '\(name)'; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = status
+    }
+
+    public var description: String { rawValue }
+}

@@ -1,0 +1,396 @@
+import LeaderElection
+import Logging
+import Metrics
+import Payments
+
+/// The renewal engine: bills due subscriptions exactly once, as the leader of an election.
+///
+/// Run it inside `Election.withLeadership` with the leadership's fence (``run(leadership:)``). Each
+/// pass (``runPass(fence:checkLeadership:)``):
+/// 1. claims the fence (a stale token stops the engine with ``BillingError/Code/staleFencingToken``);
+/// 2. reconciles charges left pending or unknown (by a crash, a lost response, an earlier leader)
+///    by asking the provider again with the *same* idempotency key;
+/// 3. takes due subscriptions in due order, in batches, with at most
+///    ``Configuration/maxConcurrentRenewals`` in flight and a token-bucket rate limit toward the
+///    provider that pauses on 429 (honouring Retry-After). Per renewal: (a) one fenced transaction
+///    writes the pending charge with key `renewal:<subscription-id>:<period-start>`; (b) the
+///    provider is called with that key; (c) one fenced transaction records the outcome and
+///    advances the period, or marks the subscription past due with a dunning retry, or cancels
+///    it. Cancel-at-period-end ends a subscription at its period end without a charge. Missed
+///    periods after downtime are billed one by one, in order, until the subscription is paid up.
+///
+/// Due decisions use one "now" per pass, read from the injected ``BillingClock``: use
+/// ``DatabaseBillingClock`` so that every replica agrees. Waits (rate limit, back-off, between
+/// passes) use the injected `Clock<Duration>`. The engine stops the instant its task is cancelled:
+/// a renewal interrupted between (a) and (c) stays pending and the next leader reconciles it.
+///
+/// Bad rows (negative price, unknown currency or interval, ...) are logged, counted and listed in
+/// the ``RenewalReport``, and skipped. Not guaranteed: exactly-once toward a provider that does not
+/// honour idempotency keys, or whose key retention is shorter than the time a charge stays unknown.
+public final class RenewalEngine: Sendable {
+    /// How the engine paces itself.
+    public let configuration: Configuration
+    private let store: any BillingStore
+    private let provider: any PaymentProvider
+    private let billingClock: any BillingClock
+    private let clock: SleepClock
+    private let limiter: RateLimiter
+    private let logger: Logger
+    private let metrics: RenewalMetrics
+
+    /// Creates an engine.
+    /// - Parameters:
+    ///   - store: The billing database.
+    ///   - provider: The payment provider.
+    ///   - billingClock: The agreed "now" for due decisions (``DatabaseBillingClock`` in production).
+    ///   - configuration: Batch size, concurrency, rate limit, retries, dunning; validated here.
+    ///   - clock: The clock all waits are measured on; `ContinuousClock` by default.
+    ///   - logger: Receives a summary of each busy pass at `info`, bad rows and fencing at `warning`/`error`.
+    ///   - metricsFactory: Where the metrics listed in `RenewalMetrics` go; the global one by default.
+    /// - Throws: ``BillingError/Code/invalidConfiguration``.
+    public init(
+        store: any BillingStore,
+        provider: any PaymentProvider,
+        billingClock: any BillingClock,
+        configuration: Configuration = .default,
+        clock: some Clock<Duration> = ContinuousClock(),
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.store = store
+        self.provider = provider
+        self.billingClock = billingClock
+        self.clock = SleepClock(clock)
+        self.limiter = RateLimiter(ratePerSecond: configuration.providerRequestsPerSecond, burst: configuration.providerBurst, clock: self.clock)
+        self.logger = logger
+        self.metrics = RenewalMetrics(factory: metricsFactory)
+    }
+
+    /// Runs passes while `leadership` holds: the body to give `Election.withLeadership`.
+    /// Checks the leadership right before every provider call and store write.
+    public func run(leadership: Leadership) async throws {
+        try await run(fence: Fence(leadership), checkLeadership: { try leadership.checkValid() })
+    }
+
+    /// Runs a pass, waits ``Configuration/passInterval``, and again, until cancelled.
+    ///
+    /// A pass that fails for a transient reason (database unreachable) is logged and retried after
+    /// the interval. Throws ``BillingError/Code/staleFencingToken`` (stop: another leader took
+    /// over), ``BillingError/Code/providerFailure`` (stop: fix the provider configuration), errors of
+    /// `checkLeadership`, or `CancellationError`.
+    public func run(fence: Fence, checkLeadership: @escaping @Sendable () throws -> Void = {}) async throws {
+        while true {
+            try Task.checkCancellation()
+            do {
+                _ = try await runPass(fence: fence, checkLeadership: checkLeadership)
+            } catch let error as BillingError where error.code == .storeUnavailable {
+                logger.warning("renewal pass failed; retrying after \(configuration.passInterval)", metadata: ["error": "\(error)"])
+            }
+            try await clock.sleep(for: configuration.passInterval)
+        }
+    }
+
+    /// One pass: claim the fence, reconcile unresolved charges, renew everything due now.
+    /// - Parameters:
+    ///   - fence: The election and token every write carries.
+    ///   - checkLeadership: Called right before every provider call and store write; throw to stop.
+    /// - Returns: What the pass did.
+    /// - Throws: ``BillingError/Code/staleFencingToken``, ``BillingError/Code/storeUnavailable``,
+    ///   ``BillingError/Code/providerFailure``, errors of `checkLeadership`, `CancellationError`.
+    @discardableResult
+    public func runPass(fence: Fence, checkLeadership: @escaping @Sendable () throws -> Void = {}) async throws -> RenewalReport {
+        let pass = Pass(engine: self, fence: fence, checkLeadership: checkLeadership)
+        try checkLeadership()
+        try await pass.fenced { try await store.claimFence(fence) }
+        let now = try await billingClock.now()
+        var report = RenewalReport(now: now)
+        let unresolved = try await reconcile(pass, now: now, into: &report)
+        try await renewDue(pass, now: now, skipping: unresolved, into: &report)
+        if report.isIdle {
+            logger.debug("renewal pass: nothing due", metadata: ["now": "\(now)", "fence": "\(fence)"])
+        } else {
+            logger.info("renewal pass: \(report)", metadata: ["now": "\(now)", "fence": "\(fence)"])
+        }
+        return report
+    }
+
+    /// The context of one pass, shared by its concurrent renewals.
+    struct Pass: Sendable {
+        let engine: RenewalEngine
+        let fence: Fence
+        let checkLeadership: @Sendable () throws -> Void
+
+        /// Runs a fenced store write, counting a stale-token rejection.
+        func fenced<T>(_ write: () async throws -> T) async throws -> T {
+            do {
+                try checkLeadership()
+                return try await write()
+            } catch let error as BillingError where error.code == .staleFencingToken {
+                engine.metrics.fencedRejections.increment()
+                engine.logger.error("the billing store rejected this leader's fencing token; stopping", metadata: ["fence": "\(fence)", "error": "\(error)"])
+                throw error
+            }
+        }
+    }
+
+    // MARK: Phases
+
+    /// Phase 1: re-asks the provider about every pending or unknown charge. Returns the
+    /// subscriptions whose charge is still unresolved, which phase 2 leaves alone.
+    private func reconcile(_ pass: Pass, now: Timestamp, into report: inout RenewalReport) async throws -> Set<String> {
+        var stillOpen = Set<String>()
+        var cursor: ChargeCursor?
+        var results: [(String, RenewalReport)] = []
+        while true {
+            let page = try await store.unresolvedCharges(after: cursor, limit: configuration.batchSize)
+            guard let last = page.last else { break }
+            cursor = ChargeCursor(after: last)
+            results += try await boundedMap(page) { charge in
+                (charge.subscriptionID, try await self.reconcile(charge, pass: pass, now: now))
+            }
+            if page.count < configuration.batchSize { break }
+        }
+        for (subscriptionID, partial) in results {
+            if partial.unknown > 0 || partial.deferred > 0 { stillOpen.insert(subscriptionID) }
+            report.merge(partial)
+        }
+        return stillOpen
+    }
+
+    /// Phase 2: renews every subscription due at `now`, in due order, each at most once per pass.
+    private func renewDue(_ pass: Pass, now: Timestamp, skipping: Set<String>, into report: inout RenewalReport) async throws {
+        var cursor: DueCursor?
+        var seen = skipping
+        try await withThrowingTaskGroup(of: RenewalReport.self) { group in
+            var inFlight = 0
+            while true {
+                let page = try await store.dueSubscriptions(at: now, after: cursor, limit: configuration.batchSize)
+                guard let last = page.last else { break }
+                cursor = DueCursor(dueAt: last.nextDueAt ?? now, subscriptionID: last.id)
+                for row in page where seen.insert(row.id).inserted {
+                    if inFlight >= configuration.maxConcurrentRenewals, let done = try await group.next() {
+                        report.merge(done)
+                        inFlight -= 1
+                    }
+                    group.addTask { try await self.renew(row, pass: pass, now: now) }
+                    inFlight += 1
+                }
+                if page.count < configuration.batchSize { break }
+            }
+            for try await done in group {
+                report.merge(done)
+            }
+        }
+    }
+
+    /// Runs `body` on every element with at most ``Configuration/maxConcurrentRenewals`` at once.
+    private func boundedMap<Element: Sendable, Result: Sendable>(
+        _ elements: [Element],
+        _ body: @escaping @Sendable (Element) async throws -> Result
+    ) async throws -> [Result] {
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            var results: [Result] = []
+            var inFlight = 0
+            for element in elements {
+                if inFlight >= configuration.maxConcurrentRenewals, let done = try await group.next() {
+                    results.append(done)
+                    inFlight -= 1
+                }
+                group.addTask { try await body(element) }
+                inFlight += 1
+            }
+            for try await done in group {
+                results.append(done)
+            }
+            return results
+        }
+    }
+
+    // MARK: One subscription
+
+    /// Resolves one pending or unknown charge from an earlier pass.
+    private func reconcile(_ charge: Charge, pass: Pass, now: Timestamp) async throws -> RenewalReport {
+        var report = RenewalReport(now: now)
+        guard let row = try await store.subscription(id: charge.subscriptionID) else {
+            report.badRows.append(.init(subscriptionID: charge.subscriptionID, reason: "has an unresolved charge but no subscription row"))
+            metrics.badRows.increment()
+            return report
+        }
+        let subscription: Subscription
+        do {
+            subscription = try row.validated()
+        } catch {
+            reportBadRow(row.id, error, into: &report)
+            return report
+        }
+        let outcome = try await callProvider(for: charge, pass: pass)
+        let decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning)
+        if try await apply(decision, pass: pass, now: now, into: &report), decision.kind != .unknown, decision.kind != .deferred {
+            report.reconciled += 1
+            metrics.reconciled.increment()
+        }
+        return report
+    }
+
+    /// Renews one due subscription: every due period in order, until it is paid up, fails, or ends.
+    private func renew(_ row: StoredSubscription, pass: Pass, now: Timestamp) async throws -> RenewalReport {
+        var report = RenewalReport(now: now)
+        var subscription: Subscription
+        do {
+            subscription = try row.validated()
+        } catch {
+            reportBadRow(row.id, error, into: &report)
+            return report
+        }
+        while subscription.isDue(at: now) {
+            try Task.checkCancellation()
+            if subscription.status == .active && subscription.cancelAtPeriodEnd {
+                let end = RenewalRecord(
+                    subscriptionID: subscription.id, periodStart: subscription.currentPeriodEnd, charge: nil,
+                    subscription: SubscriptionTransition(
+                        expectedPeriodEnd: subscription.currentPeriodEnd, expectedFailedAttempts: 0, status: .canceled,
+                        currentPeriodStart: subscription.currentPeriodStart, currentPeriodEnd: subscription.currentPeriodEnd, retry: nil
+                    )
+                )
+                if try await write(end, pass: pass, now: now, into: &report) { report.endedAtPeriodEnd += 1 }
+                return report
+            }
+            let periodStart = subscription.currentPeriodEnd
+            let periodEnd = try BillingCalendar.periodEnd(startingAt: periodStart, anchor: subscription.billingCycleAnchor, interval: subscription.plan.interval)
+            let attempt = (subscription.retry?.failedAttempts ?? 0) + 1
+            let intent = ChargeIntent(
+                subscriptionID: subscription.id, periodStart: periodStart, periodEnd: periodEnd,
+                idempotencyKey: Subscription.idempotencyKey(subscriptionID: subscription.id, periodStart: periodStart, attempt: attempt),
+                amount: subscription.plan.price, customer: subscription.customer, paymentMethod: subscription.paymentMethod, attempt: attempt
+            )
+            // (a) The pending charge, before the provider hears of it.
+            let charge = try await pass.fenced { try await store.beginCharge(intent, fence: pass.fence, at: now) }
+            // (b) The provider call, with the row's key (an earlier attempt's, if one is open).
+            let outcome: ChargeOutcome
+            switch charge.status {
+            case .pending, .unknown:
+                outcome = try await callProvider(for: charge, pass: pass)
+            case .succeeded:
+                // Recorded but not applied: cannot happen with atomic step (c); repair by applying.
+                outcome = .succeeded(reference: charge.providerReference ?? "")
+            case .failed:
+                outcome = .declined(code: charge.failureCode ?? "failed", declineCode: nil, message: "recorded earlier", hard: false, reference: charge.providerReference)
+            }
+            // (c) The outcome and the subscription's next state, in one fenced transaction.
+            var decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning)
+            if charge.status == .succeeded || charge.status == .failed { decision.record?.charge = nil }
+            guard try await apply(decision, pass: pass, now: now, into: &report),
+                  decision.kind == .charged, let change = decision.record?.subscription
+            else { return report }
+            subscription.status = change.status
+            subscription.currentPeriodStart = change.currentPeriodStart
+            subscription.currentPeriodEnd = change.currentPeriodEnd
+            subscription.retry = change.retry
+        }
+        return report
+    }
+
+    /// Writes a decision and counts it. Returns whether it was written.
+    private func apply(_ decision: RenewalDecision, pass: Pass, now: Timestamp, into report: inout RenewalReport) async throws -> Bool {
+        guard let record = decision.record else {
+            report.deferred += 1
+            return false
+        }
+        guard try await write(record, pass: pass, now: now, into: &report) else { return false }
+        if decision.wasDeclined {
+            report.declined += 1
+            metrics.declined.increment()
+        }
+        switch decision.kind {
+        case .charged:
+            report.charged += 1
+            metrics.charged.increment()
+        case .retryScheduled:
+            if !decision.wasDeclined { report.declined += 1 }
+            report.retriesScheduled += 1
+            metrics.retried.increment()
+        case .canceledForNonPayment:
+            if !decision.wasDeclined { report.declined += 1 }
+            report.canceledForNonPayment += 1
+            metrics.failed.increment()
+        case .unknown:
+            report.unknown += 1
+            metrics.unknown.increment()
+        case .deferred:
+            report.deferred += 1
+        }
+        return true
+    }
+
+    /// Step (c)'s transaction. A concurrent change is counted and skipped; returns whether it was written.
+    private func write(_ record: RenewalRecord, pass: Pass, now: Timestamp, into report: inout RenewalReport) async throws -> Bool {
+        do {
+            try await pass.fenced { try await store.recordRenewal(record, fence: pass.fence, at: now) }
+            return true
+        } catch let error as BillingError where error.code == .concurrentModification {
+            logger.warning("renewal not recorded: \(error.message)", metadata: ["subscription": "\(record.subscriptionID)"])
+            report.conflicts += 1
+            return false
+        }
+    }
+
+    private func reportBadRow(_ id: String, _ error: BillingError, into report: inout RenewalReport) {
+        logger.warning("skipping a subscription that cannot be billed", metadata: ["subscription": "\(id)", "reason": "\(error.message)"])
+        metrics.badRows.increment()
+        report.badRows.append(.init(subscriptionID: id, reason: error.message))
+    }
+
+    // MARK: Provider
+
+    /// Asks the provider for `charge`, under the rate limit, retrying rate limits and transient
+    /// faults within bounds. Every call carries the charge row's key, amount and references.
+    private func callProvider(for charge: Charge, pass: Pass) async throws -> ChargeOutcome {
+        let request = ChargeRequest(
+            idempotencyKey: charge.idempotencyKey, amountMinor: charge.amount.minorUnits, currency: charge.amount.currency.code,
+            customer: charge.customer, paymentMethod: charge.paymentMethod,
+            metadata: ["subscription_id": charge.subscriptionID, "period_start": charge.periodStart.iso8601, "attempt": String(charge.attempts)]
+        )
+        var rateLimited = 0
+        var transient = 0
+        while true {
+            try await limiter.acquire()
+            try pass.checkLeadership()
+            let started = clock.now()
+            let outcome: ChargeOutcome
+            do {
+                outcome = try await provider.charge(request)
+            } catch let error as PaymentError {
+                throw BillingError(code: .providerFailure, message: "the payment provider refused the charge \(charge.idempotencyKey): \(error.message); fix the provider configuration, then restart billing (the charge stays pending and is reconciled)", cause: error)
+            }
+            metrics.providerLatency.recordNanoseconds(max(0, (clock.now() - started).nanoseconds))
+            switch outcome {
+            case .rateLimited(let retryAfter):
+                rateLimited += 1
+                let pause = retryAfter ?? configuration.backoff(retry: rateLimited)
+                limiter.pause(for: pause)
+                guard rateLimited <= configuration.maxRateLimitRetries else { return outcome }
+                metrics.rateLimitedRetries.increment()
+                logger.debug("provider rate-limited a charge; pausing all requests", metadata: ["key": "\(charge.idempotencyKey)", "pause": "\(pause)"])
+            case .retryable(let message):
+                transient += 1
+                guard transient <= configuration.maxTransientRetries else { return outcome }
+                metrics.transientRetries.increment()
+                logger.debug("provider failed transiently; retrying with the same key", metadata: ["key": "\(charge.idempotencyKey)", "message": "\(message)"])
+                try await clock.sleep(for: configuration.backoff(retry: transient))
+            default:
+                return outcome
+            }
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating at `Int64.max`.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? (seconds < 0 ? .min : .max) : scaled + attoseconds / 1_000_000_000
+    }
+}

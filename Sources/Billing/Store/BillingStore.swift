@@ -1,0 +1,58 @@
+import LeaderElection
+
+/// The billing database: subscriptions, the charge ledger and the fence.
+///
+/// Every method the renewal engine writes with takes a ``Fence`` and runs in one transaction that
+/// first checks the fence: the write applies only if the fence's token is at least the highest the
+/// store has seen for its election (raising the stored highest), and otherwise fails with
+/// ``BillingError/Code/staleFencingToken``. Reads are not fenced. Subscription management
+/// (``saveSubscription(_:)``) is not the engine's and is not fenced either.
+///
+/// Implementations: ``SQLiteBillingStore`` (embedded default) and ``PostgresBillingStore``, with one
+/// schema and versioned migrations applied when opened. Not guaranteed: serializability between
+/// ``saveSubscription(_:)`` and a renewal in progress (the renewal's guarded write detects the
+/// change and fails with ``BillingError/Code/concurrentModification``).
+public protocol BillingStore: Sendable {
+    /// The database's current time: the clock every replica agrees on (see ``DatabaseBillingClock``).
+    func currentTime() async throws -> Timestamp
+
+    /// Inserts or replaces a subscription row, as given (invalid rows included: imports happen).
+    func saveSubscription(_ subscription: StoredSubscription) async throws
+
+    /// The subscription row with `id`, if any.
+    func subscription(id: String) async throws -> StoredSubscription?
+
+    /// Every charge of a subscription, oldest period first.
+    func charges(subscriptionID: String) async throws -> [Charge]
+
+    /// A page of the whole ledger in (subscription id, period start) order, for audits.
+    func charges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge]
+
+    /// The highest fencing token the store has seen for `election`, if any.
+    func highestFencingToken(election: String) async throws -> FencingToken?
+
+    /// Checks the fence and raises the stored highest token to it (a leader does this first).
+    /// - Throws: ``BillingError/Code/staleFencingToken`` when a higher token was seen.
+    func claimFence(_ fence: Fence) async throws
+
+    /// Subscriptions whose next due instant is at or before `now`, in due order (due instant, then
+    /// id), starting after `cursor`, at most `limit` of them, as stored (not validated).
+    func dueSubscriptions(at now: Timestamp, after cursor: DueCursor?, limit: Int) async throws -> [StoredSubscription]
+
+    /// Charges still ``ChargeStatus/pending`` or ``ChargeStatus/unknown``, after `cursor`, at most `limit`.
+    func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge]
+
+    /// Step (a): in one fenced transaction, writes the pending charge of `intent` and returns the row.
+    ///
+    /// When the period already has a row, it is returned as it is, except that a
+    /// ``ChargeStatus/failed`` row from an earlier attempt becomes `pending` with the intent's key
+    /// and attempt number. The caller calls the provider with the returned row's key and amount.
+    func beginCharge(_ intent: ChargeIntent, fence: Fence, at now: Timestamp) async throws -> Charge
+
+    /// Step (c): in one fenced transaction, records a charge outcome and applies a subscription
+    /// transition.
+    /// - Throws: ``BillingError/Code/concurrentModification`` when the charge row no longer has the
+    ///   record's key or the subscription no longer has the expected period and attempt count (nothing
+    ///   is written then); ``BillingError/Code/staleFencingToken``.
+    func recordRenewal(_ record: RenewalRecord, fence: Fence, at now: Timestamp) async throws
+}

@@ -1,0 +1,103 @@
+import LeaderElection
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The billing store on PostgreSQL, for replicas on several hosts.
+///
+/// A ServiceLifecycle `Service`: ``run()`` runs its connection pool, and must be running while the
+/// store is used; ``migrate()`` then applies the schema migrations (replicas that start together
+/// take turns on an advisory lock). ``withStore(configuration:logger:_:)`` does both around a body.
+/// ``currentTime()`` is the server's clock, the one all replicas agree on. Not guaranteed: TLS (the
+/// connection is plain; keep the database on a private network or loopback).
+public final class PostgresBillingStore: BillingStore, Service {
+    /// Where the database is and how to log in.
+    public let configuration: Configuration
+    private let client: PostgresClient
+    private let ledger: SQLLedger
+
+    /// Creates a store; nothing connects before ``run()``.
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        var clientConfiguration = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: .disable
+        )
+        clientConfiguration.options.maximumConnections = configuration.maximumConnections
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        self.client = client
+        self.ledger = SQLLedger(database: PostgresDatabase(displayName: configuration.displayName, client: client, logger: logger))
+    }
+
+    /// Runs the connection pool until cancelled (or graceful shutdown, under a ServiceGroup).
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.client.run()
+        }
+    }
+
+    /// Applies the schema migrations; call once ``run()`` is running.
+    public func migrate() async throws {
+        try await ledger.migrate()
+    }
+
+    /// Runs the pool, migrates, calls `body` with the store, and stops the pool when `body` returns.
+    public static func withStore<Result: Sendable>(
+        configuration: Configuration,
+        logger: Logger,
+        _ body: (PostgresBillingStore) async throws -> Result
+    ) async throws -> Result {
+        let store = PostgresBillingStore(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            return try await body(store)
+        }
+    }
+
+    /// The database server's clock, in whole milliseconds.
+    public func currentTime() async throws -> Timestamp {
+        try await ledger.databaseTime()
+    }
+
+    public func saveSubscription(_ subscription: StoredSubscription) async throws {
+        try await ledger.saveSubscription(subscription, now: try await currentTime())
+    }
+
+    public func subscription(id: String) async throws -> StoredSubscription? {
+        try await ledger.subscription(id: id)
+    }
+
+    public func charges(subscriptionID: String) async throws -> [Charge] {
+        try await ledger.charges(subscriptionID: subscriptionID)
+    }
+
+    public func charges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
+        try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: false)
+    }
+
+    public func highestFencingToken(election: String) async throws -> FencingToken? {
+        try await ledger.highestFencingToken(election: election)
+    }
+
+    public func claimFence(_ fence: Fence) async throws {
+        try await ledger.claimFence(fence)
+    }
+
+    public func dueSubscriptions(at now: Timestamp, after cursor: DueCursor?, limit: Int) async throws -> [StoredSubscription] {
+        try await ledger.dueSubscriptions(at: now, after: cursor, limit: limit)
+    }
+
+    public func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
+        try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: true)
+    }
+
+    public func beginCharge(_ intent: ChargeIntent, fence: Fence, at now: Timestamp) async throws -> Charge {
+        try await ledger.beginCharge(intent, fence: fence, now: now)
+    }
+
+    public func recordRenewal(_ record: RenewalRecord, fence: Fence, at now: Timestamp) async throws {
+        try await ledger.recordRenewal(record, fence: fence, now: now)
+    }
+}

@@ -1,0 +1,112 @@
+/// The billing tables, one schema for SQLite and PostgreSQL, and the steps that create and upgrade it.
+///
+/// `billing_schema_version` records how many steps a database has had. A later version of this
+/// library appends a step; databases written by an earlier one are upgraded when opened, in one
+/// transaction, and a process that finds a newer version than it knows refuses the database.
+///
+/// Instants are `BIGINT` milliseconds since the Unix epoch (UTC) and amounts `BIGINT` minor units:
+/// exact in both databases, no floating point, no time zones.
+enum BillingSchema {
+    /// The version this library writes and reads.
+    static let currentVersion: Int64 = 1
+
+    /// Creates the version table when missing; idempotent.
+    static let bootstrap: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS billing_schema_version (
+            singleton BIGINT PRIMARY KEY NOT NULL CHECK (singleton = 1),
+            version   BIGINT NOT NULL
+        )
+        """,
+        "INSERT INTO billing_schema_version (singleton, version) VALUES (1, 0) ON CONFLICT (singleton) DO NOTHING",
+    ]
+
+    /// `steps[n]` upgrades a database from version `n` to `n + 1`.
+    static let steps: [[String]] = [
+        [
+            // Subscriptions, as other services and imports write them: deliberately loose (no CHECK
+            // on price, currency, interval or status), because the engine must see bad rows to
+            // report them. `next_due_ms` is when the engine looks next (NULL: never); the engine
+            // and `saveSubscription` keep it in step with status, period end and retry time.
+            """
+            CREATE TABLE subscriptions (
+                id                   TEXT PRIMARY KEY NOT NULL,
+                customer             TEXT NOT NULL,
+                payment_method       TEXT NOT NULL,
+                plan_interval        TEXT NOT NULL,
+                price_minor          BIGINT NOT NULL,
+                currency             TEXT NOT NULL,
+                status               TEXT NOT NULL,
+                anchor_ms            BIGINT NOT NULL,
+                period_start_ms      BIGINT NOT NULL,
+                period_end_ms        BIGINT NOT NULL,
+                cancel_at_period_end BIGINT NOT NULL CHECK (cancel_at_period_end IN (0, 1)),
+                failed_attempts      BIGINT NOT NULL,
+                next_attempt_ms      BIGINT,
+                next_due_ms          BIGINT,
+                updated_ms           BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX subscriptions_by_due ON subscriptions (next_due_ms, id) WHERE next_due_ms IS NOT NULL",
+            // The charge ledger: one row per subscription and period, written before the provider
+            // is called, with everything a retry under the same key must repeat exactly (amount,
+            // currency, customer, payment method). `fencing_token` is the token of the leader
+            // that last wrote the row.
+            """
+            CREATE TABLE charges (
+                subscription_id    TEXT NOT NULL REFERENCES subscriptions (id),
+                period_start_ms    BIGINT NOT NULL,
+                period_end_ms      BIGINT NOT NULL,
+                idempotency_key    TEXT NOT NULL UNIQUE,
+                amount_minor       BIGINT NOT NULL CHECK (amount_minor > 0),
+                currency           TEXT NOT NULL,
+                customer           TEXT NOT NULL,
+                payment_method     TEXT NOT NULL,
+                status             TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'unknown')),
+                provider_reference TEXT,
+                failure_code       TEXT,
+                fencing_token      BIGINT NOT NULL,
+                attempts           BIGINT NOT NULL CHECK (attempts >= 1),
+                created_ms         BIGINT NOT NULL,
+                updated_ms         BIGINT NOT NULL,
+                PRIMARY KEY (subscription_id, period_start_ms)
+            )
+            """,
+            "CREATE INDEX charges_unresolved ON charges (subscription_id, period_start_ms) WHERE status IN ('pending', 'unknown')",
+            // The fence: per election, the highest fencing token any engine write carried.
+            """
+            CREATE TABLE fences (
+                election TEXT PRIMARY KEY NOT NULL,
+                token    BIGINT NOT NULL
+            )
+            """,
+        ],
+    ]
+
+    /// Creates or upgrades the schema. Runs inside one transaction.
+    /// - Throws: ``BillingError/Code/invalidStoreData`` when the database has a newer schema version.
+    static func migrate(_ connection: any SQLConnection, dialect: SQLDialect, displayName: String) async throws {
+        if let lock = dialect.migrationLock {
+            _ = try await connection.query(lock)
+        }
+        for statement in bootstrap {
+            _ = try await connection.query(dialect.schemaStatement(statement))
+        }
+        guard let row = try await connection.query("SELECT version FROM billing_schema_version WHERE singleton = 1").first else {
+            throw BillingError.invalidStoreData("the billing store \(displayName) has an empty billing_schema_version table; restore it from a backup")
+        }
+        var version = try row.integer("version")
+        guard version <= currentVersion else {
+            throw BillingError.invalidStoreData(
+                "the billing store \(displayName) has schema version \(version), newer than this library's \(currentVersion); upgrade this program"
+            )
+        }
+        while version < currentVersion {
+            for statement in steps[Int(version)] {
+                _ = try await connection.query(dialect.schemaStatement(statement))
+            }
+            version += 1
+            _ = try await connection.query("UPDATE billing_schema_version SET version = $1 WHERE singleton = 1", [.integer(version)])
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import LeaderElection
+
+/// The store operations, written once over ``SQLDatabase`` and shared by ``SQLiteBillingStore``
+/// and ``PostgresBillingStore``.
+struct SQLLedger: Sendable {
+    let database: any SQLDatabase
+
+    static let subscriptionColumns = """
+        id, customer, payment_method, plan_interval, price_minor, currency, status, anchor_ms, period_start_ms, \
+        period_end_ms, cancel_at_period_end, failed_attempts, next_attempt_ms
+        """
+    static let chargeColumns = """
+        subscription_id, period_start_ms, period_end_ms, idempotency_key, amount_minor, currency, customer, payment_method, status, \
+        provider_reference, failure_code, fencing_token, attempts, created_ms, updated_ms
+        """
+
+    /// Applies the schema migrations.
+    func migrate() async throws {
+        try await database.transaction { connection in
+            try await BillingSchema.migrate(connection, dialect: database.dialect, displayName: database.displayName)
+        }
+    }
+
+    /// The database server's clock (PostgreSQL's `clock_timestamp()`), in whole milliseconds.
+    func databaseTime() async throws -> Timestamp {
+        try await database.transaction { connection in
+            guard let row = try await connection.query("SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT) AS now_ms").first else {
+                throw BillingError.invalidStoreData("\(database.displayName) did not answer a request for its time")
+            }
+            return try row.timestamp("now_ms")
+        }
+    }
+
+    // MARK: Subscriptions
+
+    func saveSubscription(_ row: StoredSubscription, now: Timestamp) async throws {
+        try await database.transaction { connection in
+            _ = try await connection.query(
+                """
+                INSERT INTO subscriptions (\(Self.subscriptionColumns), next_due_ms, updated_ms)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                ON CONFLICT (id) DO UPDATE SET
+                    customer = excluded.customer, payment_method = excluded.payment_method,
+                    plan_interval = excluded.plan_interval, price_minor = excluded.price_minor,
+                    currency = excluded.currency, status = excluded.status, anchor_ms = excluded.anchor_ms,
+                    period_start_ms = excluded.period_start_ms, period_end_ms = excluded.period_end_ms,
+                    cancel_at_period_end = excluded.cancel_at_period_end, failed_attempts = excluded.failed_attempts,
+                    next_attempt_ms = excluded.next_attempt_ms, next_due_ms = excluded.next_due_ms,
+                    updated_ms = excluded.updated_ms
+                """,
+                [
+                    .text(row.id), .text(row.customer), .text(row.paymentMethod), .text(row.interval),
+                    .integer(row.priceMinor), .text(row.currency), .text(row.status),
+                    .timestamp(row.billingCycleAnchor), .timestamp(row.currentPeriodStart), .timestamp(row.currentPeriodEnd),
+                    .integer(row.cancelAtPeriodEnd ? 1 : 0), .integer(Int64(row.failedAttempts)),
+                    .timestamp(row.nextAttemptAt), .timestamp(row.nextDueAt), .timestamp(now),
+                ]
+            )
+        }
+    }
+
+    func subscription(id: String) async throws -> StoredSubscription? {
+        try await database.transaction { connection in
+            try await connection.query("SELECT \(Self.subscriptionColumns) FROM subscriptions WHERE id = $1", [.text(id)])
+                .first.map(Self.decodeSubscription)
+        }
+    }
+
+    func dueSubscriptions(at now: Timestamp, after cursor: DueCursor?, limit: Int) async throws -> [StoredSubscription] {
+        try await database.transaction { connection in
+            let rows: [SQLRow]
+            if let cursor {
+                rows = try await connection.query(
+                    """
+                    SELECT \(Self.subscriptionColumns) FROM subscriptions
+                    WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1
+                      AND (next_due_ms > $2 OR (next_due_ms = $2 AND id > $3))
+                    ORDER BY next_due_ms, id LIMIT $4
+                    """,
+                    [.timestamp(now), .timestamp(cursor.dueAt), .text(cursor.subscriptionID), .integer(Int64(limit))]
+                )
+            } else {
+                rows = try await connection.query(
+                    """
+                    SELECT \(Self.subscriptionColumns) FROM subscriptions
+                    WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1
+                    ORDER BY next_due_ms, id LIMIT $2
+                    """,
+                    [.timestamp(now), .integer(Int64(limit))]
+                )
+            }
+            return try rows.map(Self.decodeSubscription)
+        }
+    }
+
+    // MARK: Charges
+
+    func charges(subscriptionID: String) async throws -> [Charge] {
+        try await database.transaction { connection in
+            try await connection.query(
+                "SELECT \(Self.chargeColumns) FROM charges WHERE subscription_id = $1 ORDER BY period_start_ms",
+                [.text(subscriptionID)]
+            ).map(Self.decodeCharge)
+        }
+    }
+
+    func charges(after cursor: ChargeCursor?, limit: Int, unresolvedOnly: Bool) async throws -> [Charge] {
+        let filter = unresolvedOnly ? "status IN ('pending', 'unknown')" : "1 = 1"
+        return try await database.transaction { connection in
+            let rows: [SQLRow]
+            if let cursor {
+                rows = try await connection.query(
+                    """
+                    SELECT \(Self.chargeColumns) FROM charges
+                    WHERE \(filter) AND (subscription_id > $1 OR (subscription_id = $1 AND period_start_ms > $2))
+                    ORDER BY subscription_id, period_start_ms LIMIT $3
+                    """,
+                    [.text(cursor.subscriptionID), .timestamp(cursor.periodStart), .integer(Int64(limit))]
+                )
+            } else {
+                rows = try await connection.query(
+                    "SELECT \(Self.chargeColumns) FROM charges WHERE \(filter) ORDER BY subscription_id, period_start_ms LIMIT $1",
+                    [.integer(Int64(limit))]
+                )
+            }
+            return try rows.map(Self.decodeCharge)
+        }
+    }
+
+    // MARK: Fence
+
+    func highestFencingToken(election: String) async throws -> FencingToken? {
+        try await database.transaction { connection in
+            try await connection.query("SELECT token FROM fences WHERE election = $1", [.text(election)])
+                .first.map { FencingToken(try $0.integer("token")) }
+        }
+    }
+
+    func claimFence(_ fence: Fence) async throws {
+        try await database.transaction { connection in
+            try await checkFence(fence, connection)
+        }
+    }
+
+    /// The fence check every engine transaction starts with: passes when `fence`'s token is at
+    /// least the stored highest, raising the stored highest to it; throws
+    /// ``BillingError/Code/staleFencingToken`` otherwise.
+    private func checkFence(_ fence: Fence, _ connection: any SQLConnection) async throws {
+        let token = fence.token.rawValue
+        let read = "SELECT token FROM fences WHERE election = $1\(database.dialect.fenceReadLock)"
+        if let stored = try await connection.query(read, [.text(fence.election)]).first.map({ try $0.integer("token") }) {
+            if stored == token { return }
+            if stored > token { throw fence.staleError(highest: FencingToken(stored)) }
+        }
+        let raised = try await connection.query(
+            """
+            INSERT INTO fences (election, token) VALUES ($1, $2)
+            ON CONFLICT (election) DO UPDATE SET token = excluded.token WHERE fences.token < excluded.token
+            RETURNING token
+            """,
+            [.text(fence.election), .integer(token)]
+        )
+        if raised.isEmpty {
+            // Another transaction raised it first; ours is still fine if it is not higher.
+            let stored = try await connection.query("SELECT token FROM fences WHERE election = $1", [.text(fence.election)])
+                .first.map { try $0.integer("token") } ?? token
+            if stored > token { throw fence.staleError(highest: FencingToken(stored)) }
+        }
+    }
+
+    // MARK: Renewal steps
+
+    func beginCharge(_ intent: ChargeIntent, fence: Fence, now: Timestamp) async throws -> Charge {
+        try await database.transaction { connection in
+            try await checkFence(fence, connection)
+            _ = try await connection.query(
+                """
+                INSERT INTO charges (\(Self.chargeColumns))
+                VALUES ($1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9)
+                ON CONFLICT (subscription_id, period_start_ms) DO UPDATE SET
+                    period_end_ms = excluded.period_end_ms, idempotency_key = excluded.idempotency_key,
+                    amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
+                    payment_method = excluded.payment_method, status = 'pending',
+                    provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
+                    attempts = excluded.attempts, updated_ms = excluded.updated_ms
+                WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
+                """,
+                [
+                    .text(intent.subscriptionID), .timestamp(intent.periodStart), .timestamp(intent.periodEnd),
+                    .text(intent.idempotencyKey), .integer(intent.amount.minorUnits), .text(intent.amount.currency.code),
+                    .integer(fence.token.rawValue), .integer(Int64(intent.attempt)), .timestamp(now),
+                    .text(intent.customer), .text(intent.paymentMethod),
+                ]
+            )
+            guard let row = try await connection.query(
+                "SELECT \(Self.chargeColumns) FROM charges WHERE subscription_id = $1 AND period_start_ms = $2",
+                [.text(intent.subscriptionID), .timestamp(intent.periodStart)]
+            ).first else {
+                throw BillingError.invalidStoreData("the charge of \(intent.subscriptionID) for \(intent.periodStart) vanished right after it was written in \(database.displayName)")
+            }
+            return try Self.decodeCharge(row)
+        }
+    }
+
+    func recordRenewal(_ record: RenewalRecord, fence: Fence, now: Timestamp) async throws {
+        try await database.transaction { connection in
+            try await checkFence(fence, connection)
+            if let charge = record.charge {
+                let updated = try await connection.query(
+                    """
+                    UPDATE charges SET status = $1, provider_reference = COALESCE($2, provider_reference),
+                        failure_code = $3, fencing_token = $4, updated_ms = $5
+                    WHERE subscription_id = $6 AND period_start_ms = $7 AND idempotency_key = $8
+                      AND status IN ('pending', 'unknown')
+                    RETURNING subscription_id
+                    """,
+                    [
+                        .text(charge.status.rawValue), .text(charge.providerReference), .text(charge.failureCode),
+                        .integer(fence.token.rawValue), .timestamp(now), .text(record.subscriptionID),
+                        .timestamp(record.periodStart), .text(charge.idempotencyKey),
+                    ]
+                )
+                guard !updated.isEmpty else {
+                    throw BillingError(
+                        code: .concurrentModification,
+                        message: "the charge of \(record.subscriptionID) for \(record.periodStart) is no longer open under key \(charge.idempotencyKey); its outcome was not recorded twice"
+                    )
+                }
+            }
+            if let transition = record.subscription {
+                let updated = try await connection.query(
+                    """
+                    UPDATE subscriptions SET status = $1, period_start_ms = $2, period_end_ms = $3,
+                        failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7
+                    WHERE id = $8 AND period_end_ms = $9 AND failed_attempts = $10
+                    RETURNING id
+                    """,
+                    [
+                        .text(transition.status.rawValue), .timestamp(transition.currentPeriodStart),
+                        .timestamp(transition.currentPeriodEnd), .integer(Int64(transition.retry?.failedAttempts ?? 0)),
+                        .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt), .timestamp(now),
+                        .text(record.subscriptionID), .timestamp(transition.expectedPeriodEnd),
+                        .integer(Int64(transition.expectedFailedAttempts)),
+                    ]
+                )
+                guard !updated.isEmpty else {
+                    throw BillingError(
+                        code: .concurrentModification,
+                        message: "subscription \(record.subscriptionID) changed during its renewal (its period end is no longer \(transition.expectedPeriodEnd) or its failed attempts no longer \(transition.expectedFailedAttempts)); nothing was written, the next run looks at it again"
+                    )
+                }
+            }
+        }
+    }
+
+    // MARK: Decoding
+
+    static func decodeSubscription(_ row: SQLRow) throws(BillingError) -> StoredSubscription {
+        StoredSubscription(
+            id: try row.text("id"), customer: try row.text("customer"), paymentMethod: try row.text("payment_method"),
+            interval: try row.text("plan_interval"), priceMinor: try row.integer("price_minor"),
+            currency: try row.text("currency"), status: try row.text("status"),
+            billingCycleAnchor: try row.timestamp("anchor_ms"), currentPeriodStart: try row.timestamp("period_start_ms"),
+            currentPeriodEnd: try row.timestamp("period_end_ms"), cancelAtPeriodEnd: try row.integer("cancel_at_period_end") != 0,
+            failedAttempts: Int(clamping: try row.integer("failed_attempts")), nextAttemptAt: try row.optionalTimestamp("next_attempt_ms")
+        )
+    }
+
+    static func decodeCharge(_ row: SQLRow) throws(BillingError) -> Charge {
+        let currency: Currency
+        let status: ChargeStatus
+        do {
+            currency = try Currency(code: try row.text("currency"))
+        } catch {
+            throw .invalidStoreData("a charge row has an unsupported currency: \(error.message)")
+        }
+        let statusName = try row.text("status")
+        guard let parsed = ChargeStatus(rawValue: statusName) else {
+            throw .invalidStoreData("a charge row has the unknown status '\(statusName)'")
+        }
+        status = parsed
+        return Charge(
+            subscriptionID: try row.text("subscription_id"), periodStart: try row.timestamp("period_start_ms"),
+            periodEnd: try row.timestamp("period_end_ms"), idempotencyKey: try row.text("idempotency_key"),
+            amount: Money(minorUnits: try row.integer("amount_minor"), currency: currency),
+            customer: try row.text("customer"), paymentMethod: try row.text("payment_method"), status: status,
+            providerReference: try row.optionalText("provider_reference"), failureCode: try row.optionalText("failure_code"),
+            fencingToken: FencingToken(try row.integer("fencing_token")), attempts: Int(clamping: try row.integer("attempts")),
+            createdAt: try row.timestamp("created_ms"), updatedAt: try row.timestamp("updated_ms")
+        )
+    }
+}

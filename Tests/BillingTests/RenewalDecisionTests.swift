@@ -1,0 +1,93 @@
+import Billing
+import LeaderElection
+import Payments
+import Testing
+
+/// Step (c) as a table: provider answer in, charge status and subscription change out.
+struct RenewalDecisionTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var outcome: ChargeOutcome
+        var attempt: Int = 1
+        var kind: RenewalDecision.Kind
+        var chargeStatus: ChargeStatus?
+        var subscriptionStatus: SubscriptionStatus?
+        var nextAttemptAfter: Duration? = nil
+        var testDescription: String { name }
+    }
+
+    static let day = Duration.seconds(86_400)
+
+    static let cases: [Case] = [
+        Case(name: "success advances the period", outcome: .succeeded(reference: "pi_1"), kind: .charged, chargeStatus: .succeeded, subscriptionStatus: .active),
+        Case(name: "soft decline: past due, retry in 1 day", outcome: .declined(code: "card_declined", declineCode: "insufficient_funds", message: "", hard: false, reference: nil),
+             kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day),
+        Case(name: "second failure: retry 2 days later (3 after the first)", outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
+             attempt: 2, kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day * 2),
+        Case(name: "fifth failure: dunning over, canceled", outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
+             attempt: 5, kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
+        Case(name: "hard decline: canceled, no retry", outcome: .declined(code: "card_declined", declineCode: "expired_card", message: "", hard: true, reference: "pi_9"),
+             kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
+        Case(name: "retryable after in-pass retries: a failed attempt", outcome: .retryable(message: "500"),
+             kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day),
+        Case(name: "unknown: charge unknown, subscription untouched", outcome: .unknown(message: "timeout"), kind: .unknown, chargeStatus: .unknown, subscriptionStatus: nil),
+        Case(name: "idempotency conflict: unknown, reconcile later", outcome: .idempotencyConflict(message: "in flight"), kind: .unknown, chargeStatus: .unknown, subscriptionStatus: nil),
+        Case(name: "rate limited: nothing written", outcome: .rateLimited(retryAfter: .seconds(2)), kind: .deferred, chargeStatus: nil, subscriptionStatus: nil),
+    ]
+
+    @Test(arguments: cases)
+    func decision(_ testCase: Case) throws {
+        let anchor = try Timestamp(iso8601: "2025-01-31T00:00:00Z")
+        var subscription = Subscription(
+            id: "sub", customer: "cus", plan: try Plan(interval: .monthly, price: Money(minorUnits: 999, currency: .usd)),
+            paymentMethod: "pm", anchor: anchor
+        )
+        if testCase.attempt > 1 {
+            subscription.status = .pastDue
+            subscription.retry = RetryState(failedAttempts: testCase.attempt - 1, nextAttemptAt: anchor)
+        }
+        let start = subscription.currentPeriodEnd
+        let end = try BillingCalendar.periodEnd(startingAt: start, anchor: anchor, interval: .monthly)
+        let now = start + .seconds(3600)
+        let charge = Charge(
+            subscriptionID: "sub", periodStart: start, periodEnd: end,
+            idempotencyKey: Subscription.idempotencyKey(subscriptionID: "sub", periodStart: start, attempt: testCase.attempt),
+            amount: subscription.plan.price, customer: "cus", paymentMethod: "pm", status: .pending, providerReference: nil,
+            failureCode: nil, fencingToken: FencingToken(1), attempts: testCase.attempt, createdAt: now, updatedAt: now
+        )
+        let decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: testCase.outcome, now: now, dunning: .default)
+        #expect(decision.kind == testCase.kind)
+        #expect(decision.record?.charge?.status == testCase.chargeStatus)
+        #expect(decision.record?.charge?.idempotencyKey == (testCase.chargeStatus == nil ? nil : charge.idempotencyKey))
+        let transition = decision.record?.subscription
+        #expect(transition?.status == testCase.subscriptionStatus)
+        if let transition {
+            #expect(transition.expectedPeriodEnd == start)
+            #expect(transition.expectedFailedAttempts == testCase.attempt - 1)
+            if transition.status == .active {
+                #expect(transition.currentPeriodStart == start)
+                #expect(transition.currentPeriodEnd == end)
+                #expect(transition.retry == nil)
+            } else {
+                #expect(transition.currentPeriodEnd == start, "a failed renewal does not advance the period")
+            }
+            #expect(transition.retry?.nextAttemptAt == testCase.nextAttemptAfter.map { now + $0 })
+        }
+    }
+
+    @Test func dunningScheduleRetriesOneThreeFiveSevenDaysAfterTheFirstFailure() throws {
+        let first = try Timestamp(iso8601: "2025-03-01T00:00:00Z")
+        var failedAt = first
+        var offsets: [Duration] = []
+        for failures in 1...DunningSchedule.default.maximumAttempts {
+            guard let next = DunningSchedule.default.nextAttempt(afterFailedAttempts: failures, failedAt: failedAt) else {
+                #expect(failures == 5)
+                break
+            }
+            offsets.append(first.duration(to: next))
+            failedAt = next
+        }
+        #expect(offsets == [1, 3, 5, 7].map { Self.day * $0 })
+        #expect(throws: BillingError.self) { try DunningSchedule(retryOffsets: [.seconds(2), .seconds(1)]) }
+    }
+}
