@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "LeaderElection", targets: ["LeaderElection"]),
         .library(name: "LeaderElectionTesting", targets: ["LeaderElectionTesting"]),
         .library(name: "LeaderElectionSQLite", targets: ["LeaderElectionSQLite"]),
+        .library(name: "LeaderElectionEtcd", targets: ["LeaderElectionEtcd"]),
         .executable(name: "leader", targets: ["leader"]),
     ],
     dependencies: [
@@ -21,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .target(
@@ -48,11 +53,25 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        .target(
+            name: "LeaderElectionEtcd",
+            dependencies: [
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSwift6
+        ),
         .executableTarget(
             name: "leader",
             dependencies: [
                 "LeaderElection",
                 "LeaderElectionSQLite",
+                "LeaderElectionEtcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,6 +95,26 @@ let package = Package(
                 "LeaderElection",
                 "LeaderElectionTesting",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "etcd-bench",
+            dependencies: [
+                "LeaderElection",
+                "LeaderElectionEtcd",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/EtcdBench",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LeaderElectionEtcdTests",
+            dependencies: [
+                "LeaderElectionEtcd",
+                "LeaderElectionTesting",
+                "leader",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6
         ),
