@@ -5,7 +5,7 @@ import Logging
 import Testing
 
 /// The backend conformance suite against real etcd: a single member and a three-member cluster.
-@Suite("etcd backend conformance", .serialized, .enabled(if: EtcdBinaries.available, Comment(rawValue: EtcdBinaries.missing)))
+@Suite("etcd backend conformance", .serialized, .timeLimit(.minutes(5)), .enabled(if: EtcdBinaries.available, Comment(rawValue: EtcdBinaries.missing)))
 struct EtcdConformanceTests {
     @Test("all checks on a cluster of N members", arguments: [1, 3])
     func conformance(members: Int) async throws {

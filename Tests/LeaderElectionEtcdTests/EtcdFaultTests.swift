@@ -4,7 +4,7 @@ import LeaderElectionEtcd
 import Testing
 
 /// A Swift leader facing etcd members that crash or stop answering.
-@Suite("etcd member faults", .serialized, .enabled(if: EtcdBinaries.available, Comment(rawValue: EtcdBinaries.missing)))
+@Suite("etcd member faults", .serialized, .timeLimit(.minutes(5)), .enabled(if: EtcdBinaries.available, Comment(rawValue: EtcdBinaries.missing)))
 struct EtcdFaultTests {
     @Test("killing the Raft leader member: leadership is kept or cleanly lost, never two leaders")
     func raftLeaderKilled() async throws {

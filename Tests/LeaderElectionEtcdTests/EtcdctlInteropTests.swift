@@ -4,7 +4,7 @@ import LeaderElectionEtcd
 import Testing
 
 /// Swift candidates and etcd's own `etcdctl elect` share one election.
-@Suite("interop with etcdctl elect", .serialized, .enabled(if: EtcdBinaries.available, Comment(rawValue: EtcdBinaries.missing)))
+@Suite("interop with etcdctl elect", .serialized, .timeLimit(.minutes(5)), .enabled(if: EtcdBinaries.available, Comment(rawValue: EtcdBinaries.missing)))
 struct EtcdctlInteropTests {
     @Test("etcdctl elect -l shows a Swift leader; an etcdctl candidate waits behind it")
     func swiftLeaderSeenByEtcdctl() async throws {

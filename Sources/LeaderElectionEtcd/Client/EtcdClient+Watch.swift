@@ -44,6 +44,8 @@ extension EtcdClient {
                             for try await message in response.messages {
                                 detector.heard()
                                 if message.canceled {
+                                    // A watch created with an expired token is refused this way.
+                                    if message.cancelReason.contains("permission denied") { self.invalidateToken() }
                                     let reason = message.compactRevision > 0
                                         ? "its start revision was compacted (oldest kept: \(message.compactRevision))"
                                         : message.cancelReason

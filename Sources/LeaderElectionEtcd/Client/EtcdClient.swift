@@ -44,7 +44,7 @@ final class EtcdClient: Sendable {
         let security = Self.transportSecurity(configuration.tls)
         members = try configuration.endpoints.map { endpoint in
             let transport = try HTTP2ClientTransport.Posix(
-                target: .dns(host: endpoint.host, port: endpoint.port),
+                target: Self.target(endpoint),
                 transportSecurity: security,
                 config: .defaults { config in
                     // Reconnect quickly: a restarted member should be usable again within a TTL.
@@ -54,6 +54,15 @@ final class EtcdClient: Sendable {
             return Member(endpoint: endpoint, grpc: GRPCClient(transport: transport))
         }
         state = Mutex(State(answered: Array(repeating: false, count: members.count)))
+    }
+
+    /// An IP literal is an IP target (a DNS target would send it as TLS server name, which TLS
+    /// forbids); anything else is resolved by DNS.
+    private static func target(_ endpoint: EtcdConfiguration.Endpoint) -> any ResolvableTarget {
+        if endpoint.host.contains(":") { return ResolvableTargets.IPv6.ipv6(address: endpoint.host, port: endpoint.port) }
+        let parts = endpoint.host.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) { return ResolvableTargets.IPv4.ipv4(address: endpoint.host, port: endpoint.port) }
+        return ResolvableTargets.DNS.dns(host: endpoint.host, port: endpoint.port)
     }
 
     private static func transportSecurity(_ tls: EtcdConfiguration.TLS?) -> EtcdTransport.TransportSecurity {
@@ -139,6 +148,8 @@ final class EtcdClient: Sendable {
                 return result
             } catch {
                 if Task.isCancelled { throw CancellationError() }
+                // Already explained (a failed login inside this request): pass it on.
+                if let error = error as? ElectionError { throw error }
                 switch EtcdFailure(error) {
                 case .leaseNotFound:
                     markAnswered(index)
@@ -222,7 +233,8 @@ final class EtcdClient: Sendable {
         return response.token
     }
 
-    private func invalidateToken() {
+    /// Forgets the token, so that the next request logs in again.
+    func invalidateToken() {
         state.withLock { $0.token = nil }
     }
 }

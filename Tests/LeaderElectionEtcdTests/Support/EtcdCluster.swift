@@ -18,24 +18,54 @@ final class EtcdCluster: Sendable {
 
     let members: [Member]
     let directory: URL
+    /// The certificates when the members serve TLS.
+    let certificates: TestCertificates?
+    /// The root password when authentication was enabled.
+    let rootPassword: String?
 
-    private init(members: [Member], directory: URL) {
+    private init(members: [Member], directory: URL, certificates: TestCertificates?, rootPassword: String?) {
         self.members = members
         self.directory = directory
+        self.certificates = certificates
+        self.rootPassword = rootPassword
     }
 
-    /// `etcd://127.0.0.1:P1,127.0.0.1:P2,...`
-    var url: String { "etcd://" + members.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+    /// `etcd://127.0.0.1:P1,127.0.0.1:P2,...` (`etcds://` with TLS).
+    var url: String { (certificates == nil ? "etcd://" : "etcds://") + members.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+
+    /// What etcdctl needs besides --endpoints: certificates and the root user.
+    var etcdctlSecurity: [String] {
+        etcdctlTLS + (rootPassword.map { ["--user", "root:\($0)"] } ?? [])
+    }
+
+    /// The certificate flags of etcdctl, when the members serve TLS.
+    var etcdctlTLS: [String] {
+        certificates.map { ["--cacert", $0.ca, "--cert", $0.clientCertificate, "--key", $0.clientKey] } ?? []
+    }
     /// The `--endpoints` value for etcdctl.
     var endpointsArgument: String { members.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
 
-    /// A configuration that reaches every member.
+    /// A configuration that reaches every member (without credentials).
     func configuration() -> EtcdConfiguration {
-        EtcdConfiguration(endpoints: members.map(\.endpoint))
+        var configuration = EtcdConfiguration(endpoints: members.map(\.endpoint))
+        if let certificates {
+            configuration.tls = .init(caFile: certificates.ca, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
+        }
+        return configuration
     }
 
     /// Starts `count` members, waits until the cluster serves requests, runs `body`, kills them.
-    static func with<T: Sendable>(members count: Int, _ body: (EtcdCluster) async throws -> T) async throws -> T {
+    /// - Parameters:
+    ///   - tls: Serve clients over TLS, requiring client certificates.
+    ///   - authentication: Enable authentication with a root user (password in ``rootPassword``).
+    ///   - extraArguments: More etcd flags for every member.
+    static func with<T: Sendable>(
+        members count: Int,
+        tls: Bool = false,
+        authentication: Bool = false,
+        extraArguments: [String] = [],
+        _ body: (EtcdCluster) async throws -> T
+    ) async throws -> T {
         guard let etcd = EtcdBinaries.etcd else { throw EtcdTestError(EtcdBinaries.missing) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -43,6 +73,15 @@ final class EtcdCluster: Sendable {
         let names = (0..<count).map { "m\($0)" }
         let initialCluster = (0..<count).map { "\(names[$0])=http://127.0.0.1:\(ports[2 * $0 + 1])" }.joined(separator: ",")
         let token = "test-\(UUID().uuidString.prefix(8))"
+        let certificates = tls ? try await TestCertificates.make(in: directory.path) : nil
+        let clientScheme = tls ? "https" : "http"
+        var security: [String] = []
+        if let certificates {
+            security = [
+                "--cert-file", certificates.serverCertificate, "--key-file", certificates.serverKey,
+                "--trusted-ca-file", certificates.ca, "--client-cert-auth",
+            ]
+        }
         var members: [Member] = []
         do {
             for index in 0..<count {
@@ -53,15 +92,15 @@ final class EtcdCluster: Sendable {
                     [
                         "--name", names[index],
                         "--data-dir", directory.appendingPathComponent(names[index]).path,
-                        "--listen-client-urls", "http://127.0.0.1:\(client)",
-                        "--advertise-client-urls", "http://127.0.0.1:\(client)",
+                        "--listen-client-urls", "\(clientScheme)://127.0.0.1:\(client)",
+                        "--advertise-client-urls", "\(clientScheme)://127.0.0.1:\(client)",
                         "--listen-peer-urls", "http://127.0.0.1:\(peer)",
                         "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
                         "--initial-cluster", initialCluster,
                         "--initial-cluster-token", token,
                         "--initial-cluster-state", "new",
                         "--logger", "zap", "--log-level", "warn",
-                    ],
+                    ] + security + extraArguments,
                     output: directory.appendingPathComponent("\(names[index]).log").path
                 )
                 members.append(Member(name: names[index], clientPort: client, peerPort: peer, process: process))
@@ -70,9 +109,10 @@ final class EtcdCluster: Sendable {
             for member in members { member.process.kill() }
             throw error
         }
-        let cluster = EtcdCluster(members: members, directory: directory)
+        let cluster = EtcdCluster(members: members, directory: directory, certificates: certificates, rootPassword: authentication ? "root-secret" : nil)
         do {
             try await cluster.waitUntilHealthy(cluster.members)
+            if authentication { try await cluster.enableAuthentication() }
             let result = try await body(cluster)
             cluster.stop()
             return result
@@ -99,7 +139,7 @@ final class EtcdCluster: Sendable {
             while true {
                 let result = try await ChildProcess.run(
                     EtcdBinaries.etcdctl ?? "etcdctl",
-                    ["--endpoints", "127.0.0.1:\(member.clientPort)", "--command-timeout", "2s", "get", "health-probe"]
+                    ["--endpoints", "127.0.0.1:\(member.clientPort)", "--command-timeout", "2s"] + etcdctlTLS + ["endpoint", "health"]
                 )
                 if result.status == 0 { break }
                 guard clock.now < deadline else {
@@ -110,12 +150,22 @@ final class EtcdCluster: Sendable {
         }
     }
 
+    /// Adds the root user and enables authentication (etcdctl then needs ``etcdctlSecurity``).
+    private func enableAuthentication() async throws {
+        let etcdctl = EtcdBinaries.etcdctl ?? "etcdctl"
+        let base = ["--endpoints", endpointsArgument] + etcdctlTLS
+        for arguments in [["user", "add", "root:root-secret"], ["auth", "enable"]] {
+            let result = try await ChildProcess.run(etcdctl, base + arguments)
+            guard result.status == 0 else { throw EtcdTestError("etcdctl \(arguments.joined(separator: " ")) failed: \(result.output)") }
+        }
+    }
+
     /// The member that is the Raft leader now.
     func raftLeader() async throws -> Member {
         for member in members where member.process.isRunning {
             let result = try await ChildProcess.run(
                 EtcdBinaries.etcdctl ?? "etcdctl",
-                ["--endpoints", "127.0.0.1:\(member.clientPort)", "endpoint", "status", "--write-out", "fields"]
+                ["--endpoints", "127.0.0.1:\(member.clientPort)"] + etcdctlSecurity + ["endpoint", "status", "--write-out", "fields"]
             )
             // Fields output has lines like "MemberID" : 123 and "Leader" : 123.
             var memberID: String?
