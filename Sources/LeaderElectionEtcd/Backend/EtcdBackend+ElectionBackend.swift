@@ -77,6 +77,7 @@ extension EtcdBackend {
     public func waitUntilLeader(_ candidacy: Candidate) async throws {
         let keys = ElectionKeys(election: candidacy.election)
         let ownKey = Data(candidacy.key.utf8)
+        var watchFailures = 0
         while true {
             try Task.checkCancellation()
             // In one read: that the own key still exists, and the newest older candidate.
@@ -99,9 +100,13 @@ extension EtcdBackend {
             guard response.succeeded else { throw ElectionError.leaseExpired(candidacy.lease) }
             guard let predecessor = response.responses.first?.responseRange.kvs.first else { return }
             // Watch only the predecessor (and the own key, to stop at once if it disappears),
-            // from the revision of the read, for deletions only.
+            // for deletions only, from just after the read. Go's election starts at the read's
+            // revision itself; no deletion of a key that existed then can carry that revision,
+            // so both see the same deletions, but a watch from a revision etcd has not reached
+            // yet is "synced" at once, while one from a past revision waits for etcd's 100 ms
+            // sync loop before it gets events.
             let predecessorKey = predecessor.key
-            let revision = response.header.revision
+            let revision = response.header.revision + 1
             let watchers: [Etcdserverpb_WatchCreateRequest] = [predecessorKey, ownKey].map { key in
                 .with {
                     $0.key = key
@@ -109,13 +114,25 @@ extension EtcdBackend {
                     $0.filters = [.noput]
                 }
             }
-            let ownKeyDeleted = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) { message in
-                for event in message.events where event.type == .delete {
-                    if event.kv.key == ownKey { return true }
-                    if event.kv.key == predecessorKey { return false }
+            let ownKeyDeleted: Bool
+            do {
+                ownKeyDeleted = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) { message in
+                    for event in message.events where event.type == .delete {
+                        if event.kv.key == ownKey { return true }
+                        if event.kv.key == predecessorKey { return false }
+                    }
+                    return nil
                 }
-                return nil
+            } catch let error as ElectionError where error.code == .storeUnavailable {
+                // A broken watch stream: read again (on the next member) and watch anew, a few
+                // times, before leaving the retry to the caller.
+                watchFailures += 1
+                guard watchFailures <= client.members.count * 2 else { throw error }
+                logger.debug("watch of the predecessor failed; reading again", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .milliseconds(10 * watchFailures))
+                continue
             }
+            watchFailures = 0
             if ownKeyDeleted { throw ElectionError.leaseExpired(candidacy.lease) }
         }
     }

@@ -49,6 +49,8 @@ final class EtcdClient: Sendable {
                 config: .defaults { config in
                     // Reconnect quickly: a restarted member should be usable again within a TTL.
                     config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+                    // Elections send little: do not hold writes back to batch them.
+                    config.connection.flushCoalescing = nil
                 }
             )
             return Member(endpoint: endpoint, grpc: GRPCClient(transport: transport))
