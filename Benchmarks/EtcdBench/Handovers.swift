@@ -28,7 +28,9 @@ enum Handovers {
                     var samples: [Double] = []
                     for _ in 0..<count {
                         try await waitUntil { (try? await first.candidates(election: name).count) == 2 && elections.contains { $0.leadership != nil } }
-                        try await Task.sleep(for: .milliseconds(20))
+                        // Steady state: the waiter's watch is set up and synced (etcd syncs a watch that starts
+                        // in the past within 100 ms).
+                        try await Task.sleep(for: .milliseconds(200))
                         let leader = elections.first { $0.leadership != nil }!
                         let successor = elections.first { $0 !== leader }!
                         let start = monotonicNanoseconds()
@@ -56,7 +58,7 @@ enum Handovers {
                 let value = "v\(round)"
                 let waiter = try BenchProcess(binary: etcdctl, arguments: ["--endpoints", server.endpoint, "elect", name, value])
                 try await waitUntil { (try? await observer.candidates(election: name).count) == 2 }
-                try await Task.sleep(for: .milliseconds(20))
+                try await Task.sleep(for: .milliseconds(200))
                 let start = monotonicNanoseconds()
                 leader.send(SIGINT)
                 guard let line = waiter.waitFor(after: start, { $0.text == value }) else {
@@ -78,5 +80,45 @@ func waitUntil(timeout: Duration = .seconds(60), _ condition: () async -> Bool) 
     while !(await condition()) {
         guard ContinuousClock.now < end else { throw BenchError("a condition was not met within \(timeout)") }
         try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+extension Handovers {
+    /// The backend alone, without the Election core: revoke the leader's lease, until the
+    /// waiter's `waitUntilLeader` returns.
+    static func backendOnly(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
+        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
+            try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
+                let name = "bench-handover-backend"
+                var samples: [Double] = []
+                var leaderLease = try await first.grantLease(ttl: .seconds(10))
+                _ = try await first.waitUntilLeader(try await first.campaign(election: name, lease: leaderLease, value: "x"))
+                var leaderBackend = first
+                var waiterBackend = second
+                for _ in 0..<count {
+                    let lease = try await waiterBackend.grantLease(ttl: .seconds(10))
+                    let candidacy = try await waiterBackend.campaign(election: name, lease: lease, value: "x")
+                    let elected = Locked<Int64>(0)
+                    let waiter = waiterBackend
+                    let start = try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try await waiter.waitUntilLeader(candidacy)
+                            elected.withLock { $0 = monotonicNanoseconds() }
+                        }
+                        try await Task.sleep(for: .milliseconds(200))
+                        let start = monotonicNanoseconds()
+                        try await leaderBackend.revokeLease(leaderLease)
+                        try await group.waitForAll()
+                        return start
+                    }
+                    samples.append(milliseconds(from: start, to: elected.withLock { $0 }))
+                    leaderLease = lease
+                    swap(&leaderBackend, &waiterBackend)
+                }
+                try await leaderBackend.revokeLease(leaderLease)
+                return samples
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ struct Report: Encodable {
     struct Handover: Encodable {
         var swift: Statistics
         var etcdctl: Statistics
+        var backendOnly: Statistics
         var p50Ratio: Double
         var p99Ratio: Double
     }
@@ -59,7 +60,9 @@ do {
         print("   swift   \(swift)")
         let etcdctl = Statistics(try await Handovers.etcdctl(server, etcdctl: etcdctlPath, count: options.handovers, logger: logger))
         print("   etcdctl \(etcdctl)")
-        let handover = Report.Handover(swift: swift, etcdctl: etcdctl, p50Ratio: swift.p50 / etcdctl.p50, p99Ratio: swift.p99 / etcdctl.p99)
+        let backendOnly = Statistics(try await Handovers.backendOnly(server, count: options.handovers, logger: logger))
+        print("   (backend alone, without the Election core: \(backendOnly))")
+        let handover = Report.Handover(swift: swift, etcdctl: etcdctl, backendOnly: backendOnly, p50Ratio: swift.p50 / etcdctl.p50, p99Ratio: swift.p99 / etcdctl.p99)
         print(String(format: "   ratio swift/etcdctl: p50 %.2f, p99 %.2f", handover.p50Ratio, handover.p99Ratio))
         report.handover = handover
     }
