@@ -41,7 +41,7 @@ guard let etcdPath = findExecutable("etcd"), let etcdctlPath = findExecutable("e
     exit(2)
 }
 var logger = Logger(label: "etcd-bench") { StreamLogHandler.standardError(label: $0) }
-logger.logLevel = .error
+logger.logLevel = ProcessInfo.processInfo.environment["ETCD_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
 
 let server = try EtcdServer(etcd: etcdPath)
 defer { server.stop() }
