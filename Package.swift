@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Payments", targets: ["Payments"]),
         .library(name: "PaymentSandbox", targets: ["PaymentSandbox"]),
         .library(name: "Billing", targets: ["Billing"]),
+        .library(name: "LeaderElectionEtcd", targets: ["LeaderElectionEtcd"]),
         .executable(name: "leader", targets: ["leader"]),
     ],
     dependencies: [
@@ -29,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .target(
@@ -92,11 +97,25 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        .target(
+            name: "LeaderElectionEtcd",
+            dependencies: [
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSwift6
+        ),
         .executableTarget(
             name: "leader",
             dependencies: [
                 "LeaderElection",
                 "LeaderElectionSQLite",
+                "LeaderElectionEtcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,6 +139,26 @@ let package = Package(
                 "LeaderElection",
                 "LeaderElectionTesting",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "etcd-bench",
+            dependencies: [
+                "LeaderElection",
+                "LeaderElectionEtcd",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/EtcdBench",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LeaderElectionEtcdTests",
+            dependencies: [
+                "LeaderElectionEtcd",
+                "LeaderElectionTesting",
+                "leader",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6
         ),

@@ -3,7 +3,7 @@ import LeaderElectionSQLite
 import LeaderElectionTesting
 import Testing
 
-@Suite("SQLite backend conformance")
+@Suite("SQLite backend conformance", .timeLimit(.minutes(3)))
 struct SQLiteConformanceTests {
     @Test(arguments: BackendConformanceSuite.Check.allCases)
     func conformance(_ check: BackendConformanceSuite.Check) async throws {
@@ -11,7 +11,7 @@ struct SQLiteConformanceTests {
             let path = directory.file()
             // Every backend the suite asks for stands for another process sharing the file.
             let opened = Locked<[SQLiteBackend]>([])
-            let suite = BackendConformanceSuite(leaseTTL: .milliseconds(500)) {
+            let suite = BackendConformanceSuite(leaseTTL: .seconds(2)) {
                 let backend = try await openBackend(path)
                 opened.withLock { $0.append(backend) }
                 return backend

@@ -2,11 +2,11 @@ import LeaderElection
 import LeaderElectionTesting
 import Testing
 
-@Suite("In-memory backend conformance")
+@Suite("In-memory backend conformance", .timeLimit(.minutes(3)))
 struct InMemoryConformanceTests {
     @Test(arguments: BackendConformanceSuite.Check.allCases)
     func conformance(_ check: BackendConformanceSuite.Check) async throws {
         let backend = InMemoryBackend()
-        try await BackendConformanceSuite(leaseTTL: .seconds(1)) { backend }.run(check)
+        try await BackendConformanceSuite(leaseTTL: .seconds(2)) { backend }.run(check)
     }
 }

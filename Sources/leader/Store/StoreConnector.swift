@@ -1,5 +1,6 @@
 import Glibc
 import LeaderElection
+import LeaderElectionEtcd
 import LeaderElectionSQLite
 import Logging
 
@@ -8,10 +9,10 @@ import Logging
 /// To add a backend, add its scheme to ``connect(_:logger:)`` and a function that opens it.
 enum StoreConnector {
     /// The URL forms this build accepts, for error messages.
-    static let acceptedForms = "sqlite:PATH (for example sqlite:/var/lib/leader/election.db)"
+    static let acceptedForms = "sqlite:PATH (for example sqlite:/var/lib/leader/election.db) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)"
 
     /// Schemes the project plans but this build of `leader` does not include yet.
-    static let plannedSchemes: Set<String> = ["etcd", "etcds", "postgres", "postgresql", "zookeeper"]
+    static let plannedSchemes: Set<String> = ["postgres", "postgresql", "zookeeper"]
 
     /// Opens the store at `url`.
     /// - Throws: ``CLIError`` for an unknown scheme or an unusable location; the backend's
@@ -20,6 +21,8 @@ enum StoreConnector {
         switch url.scheme {
         case "sqlite":
             return try await openSQLite(url, logger: logger)
+        case "etcd", "etcds":
+            return try openEtcd(url, logger: logger)
         case let scheme where plannedSchemes.contains(scheme):
             throw CLIError("the \(scheme) backend is not part of this build of leader yet; use \(acceptedForms)")
         default:
@@ -45,6 +48,11 @@ enum StoreConnector {
                 logger.warning("closing the SQLite store failed", metadata: ["path": "\(path)", "error": "\(error)"])
             }
         }
+    }
+
+    private static func openEtcd(_ url: StoreURL, logger: Logger) throws -> ConnectedStore {
+        let backend = try EtcdBackend(url: url, logger: logger)
+        return ConnectedStore(backend: backend, url: url, run: { try await backend.run() }, close: { backend.shutdown() })
     }
 
     /// The directory part of `path` (`.` when it has none).

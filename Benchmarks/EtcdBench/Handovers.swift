@@ -1,0 +1,124 @@
+import Glibc
+import LeaderElection
+import LeaderElectionEtcd
+import Logging
+
+/// Graceful handover: the leader resigns (Swift) or gets SIGINT (etcdctl elect), and the
+/// latency until the next candidate knows it leads.
+enum Handovers {
+    /// Two Swift candidates, each with its own connection, handing leadership back and forth.
+    static func swift(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
+        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
+            try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
+                let name = "bench-handover-swift"
+                let elected = Locked<[String: Int64]>([:])
+                let elections = try [("a", first), ("b", second)].map { id, backend in
+                    Election(name: name, candidateID: id, value: id, backend: backend, configuration: try .init(leaseTTL: .seconds(5)), logger: logger)
+                }
+                return try await withThrowingTaskGroup(of: Void.self) { group in
+                    for election in elections {
+                        group.addTask {
+                            try await election.whileLeader { _ in
+                                elected.withLock { $0[election.candidateID] = monotonicNanoseconds() }
+                                while true { try await Task.sleep(for: .seconds(3600)) }
+                            }
+                        }
+                    }
+                    var samples: [Double] = []
+                    for _ in 0..<count {
+                        try await waitUntil { (try? await first.candidates(election: name).count) == 2 && elections.contains { $0.leadership != nil } }
+                        // Steady state: the waiter's watch is set up and synced (etcd syncs a watch that starts
+                        // in the past within 100 ms).
+                        try await Task.sleep(for: .milliseconds(200))
+                        let leader = elections.first { $0.leadership != nil }!
+                        let successor = elections.first { $0 !== leader }!
+                        let start = monotonicNanoseconds()
+                        await leader.resign()
+                        try await waitUntil { (elected.withLock { $0[successor.candidateID] } ?? 0) > start }
+                        samples.append(milliseconds(from: start, to: elected.withLock { $0[successor.candidateID]! }))
+                    }
+                    group.cancelAll()
+                    return samples
+                }
+            }
+        }
+    }
+
+    /// `etcdctl elect` processes: the leader gets SIGINT, the waiting one prints its value.
+    static func etcdctl(_ server: EtcdServer, etcdctl: String, count: Int, logger: Logger) async throws -> [Double] {
+        let name = "bench-handover-etcdctl"
+        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { observer in
+            var leader = try BenchProcess(binary: etcdctl, arguments: ["--endpoints", server.endpoint, "elect", name, "v0"])
+            defer { leader.kill9() }
+            guard leader.waitFor({ $0.text == "v0" }) != nil else { throw BenchError("etcdctl elect did not become leader") }
+            var samples: [Double] = []
+            for round in 1...count {
+                let value = "v\(round)"
+                let waiter = try BenchProcess(binary: etcdctl, arguments: ["--endpoints", server.endpoint, "elect", name, value])
+                try await waitUntil { (try? await observer.candidates(election: name).count) == 2 }
+                try await Task.sleep(for: .milliseconds(200))
+                let start = monotonicNanoseconds()
+                leader.send(SIGINT)
+                guard let line = waiter.waitFor(after: start, { $0.text == value }) else {
+                    waiter.kill9()
+                    throw BenchError("etcdctl candidate \(value) was not elected within 30 s")
+                }
+                samples.append(milliseconds(from: start, to: line.arrivedAt))
+                leader.waitForExit()
+                leader = waiter
+            }
+            return samples
+        }
+    }
+}
+
+/// Polls `condition` every millisecond until it holds (60 s at most).
+func waitUntil(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
+    let end = ContinuousClock.now + timeout
+    while !(await condition()) {
+        guard ContinuousClock.now < end else { throw BenchError("a condition was not met within \(timeout)") }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+extension Handovers {
+    /// The backend alone, without the Election core: revoke the leader's lease, until the
+    /// waiter's `waitUntilLeader` returns.
+    static func backendOnly(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
+        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
+            try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
+                let name = "bench-handover-backend"
+                var samples: [Double] = []
+                var leaderLease = try await first.grantLease(ttl: .seconds(10))
+                _ = try await first.waitUntilLeader(try await first.campaign(election: name, lease: leaderLease, value: "x"))
+                var leaderBackend = first
+                var waiterBackend = second
+                for _ in 0..<count {
+                    let lease = try await waiterBackend.grantLease(ttl: .seconds(10))
+                    let candidacy = try await waiterBackend.campaign(election: name, lease: lease, value: "x")
+                    let elected = Locked<Int64>(0)
+                    let waiter = waiterBackend
+                    let start = try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try await waiter.waitUntilLeader(candidacy)
+                            elected.withLock { $0 = monotonicNanoseconds() }
+                        }
+                        try await Task.sleep(for: .milliseconds(200))
+                        let start = monotonicNanoseconds()
+                        try await leaderBackend.revokeLease(leaderLease)
+                        try await group.waitForAll()
+                        return start
+                    }
+                    samples.append(milliseconds(from: start, to: elected.withLock { $0 }))
+                    leaderLease = lease
+                    swap(&leaderBackend, &waiterBackend)
+                }
+                try await leaderBackend.revokeLease(leaderLease)
+                return samples
+            }
+        }
+    }
+}

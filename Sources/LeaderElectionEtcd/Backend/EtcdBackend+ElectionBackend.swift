@@ -1,0 +1,242 @@
+import Foundation
+import GRPCCore
+import LeaderElection
+import Synchronization
+
+extension EtcdBackend {
+    public func grantLease(ttl: Duration) async throws -> LeaseID {
+        // etcd counts whole seconds: round up, so that the store never expires the lease early.
+        let (seconds, attoseconds) = ttl.components
+        let wholeSeconds = max(1, seconds + (attoseconds > 0 ? 1 : 0))
+        let request = Etcdserverpb_LeaseGrantRequest.with { $0.ttl = wholeSeconds }
+        let response = try await client.unary("lease grant") { grpc, metadata, options in
+            try await Etcdserverpb_Lease.Client(wrapping: grpc).leaseGrant(request, metadata: metadata, options: options)
+        }
+        guard response.error.isEmpty else {
+            throw ElectionError.storeUnavailable("etcd refused to grant a lease of \(wholeSeconds) s: \(response.error)")
+        }
+        return LeaseID(response.id)
+    }
+
+    public func renewLease(_ lease: LeaseID) async throws {
+        let ttl = try await keepAlive.renew(lease.rawValue, timeout: client.configuration.requestTimeout)
+        if ttl <= 0 { throw ElectionError.leaseExpired(lease) }
+    }
+
+    public func revokeLease(_ lease: LeaseID) async throws {
+        let request = Etcdserverpb_LeaseRevokeRequest.with { $0.id = lease.rawValue }
+        do {
+            _ = try await client.unary("lease revoke", lease: lease) { grpc, metadata, options in
+                try await Etcdserverpb_Lease.Client(wrapping: grpc).leaseRevoke(request, metadata: metadata, options: options)
+            }
+        } catch let error as ElectionError where error.code == .leaseExpired {
+            return  // Already gone: that is what was asked for.
+        }
+    }
+
+    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
+        let keys = ElectionKeys(election: election)
+        let key = Data(keys.candidateKey(lease).utf8)
+        let put = Etcdserverpb_RequestOp.with {
+            $0.requestPut = .with {
+                $0.key = key
+                $0.value = Data(value.utf8)
+                $0.lease = lease.rawValue
+            }
+        }
+        let request = Etcdserverpb_TxnRequest.with {
+            $0.compare = [.createRevision(of: key, equals: 0)]
+            $0.success = [put]
+            $0.failure = [.with { $0.requestRange = .with { $0.key = key } }]
+        }
+        let response = try await txn("campaign in election \(election)", request, lease: lease)
+        var candidate: Candidate
+        if response.succeeded {
+            candidate = Candidate(election: election, key: keys.candidateKey(lease), value: value, lease: lease, token: FencingToken(response.header.revision))
+        } else {
+            guard let existing = response.responses.first?.responseRange.kvs.first else {
+                // The key vanished between the compare and the range: its lease just died.
+                throw ElectionError.leaseExpired(lease)
+            }
+            candidate = keys.candidate(existing)
+            if candidate.value != value {
+                // As etcd's Go election does: proclaim the new value on the existing key.
+                let proclaim = Etcdserverpb_TxnRequest.with {
+                    $0.compare = [.createRevision(of: key, equals: existing.createRevision)]
+                    $0.success = [put]
+                }
+                let proclaimed = try await txn("proclamation in election \(election)", proclaim, lease: lease)
+                guard proclaimed.succeeded else { throw ElectionError.leaseExpired(lease) }
+                candidate.value = value
+            }
+        }
+        logger.debug("joined etcd election", metadata: ["key": "\(candidate.key)", "token": "\(candidate.token)"])
+        return candidate
+    }
+
+    public func waitUntilLeader(_ candidacy: Candidate) async throws {
+        let keys = ElectionKeys(election: candidacy.election)
+        let ownKey = Data(candidacy.key.utf8)
+        var watchFailures = 0
+        while true {
+            try Task.checkCancellation()
+            // In one read: that the own key still exists, and the newest older candidate.
+            let request = Etcdserverpb_TxnRequest.with {
+                $0.compare = [.createRevision(of: ownKey, equals: candidacy.token.rawValue)]
+                $0.success = [
+                    .with {
+                        $0.requestRange = .with {
+                            $0.key = keys.prefix
+                            $0.rangeEnd = keys.prefixEnd
+                            $0.sortTarget = .create
+                            $0.sortOrder = .descend
+                            $0.limit = 1
+                            $0.maxCreateRevision = candidacy.token.rawValue - 1
+                        }
+                    }
+                ]
+            }
+            let response = try await txn("wait for leadership in election \(candidacy.election)", request, lease: candidacy.lease)
+            guard response.succeeded else { throw ElectionError.leaseExpired(candidacy.lease) }
+            guard let predecessor = response.responses.first?.responseRange.kvs.first else { return }
+            // Watch only the predecessor (and the own key, to stop at once if it disappears),
+            // for deletions only, from just after the read. Go's election starts at the read's
+            // revision itself; no deletion of a key that existed then can carry that revision,
+            // so both see the same deletions, but a watch from a revision etcd has not reached
+            // yet is "synced" at once, while one from a past revision waits for etcd's 100 ms
+            // sync loop before it gets events.
+            let predecessorKey = predecessor.key
+            let revision = response.header.revision + 1
+            let watchers: [Etcdserverpb_WatchCreateRequest] = [predecessorKey, ownKey].map { key in
+                .with {
+                    $0.key = key
+                    $0.startRevision = revision
+                    $0.filters = [.noput]
+                }
+            }
+            let ownKeyDeleted: Bool
+            do {
+                ownKeyDeleted = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) { message in
+                    for event in message.events where event.type == .delete {
+                        if event.kv.key == ownKey { return true }
+                        if event.kv.key == predecessorKey { return false }
+                    }
+                    return nil
+                }
+            } catch let error as ElectionError where error.code == .storeUnavailable {
+                // A broken watch stream: read again (on the next member) and watch anew, a few
+                // times, before leaving the retry to the caller.
+                watchFailures += 1
+                guard watchFailures <= client.members.count * 2 else { throw error }
+                logger.debug("watch of the predecessor failed; reading again", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .milliseconds(10 * watchFailures))
+                continue
+            }
+            watchFailures = 0
+            if ownKeyDeleted { throw ElectionError.leaseExpired(candidacy.lease) }
+        }
+    }
+
+    public func resign(_ candidacy: Candidate) async throws {
+        let key = Data(candidacy.key.utf8)
+        let request = Etcdserverpb_TxnRequest.with {
+            $0.compare = [.createRevision(of: key, equals: candidacy.token.rawValue)]
+            $0.success = [.with { $0.requestDeleteRange = .with { $0.key = key } }]
+        }
+        _ = try await txn("resignation from election \(candidacy.election)", request, lease: nil)
+    }
+
+    public func leader(election: String) async throws -> Candidate? {
+        try await readLeader(election).leader
+    }
+
+    public func candidates(election: String) async throws -> [Candidate] {
+        let keys = ElectionKeys(election: election)
+        let request = Etcdserverpb_RangeRequest.with {
+            $0.key = keys.prefix
+            $0.rangeEnd = keys.prefixEnd
+            $0.sortTarget = .create
+            $0.sortOrder = .ascend
+        }
+        let response = try await range("candidates of election \(election)", request)
+        return response.kvs.map(keys.candidate)
+    }
+
+    public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
+        let lastYielded = Mutex<Candidate??>(.none)
+        let transientFailures = Mutex(0)
+        let allowedFailures = max(3, client.members.count * 2)
+        return AsyncThrowingStream(unfolding: {
+            while !Task.isCancelled {
+                do {
+                    let (leader, revision) = try await self.readLeader(election)
+                    let changed = lastYielded.withLock { last -> Bool in
+                        if case .some(let previous) = last, previous == leader { return false }
+                        last = .some(leader)
+                        return true
+                    }
+                    if changed { return .some(leader) }
+                    try await self.waitForLeaderChange(election: election, leader: leader, after: revision)
+                    transientFailures.withLock { $0 = 0 }
+                } catch {
+                    if Task.isCancelled { return nil }
+                    let failures = transientFailures.withLock { count -> Int in
+                        count += 1
+                        return count
+                    }
+                    guard failures <= allowedFailures else { throw error }
+                    self.logger.debug("watching the leader failed; retrying", metadata: ["election": "\(election)", "error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(50 * failures))
+                }
+            }
+            return nil
+        })
+    }
+
+    // MARK: - Helpers
+
+    /// The leader (lowest create revision under the prefix) and the revision of the read.
+    private func readLeader(_ election: String) async throws -> (leader: Candidate?, revision: Int64) {
+        let keys = ElectionKeys(election: election)
+        let request = Etcdserverpb_RangeRequest.with {
+            $0.key = keys.prefix
+            $0.rangeEnd = keys.prefixEnd
+            $0.sortTarget = .create
+            $0.sortOrder = .ascend
+            $0.limit = 1
+        }
+        let response = try await range("leader of election \(election)", request)
+        return (response.kvs.first.map(keys.candidate), response.header.revision)
+    }
+
+    /// Returns after the first change that may change the leader after `revision`: any event on
+    /// the leader's key, or the first candidate key put while there is no leader.
+    private func waitForLeaderChange(election: String, leader: Candidate?, after revision: Int64) async throws {
+        let keys = ElectionKeys(election: election)
+        let watcher = Etcdserverpb_WatchCreateRequest.with {
+            if let leader {
+                $0.key = Data(leader.key.utf8)
+            } else {
+                $0.key = keys.prefix
+                $0.rangeEnd = keys.prefixEnd
+                $0.filters = [.nodelete]
+            }
+            $0.startRevision = revision + 1
+        }
+        _ = try await client.watch("watch of the leader of election \(election)", [watcher]) { message in
+            message.events.isEmpty ? nil : true
+        }
+    }
+
+    private func range(_ what: String, _ request: Etcdserverpb_RangeRequest) async throws -> Etcdserverpb_RangeResponse {
+        try await client.unary(what) { grpc, metadata, options in
+            try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, metadata: metadata, options: options)
+        }
+    }
+
+    private func txn(_ what: String, _ request: Etcdserverpb_TxnRequest, lease: LeaseID?) async throws -> Etcdserverpb_TxnResponse {
+        try await client.unary(what, lease: lease) { grpc, metadata, options in
+            try await Etcdserverpb_KV.Client(wrapping: grpc).txn(request, metadata: metadata, options: options)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import LeaderElection
+import Logging
+import ServiceLifecycle
+
+/// An ``ElectionBackend`` on an etcd v3 cluster, interoperable with etcd's own election
+/// (`go.etcd.io/etcd/client/v3/concurrency`, `etcdctl elect`): Swift and Go candidates of one
+/// election name share one election.
+///
+/// A candidate is the key `NAME/<lease id in hex>`, created in one transaction guarded by
+/// `create_revision == 0` and attached to the candidate's lease; the key with the lowest create
+/// revision leads, and that revision is the fencing token. A waiting candidate watches only the
+/// key just before its own.
+///
+/// The backend is a `Service`: its connections and its lease keep-alive stream live while
+/// ``run()`` runs (or inside ``withBackend(configuration:logger:_:)``). Requests fail over from
+/// member to member.
+///
+/// Not guaranteed: TTLs finer than a second (etcd counts whole seconds, so a TTL is rounded up,
+/// and the server raises TTLs below its minimum, about 2 s with default settings); anything
+/// while every member is unreachable (requests fail with ``ElectionError/Code/storeUnavailable``).
+public final class EtcdBackend: ElectionBackend, Service {
+    let client: EtcdClient
+    let keepAlive: LeaseKeepAlive
+    let logger: Logger
+
+    /// The configuration the backend was created with.
+    public var configuration: EtcdConfiguration { client.configuration }
+
+    /// Creates a backend; nothing connects before ``run()`` runs and a request is made.
+    /// - Throws: ``ElectionError/Code/invalidConfiguration`` for an unusable configuration.
+    public init(configuration: EtcdConfiguration, logger: Logger) throws {
+        client = try EtcdClient(configuration: configuration, logger: logger)
+        keepAlive = LeaseKeepAlive(client: client)
+        self.logger = logger
+    }
+
+    /// Creates a backend from a store URL (see ``EtcdConfiguration/init(url:)``).
+    public convenience init(url: StoreURL, logger: Logger) throws {
+        try self.init(configuration: EtcdConfiguration(url: url), logger: logger)
+    }
+
+    /// Maintains the connections and the keep-alive stream until cancelled, shut down gracefully
+    /// (ServiceLifecycle) or ``shutdown()``.
+    public func run() async throws {
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.client.runConnections() }
+                group.addTask { await self.keepAlive.run() }
+            }
+        } onCancelOrGracefulShutdown: {
+            self.shutdown()
+        }
+    }
+
+    /// Ends ``run()``: lets in-flight requests finish, then closes the connections.
+    public func shutdown() {
+        keepAlive.shutdown()
+        client.shutdown()
+    }
+
+    /// Runs `body` with a backend whose ``run()`` runs beside it; shuts it down afterwards.
+    public static func withBackend<Result>(
+        configuration: EtcdConfiguration,
+        logger: Logger,
+        _ body: (EtcdBackend) async throws -> Result
+    ) async throws -> Result {
+        let backend = try EtcdBackend(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await backend.run() }
+            do {
+                let result = try await body(backend)
+                backend.shutdown()
+                group.cancelAll()
+                return result
+            } catch {
+                backend.shutdown()
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+}

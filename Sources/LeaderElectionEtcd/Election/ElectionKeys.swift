@@ -1,0 +1,38 @@
+import Foundation
+import LeaderElection
+
+/// The keys of one election, laid out as etcd's Go `concurrency` package lays them out.
+struct ElectionKeys: Sendable {
+    /// The election's name.
+    let election: String
+
+    /// `NAME/`: every candidate key starts with it.
+    var prefix: Data { Data("\(election)/".utf8) }
+
+    /// The end of the prefix range: the prefix with its last byte incremented (with carry).
+    var prefixEnd: Data {
+        var bytes = [UInt8](prefix)
+        while let last = bytes.last {
+            if last < 0xff {
+                bytes[bytes.count - 1] = last + 1
+                return Data(bytes)
+            }
+            bytes.removeLast()
+        }
+        return Data([0])
+    }
+
+    /// `NAME/<lease id in lowercase hex>`: the key of the candidate attached to `lease`.
+    func candidateKey(_ lease: LeaseID) -> String { "\(election)/\(lease)" }
+
+    /// The candidacy a stored key describes.
+    func candidate(_ kv: Mvccpb_KeyValue) -> Candidate {
+        Candidate(
+            election: election,
+            key: String(decoding: kv.key, as: UTF8.self),
+            value: String(decoding: kv.value, as: UTF8.self),
+            lease: LeaseID(kv.lease),
+            token: FencingToken(kv.createRevision)
+        )
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Glibc
+import LeaderElection
+import LeaderElectionEtcd
+import Logging
+
+/// Real etcd members on loopback ports, in a temporary directory, started by a test and always
+/// killed by it (``with(members:_:)``).
+final class EtcdCluster: Sendable {
+    /// One member's process and ports.
+    struct Member: Sendable {
+        let name: String
+        let clientPort: Int
+        let peerPort: Int
+        let process: ChildProcess
+        var endpoint: EtcdConfiguration.Endpoint { .init(host: "127.0.0.1", port: clientPort) }
+    }
+
+    let members: [Member]
+    let directory: URL
+    /// The certificates when the members serve TLS.
+    let certificates: TestCertificates?
+    /// The root password when authentication was enabled.
+    let rootPassword: String?
+
+    private init(members: [Member], directory: URL, certificates: TestCertificates?, rootPassword: String?) {
+        self.members = members
+        self.directory = directory
+        self.certificates = certificates
+        self.rootPassword = rootPassword
+    }
+
+    /// `etcd://127.0.0.1:P1,127.0.0.1:P2,...` (`etcds://` with TLS).
+    var url: String { (certificates == nil ? "etcd://" : "etcds://") + members.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+
+    /// What etcdctl needs besides --endpoints: certificates and the root user.
+    var etcdctlSecurity: [String] {
+        etcdctlTLS + (rootPassword.map { ["--user", "root:\($0)"] } ?? [])
+    }
+
+    /// The certificate flags of etcdctl, when the members serve TLS.
+    var etcdctlTLS: [String] {
+        certificates.map { ["--cacert", $0.ca, "--cert", $0.clientCertificate, "--key", $0.clientKey] } ?? []
+    }
+    /// The `--endpoints` value for etcdctl.
+    var endpointsArgument: String { members.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+
+    /// A configuration that reaches every member (without credentials).
+    func configuration() -> EtcdConfiguration {
+        var configuration = EtcdConfiguration(endpoints: members.map(\.endpoint))
+        if let certificates {
+            configuration.tls = .init(caFile: certificates.ca, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
+        }
+        return configuration
+    }
+
+    /// Starts `count` members, waits until the cluster serves requests, runs `body`, kills them.
+    /// - Parameters:
+    ///   - tls: Serve clients over TLS, requiring client certificates.
+    ///   - authentication: Enable authentication with a root user (password in ``rootPassword``).
+    ///   - extraArguments: More etcd flags for every member.
+    static func with<T: Sendable>(
+        members count: Int,
+        tls: Bool = false,
+        authentication: Bool = false,
+        extraArguments: [String] = [],
+        _ body: (EtcdCluster) async throws -> T
+    ) async throws -> T {
+        guard let etcd = EtcdBinaries.etcd else { throw EtcdTestError(EtcdBinaries.missing) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ports = try FreePorts.take(2 * count)
+        let names = (0..<count).map { "m\($0)" }
+        let initialCluster = (0..<count).map { "\(names[$0])=http://127.0.0.1:\(ports[2 * $0 + 1])" }.joined(separator: ",")
+        let token = "test-\(UUID().uuidString.prefix(8))"
+        let certificates = tls ? try await TestCertificates.make(in: directory.path) : nil
+        let clientScheme = tls ? "https" : "http"
+        var security: [String] = []
+        if let certificates {
+            security = [
+                "--cert-file", certificates.serverCertificate, "--key-file", certificates.serverKey,
+                "--trusted-ca-file", certificates.ca, "--client-cert-auth",
+            ]
+        }
+        var members: [Member] = []
+        do {
+            for index in 0..<count {
+                let client = ports[2 * index]
+                let peer = ports[2 * index + 1]
+                let process = try ChildProcess.start(
+                    etcd,
+                    [
+                        "--name", names[index],
+                        "--data-dir", directory.appendingPathComponent(names[index]).path,
+                        "--listen-client-urls", "\(clientScheme)://127.0.0.1:\(client)",
+                        "--advertise-client-urls", "\(clientScheme)://127.0.0.1:\(client)",
+                        "--listen-peer-urls", "http://127.0.0.1:\(peer)",
+                        "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
+                        "--initial-cluster", initialCluster,
+                        "--initial-cluster-token", token,
+                        "--initial-cluster-state", "new",
+                        "--logger", "zap", "--log-level", "warn",
+                    ] + security + extraArguments,
+                    output: directory.appendingPathComponent("\(names[index]).log").path
+                )
+                members.append(Member(name: names[index], clientPort: client, peerPort: peer, process: process))
+            }
+        } catch {
+            for member in members { member.process.kill() }
+            throw error
+        }
+        let cluster = EtcdCluster(members: members, directory: directory, certificates: certificates, rootPassword: authentication ? "root-secret" : nil)
+        do {
+            try await cluster.waitUntilHealthy(cluster.members)
+            if authentication { try await cluster.enableAuthentication() }
+            let result = try await body(cluster)
+            cluster.stop()
+            return result
+        } catch {
+            cluster.stop()
+            throw error
+        }
+    }
+
+    /// Kills every member (resuming paused ones first) and removes the data.
+    func stop() {
+        for member in members {
+            member.process.signal(SIGCONT)
+            member.process.kill()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Waits until every member in `members` answers a linearizable read (60 s at most).
+    func waitUntilHealthy(_ members: [Member]) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(60)
+        for member in members {
+            while true {
+                let result = try await ChildProcess.run(
+                    EtcdBinaries.etcdctl ?? "etcdctl",
+                    ["--endpoints", "127.0.0.1:\(member.clientPort)", "--command-timeout", "2s"] + etcdctlTLS + ["endpoint", "health"]
+                )
+                if result.status == 0 { break }
+                guard clock.now < deadline else {
+                    throw EtcdTestError("etcd member \(member.name) did not become healthy within 60 s: \(result.output)")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Adds the root user and enables authentication (etcdctl then needs ``etcdctlSecurity``).
+    private func enableAuthentication() async throws {
+        let etcdctl = EtcdBinaries.etcdctl ?? "etcdctl"
+        let base = ["--endpoints", endpointsArgument] + etcdctlTLS
+        for arguments in [["user", "add", "root:root-secret"], ["auth", "enable"]] {
+            let result = try await ChildProcess.run(etcdctl, base + arguments)
+            guard result.status == 0 else { throw EtcdTestError("etcdctl \(arguments.joined(separator: " ")) failed: \(result.output)") }
+        }
+    }
+
+    /// The member that is the Raft leader now.
+    func raftLeader() async throws -> Member {
+        for member in members where member.process.isRunning {
+            let result = try await ChildProcess.run(
+                EtcdBinaries.etcdctl ?? "etcdctl",
+                ["--endpoints", "127.0.0.1:\(member.clientPort)"] + etcdctlSecurity + ["endpoint", "status", "--write-out", "fields"]
+            )
+            // Fields output has lines like "MemberID" : 123 and "Leader" : 123.
+            var memberID: String?
+            var leaderID: String?
+            for line in result.output.split(separator: "\n") {
+                let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2 else { continue }
+                if parts[0] == "\"MemberID\"" { memberID = parts[1] }
+                if parts[0] == "\"Leader\"" { leaderID = parts[1] }
+            }
+            if let memberID, memberID == leaderID { return member }
+        }
+        throw EtcdTestError("no etcd member reports itself as the Raft leader")
+    }
+}
+
+/// A failure of the test harness itself, with what to do.
+struct EtcdTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Free loopback TCP ports, found by binding port 0.
+enum FreePorts {
+    static func take(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        defer { for socket in sockets { close(socket) } }
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw EtcdTestError("socket() failed: \(errno)") }
+            sockets.append(fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw EtcdTestError("bind() failed: \(errno)") }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+        return ports
+    }
+}
