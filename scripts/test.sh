@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tables, the deterministic simulation (1,000 seeds), the
-# conformance suite against every backend (in-memory, SQLite, etcd, PostgreSQL), the billing
-# engine against SQLite and PostgreSQL, the payment clients against the sandbox, and the
-# integration tests with real processes. Extra arguments go to `swift test` (for example
-# `--filter SimulationTests`).
+# conformance suite against every backend (in-memory, SQLite, etcd), the billing engine against
+# SQLite and PostgreSQL, the payment clients against the sandbox, and the integration tests with
+# real processes.
 #
-# It starts a throwaway PostgreSQL when one is installed (scripts/install-test-deps.sh installs
-# it, with etcd); the etcd tests start their own members. A run that exceeds TEST_TIME_LIMIT
-# seconds (default 2400) is stopped and the tests that never finished are named (the output is
-# line-buffered so that nothing printed before a hang is lost).
+#   scripts/test.sh                      # everything (what CI runs)
+#   scripts/test.sh --filter Simulation  # with arguments: one `swift test` run with them
+#
+# Needs: etcd and etcdctl, PostgreSQL's server binaries and Stripe's Python library; as root,
+# scripts/install-test-deps.sh installs them from Debian and PyPI. This script starts a throwaway
+# PostgreSQL (unless BILLING_TEST_POSTGRES_URL names one); the etcd tests start their own members.
+#
+# Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd) would lose
+# leaderships if they shared the 2 cores of a CI machine with CPU-heavy tests, so they run after
+# the rest, one group at a time; every other test runs first, in parallel. Each `swift test` run
+# that exceeds TEST_TIME_LIMIT seconds (default 1200) is stopped and the tests that never finished
+# are named (the output is line-buffered so that nothing printed before a hang is lost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# One group per line, run in this order after the parallel phase.
+timing_groups=(
+    'LeaderElectionTests\.InMemoryConformanceTests'
+    'LeaderElectionSQLiteTests\.SQLiteConformanceTests'
+    'LeaderElectionSQLiteTests\.SQLiteBackend(Opening)?Tests'
+    'LeaderCLITests\.'
+    'LeaderElectionEtcdTests\.'
+)
+skip_timing=$(IFS='|'; echo "${timing_groups[*]}")
+
 swift build --build-tests
 
 if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -19,12 +37,17 @@ if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/ini
     echo "== PostgreSQL for the tests at $BILLING_TEST_POSTGRES_URL"
 fi
 
-log=$(mktemp /tmp/swift-test.XXXXXX.log)
-status=0
-timeout --kill-after=30 "${TEST_TIME_LIMIT:-2400}" stdbuf -oL -eL swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
-if (( status == 124 || status == 137 )); then
-    echo "== the tests did not finish within ${TEST_TIME_LIMIT:-2400} s; started but never finished:"
-    python3 - "$log" <<'PY'
+failed=0
+# run_tests LABEL SWIFT-TEST-ARGUMENTS...
+run_tests() {
+    local label=$1 log status=0
+    shift
+    echo "== tests: $label"
+    log=$(mktemp /tmp/swift-test.XXXXXX.log)
+    timeout --kill-after=30 "${TEST_TIME_LIMIT:-1200}" stdbuf -oL -eL swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
+    if (( status == 124 || status == 137 )); then
+        echo "== $label: did not finish within ${TEST_TIME_LIMIT:-1200} s; started but never finished:"
+        python3 - "$log" <<'PY'
 import re, sys
 started, ended = [], set()
 for line in open(sys.argv[1], errors="replace"):
@@ -35,6 +58,24 @@ for line in open(sys.argv[1], errors="replace"):
 for name in started:
     if name not in ended: print("   ", name)
 PY
+    fi
+    rm -f "$log"
+    if (( status != 0 )); then
+        echo "== $label: FAILED (exit $status)"
+        failed=1
+    fi
+}
+
+if (( $# )); then
+    run_tests "swift test $*" "$@"
+else
+    run_tests "parallel phase (everything without real-time leases)" --skip "$skip_timing"
+    for group in "${timing_groups[@]}"; do
+        run_tests "$group" --filter "$group"
+    done
 fi
-rm -f "$log"
-exit "$status"
+if (( failed )); then
+    echo "== some tests failed (see FAILED above)"
+    exit 1
+fi
+echo "== all tests passed"

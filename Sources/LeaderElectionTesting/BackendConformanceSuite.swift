@@ -139,13 +139,13 @@ public struct BackendConformanceSuite: Sendable {
                         try await Task.sleep(for: .seconds(3600))
                     }
                 }
-                await firstLeads.wait()
+                try await firstLeads.wait()
                 group.addTask {
                     try await second.withLeadership { _ in secondLeads.open() }
                 }
                 try await self.waitForCandidates(name, count: 2)
                 await first.resign()
-                await secondLeads.wait()
+                try await secondLeads.wait()
                 try await group.waitForAll()
             }
         }
@@ -220,13 +220,14 @@ public struct BackendConformanceSuite: Sendable {
         let outcome = try await within(.campaignAbortsWhenLeaseLost, "the waiter's campaign to end") {
             try await withThrowingTaskGroup(of: (any Error)?.self) { group in
                 group.addTask {
-                    try? await holder.withLeadership { _ in
+                    // The loop form: a holder that a slow machine made lose its lease campaigns again.
+                    try? await holder.whileLeader { _ in
                         holderLeads.open()
                         try await Task.sleep(for: .seconds(3600))
                     }
                     return nil
                 }
-                await holderLeads.wait()
+                try await holderLeads.wait()
                 group.addTask {
                     do {
                         try await waiter.withLeadership { _ in waiterLed.withLock { $0 = true } }
@@ -307,26 +308,46 @@ public struct BackendConformanceSuite: Sendable {
 }
 
 /// A one-shot event that tasks can wait for.
+///
+/// Waiting is cancellable: a check that gives up (its `within` limit passed) cancels its tasks,
+/// and a wait that could never end would otherwise keep the whole test run from finishing.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private struct State {
+        var open = false
+        var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let isOpen = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
+    /// Returns once the gate is open; throws `CancellationError` if the task is cancelled first.
+    func wait() async throws {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let resume = state.withLock { state -> Result<Void, any Error>? in
+                    if state.open { return .success(()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let resume { continuation.resume(with: resume) }
             }
-            if isOpen { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 }

@@ -4,7 +4,7 @@ import LeaderElectionSQLite
 import SQLiteNIO
 import Testing
 
-@Suite("Opening an SQLite store", .timeLimit(.minutes(3)))
+@Suite("Opening an SQLite store", .serialized, .timeLimit(.minutes(3)))
 struct SQLiteBackendOpeningTests {
     /// The error `open` throws for `path`, or nil if it opened.
     private func openingError(_ path: String, configuration: SQLiteBackend.Configuration = .init()) async -> ElectionError? {

@@ -4,7 +4,7 @@ import SQLiteNIO
 import Synchronization
 import Testing
 
-@Suite("SQLite backend", .timeLimit(.minutes(3)))
+@Suite("SQLite backend", .serialized, .timeLimit(.minutes(3)))
 struct SQLiteBackendTests {
     @Test("tokens and lease IDs strictly increase and survive reopening the file")
     func countersSurviveReopening() async throws {

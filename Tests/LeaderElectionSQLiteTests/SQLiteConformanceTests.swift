@@ -3,7 +3,7 @@ import LeaderElectionSQLite
 import LeaderElectionTesting
 import Testing
 
-@Suite("SQLite backend conformance", .timeLimit(.minutes(3)))
+@Suite("SQLite backend conformance", .serialized, .timeLimit(.minutes(3)))
 struct SQLiteConformanceTests {
     @Test(arguments: BackendConformanceSuite.Check.allCases)
     func conformance(_ check: BackendConformanceSuite.Check) async throws {

@@ -2,7 +2,7 @@ import LeaderElection
 import LeaderElectionTesting
 import Testing
 
-@Suite("In-memory backend conformance", .timeLimit(.minutes(3)))
+@Suite("In-memory backend conformance", .serialized, .timeLimit(.minutes(3)))
 struct InMemoryConformanceTests {
     @Test(arguments: BackendConformanceSuite.Check.allCases)
     func conformance(_ check: BackendConformanceSuite.Check) async throws {

@@ -67,8 +67,11 @@ struct SandboxIdempotencyTests {
     func inFlightConflict() async throws {
         try await withSandbox { server, url in
             let key = "inflight-\(UUID().uuidString)"
-            async let slow = send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key, fault: "latency=600ms"), body: stripeForm())
-            try await Task.sleep(for: .milliseconds(150))
+            // The key is claimed in the same step the request is counted, before its latency passes:
+            // once the sandbox has counted it, the key is in flight for the next 5 s.
+            async let slow = send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key, fault: "latency=5s"), body: stripeForm())
+            let end = ContinuousClock.now + .seconds(30)
+            while server.statistics().requests < 1, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
             let racing = try await send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key), body: stripeForm())
             #expect(racing.status == 409)
             #expect(racing.headers["stripe-should-retry"] == "true")
