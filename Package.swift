@@ -143,6 +143,22 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .executableTarget(
+            name: "billing-bench",
+            dependencies: [
+                "Billing",
+                "LeaderElection",
+                "PaymentSandbox",
+                "Payments",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Benchmarks/BillingBench",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
             name: "etcd-bench",
             dependencies: [
                 "LeaderElection",
@@ -182,6 +198,8 @@ let package = Package(
             dependencies: [
                 "Billing",
                 "Payments",
+                "PaymentSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "LeaderElection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

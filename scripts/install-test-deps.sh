@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Swift, from Debian's packages and PyPI (needs root):
+# Installs what the tests need beyond Swift, from Debian's packages and PyPI (needs root when
+# something is missing; quick and silent when everything is there):
 # etcd-server and etcd-client (the etcd backend's tests start their own members), postgresql (the
 # billing store tests start a throwaway server), and Stripe's Python library (the sandbox is
-# checked against it). Skips what is already installed.
+# checked against it).
 set -euo pipefail
 packages=()
 command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || packages+=(etcd-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
+python3 -c 'import stripe' 2>/dev/null || need_stripe=1
+if { (( ${#packages[@]} )) || [[ -n "${need_stripe:-}" ]]; } && [[ $(id -u) -ne 0 ]]; then
+    echo "install-test-deps: missing ${packages[*]} ${need_stripe:+stripe (Python)}; run: sudo $0" >&2
+    exit 1
+fi
 if (( ${#packages[@]} )); then
     echo "== apt-get install ${packages[*]}"
     apt-get update -qq
@@ -15,9 +21,8 @@ if (( ${#packages[@]} )); then
 fi
 # Where systemd runs, Debian's packages also start a system etcd and PostgreSQL on their default
 # ports; the tests use their own servers on free ports and do not need them.
-if ! python3 -c 'import stripe' 2>/dev/null; then
+if [[ -n "${need_stripe:-}" ]]; then
     echo "== pip install stripe"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --break-system-packages stripe \
         || python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore stripe
 fi
-python3 -c 'import stripe; print("== stripe-python", stripe.VERSION)'

@@ -7,9 +7,10 @@
 #   scripts/test.sh                      # everything (what CI runs)
 #   scripts/test.sh --filter Simulation  # with arguments: one `swift test` run with them
 #
-# Needs: etcd and etcdctl, PostgreSQL's server binaries and Stripe's Python library; as root,
-# scripts/install-test-deps.sh installs them from Debian and PyPI. This script starts a throwaway
-# PostgreSQL (unless BILLING_TEST_POSTGRES_URL names one); the etcd tests start their own members.
+# Needs etcd and etcdctl, PostgreSQL's server binaries and Stripe's Python library:
+# scripts/install-test-deps.sh (run first) installs what is missing from Debian and PyPI. This
+# script starts a throwaway PostgreSQL (unless BILLING_TEST_POSTGRES_URL names one); the etcd
+# tests start their own members.
 #
 # Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd) would lose
 # leaderships if they shared the 2 cores of a CI machine with CPU-heavy tests, so they run after
@@ -28,6 +29,9 @@ timing_groups=(
     'LeaderElectionEtcdTests\.'
 )
 skip_timing=$(IFS='|'; echo "${timing_groups[*]}")
+
+# On a fresh machine this installs what the tests need (as root; otherwise it names what is missing).
+./scripts/install-test-deps.sh
 
 swift build --build-tests
 

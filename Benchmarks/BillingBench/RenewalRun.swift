@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Billing
+import Foundation
+import LeaderElection
+import Logging
+import NIOCore
+import NIOPosix
+import PaymentSandbox
+import Payments
+import PostgresNIO
+
+/// One measured run: a fresh database seeded with due subscriptions, a fresh sandbox with the
+/// given latency, one renewal pass timed from start to end, then the audit.
+struct RenewalRun {
+    let options: BenchOptions
+    let store: BenchOptions.Store
+    let latencyMilliseconds: Int
+    let logger = Logger(label: "billing-bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Every subscription is monthly from Jan 31 (due Feb 28) or, one in ten, annual from
+    /// Feb 29, 2024 (due Feb 28, 2025): all due at this instant.
+    static let now = try! Timestamp(iso8601: "2025-03-01T00:00:00Z")
+
+    func run() async throws -> RunResult {
+        try await withStore { database in
+            let seedStart = ContinuousClock.now
+            try await seed(database)
+            let seedSeconds = (ContinuousClock.now - seedStart).seconds
+            let sandbox = try PaymentSandboxServer(configuration: .init(faults: FaultRates(latency: .milliseconds(latencyMilliseconds))), logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await sandbox.run() }
+                defer { group.cancelAll() }
+                // AsyncHTTPClient keeps 8 connections per host by default: enough for 160 calls/s
+                // at 50 ms. Allow one per renewal in flight so that concurrency can hide latency.
+                var configuration = HTTPClient.Configuration()
+                configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
+                let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                let outcome: Result<RunResult, any Error>
+                do {
+                    outcome = .success(try await measure(database, sandbox: sandbox, httpClient: httpClient, seedSeconds: seedSeconds))
+                } catch {
+                    outcome = .failure(error)
+                }
+                try await httpClient.shutdown()
+                return try outcome.get()
+            }
+        }
+    }
+
+    /// Renews everything due in one pass through the sandbox, and audits the result.
+    private func measure(_ database: any BillingStore, sandbox: PaymentSandboxServer, httpClient: HTTPClient, seedSeconds: Double) async throws -> RunResult {
+        let stripe = try StripeClient(
+            configuration: .init(apiKey: APISecret("sk_test_bench"), baseURL: try await sandbox.baseURL()),
+            httpClient: httpClient, logger: logger
+        )
+        var engineConfiguration = RenewalEngine.Configuration()
+        engineConfiguration.batchSize = 1000
+        engineConfiguration.maxConcurrentRenewals = options.concurrency
+        engineConfiguration.providerRequestsPerSecond = nil
+        let engine = try RenewalEngine(
+            store: database, provider: stripe, billingClock: FixedBillingClock(instant: Self.now),
+            configuration: engineConfiguration, logger: logger
+        )
+        let started = ContinuousClock.now
+        let report = try await engine.runPass(fence: Fence(election: "billing-bench", token: FencingToken(1)))
+        let seconds = (ContinuousClock.now - started).seconds
+        let audit = try await Audit.make(store: database, ledger: sandbox.ledger(), expectedSubscriptions: options.subscriptions)
+        return RunResult(
+            store: store.description, latencyMilliseconds: latencyMilliseconds, subscriptions: options.subscriptions,
+            concurrency: options.concurrency, seedSeconds: seedSeconds, seconds: seconds, charged: report.charged,
+            renewalsPerSecond: Double(report.charged) / seconds, audit: audit
+        )
+    }
+
+    private func seed(_ store: any BillingStore) async throws {
+        let monthly = try Plan(interval: .monthly, price: Money(minorUnits: 1999, currency: .usd))
+        let annual = try Plan(interval: .annual, price: Money(minorUnits: 19_900, currency: .usd))
+        let monthlyAnchor = try Timestamp(iso8601: "2025-01-31T00:00:00Z")
+        let annualAnchor = try Timestamp(iso8601: "2024-02-29T00:00:00Z")
+        let total = options.subscriptions
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let writers = store is SQLiteBillingStore ? 1 : 8
+            for writer in 0..<writers {
+                group.addTask {
+                    for number in stride(from: writer, to: total, by: writers) {
+                        let isAnnual = number % 10 == 0
+                        let subscription = Subscription(
+                            id: String(format: "sub_%06d", number), customer: "cus_\(number)", plan: isAnnual ? annual : monthly,
+                            paymentMethod: "pm_card_visa", anchor: isAnnual ? annualAnchor : monthlyAnchor
+                        )
+                        try await store.saveSubscription(subscription.stored)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// A fresh SQLite file or a fresh PostgreSQL database, removed afterwards.
+    private func withStore<T: Sendable>(_ body: (any BillingStore) async throws -> T) async throws -> T {
+        switch store {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            return try await BillingStoreURL.sqlite(path: directory.appendingPathComponent("billing.sqlite").path).withStore(logger: logger, body)
+        case .postgres:
+            var configuration = try PostgresBillingStore.Configuration(url: options.postgresURL ?? "")
+            let name = "billing_bench_\(UInt32.random(in: 0...UInt32.max))"
+            try await administer(configuration, "CREATE DATABASE \(name)")
+            configuration.database = name
+            configuration.maximumConnections = min(options.concurrency, 64)
+            let result = try await BillingStoreURL.postgres(configuration).withStore(logger: logger, body)
+            var server = configuration
+            server.database = "postgres"
+            try? await administer(server, "DROP DATABASE \(name)")
+            return result
+        }
+    }
+
+    private func administer(_ configuration: PostgresBillingStore.Configuration, _ sql: String) async throws {
+        let client = PostgresClient(
+            configuration: .init(
+                host: configuration.host, port: configuration.port, username: configuration.username,
+                password: configuration.password, database: configuration.database, tls: .disable
+            ),
+            backgroundLogger: logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+}
+
+/// A billing clock stopped at one instant, so that everything seeded is due and nothing else becomes due.
+struct FixedBillingClock: BillingClock {
+    let instant: Timestamp
+    func now() async throws -> Timestamp { instant }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
