@@ -80,7 +80,7 @@ struct StripeFaultTests {
     func hang() async throws {
         try await withSandbox { server, url in
             let request = charge()
-            let first = try await stripeClient(url, fault: "hang=1500ms", timeout: .milliseconds(300)).charge(request)
+            let first = try await stripeClient(url, fault: "hang=2500ms", timeout: .milliseconds(300)).charge(request)
             guard case .unknown(let message) = first else {
                 Issue.record("expected unknown, got \(first)")
                 return
@@ -88,7 +88,7 @@ struct StripeFaultTests {
             #expect(message.contains("no answer"))
             let during = try await stripeClient(url).charge(request)
             #expect(during.conflictMessage != nil, "\(during)")
-            try await Task.sleep(for: .milliseconds(1500))
+            try await Task.sleep(for: .milliseconds(2500))
             let after = try await stripeClient(url).charge(request)
             guard case .succeeded = after else {
                 Issue.record("expected success after the hang, got \(after)")
