@@ -78,10 +78,12 @@ struct PayPalClientTests {
             #expect(conflict.conflictMessage?.contains("PAYPAL_REQUEST_ID_PREVIOUSLY_USED") == true, "\(conflict)")
 
             let slowRequest = charge(paymentMethod: "vault_ok")
-            let slowClient = try payPalClient(url, fault: "latency=600ms")
+            let racingClient = try payPalClient(url)
+            _ = try await racingClient.charge(charge(paymentMethod: "vault_ok"))  // fetches its token now
+            let slowClient = try payPalClient(url, fault: "latency=2500ms")
             async let slow = slowClient.charge(slowRequest)
-            try await Task.sleep(for: .milliseconds(200))
-            let racing = try await payPalClient(url).charge(slowRequest)
+            try await Task.sleep(for: .milliseconds(800))
+            let racing = try await racingClient.charge(slowRequest)
             #expect(racing.conflictMessage != nil, "\(racing)")
             guard case .succeeded = try await slow else {
                 Issue.record("expected the slow request to succeed")

@@ -66,21 +66,28 @@ struct SandboxIdempotencyTests {
     @Test("a request whose key is still in flight gets 409, then the key completes once")
     func inFlightConflict() async throws {
         try await withSandbox { server, url in
-            let key = "inflight-\(UUID().uuidString)"
+            let request = charge()
             // The key is claimed in the same step the request is counted, before its latency passes:
             // once the sandbox has counted it, the key is in flight for the next 5 s.
-            async let slow = send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key, fault: "latency=5s"), body: stripeForm())
+            let slowClient = try stripeClient(url, fault: "latency=5s")
+            async let slow = slowClient.charge(request)
             let end = ContinuousClock.now + .seconds(30)
             while server.statistics().requests < 1, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
-            let racing = try await send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key), body: stripeForm())
+            let racing = try await send(
+                "POST", url + "/v1/payment_intents", headers: stripeHeaders(key: request.idempotencyKey), body: stripeForm()
+            )
             #expect(racing.status == 409)
             #expect(racing.headers["stripe-should-retry"] == "true")
-            let outcome = try await stripeClient(url).charge(charge(key: key))
-            #expect(outcome.conflictMessage != nil, "\(outcome)")
+            let outcome = try await stripeClient(url).charge(request)
+            #expect(outcome.conflictMessage?.contains("idempotency_key_in_use") == true, "\(outcome)")
             let first = try await slow
-            #expect(first.status == 200)
+            guard case .succeeded(let reference) = first else {
+                Issue.record("expected the slow request to succeed, got \(first)")
+                return
+            }
+            #expect(try await stripeClient(url).charge(request) == .succeeded(reference: reference))
             #expect(server.statistics().inFlightConflicts == 2)
-            #expect(server.ledger().filter { $0.idempotencyKey == key }.map(\.count) == [1])
+            #expect(server.ledger().filter { $0.idempotencyKey == request.idempotencyKey }.map(\.count) == [1])
         }
     }
 

@@ -66,6 +66,11 @@ struct SandboxPipeline: Sendable {
                 return dialect.idempotencyConflict(key: idempotency.scope.key, requestID: requestID).response()
             case .replay(let saved, let originalRequestID):
                 try await delay(plan)
+                if case .hang(let duration) = plan.action {
+                    try? await hold(for: duration)
+                    await close(context)
+                    return Response(status: .ok)
+                }
                 if case .lost = plan.action {
                     await close(context)
                     return Response(status: .ok)
@@ -81,9 +86,7 @@ struct SandboxPipeline: Sendable {
         do {
             try await delay(plan)
             if case .hang(let duration) = plan.action {
-                let hang = duration ?? state.withStorage { $0.faults.hangDuration }
-                logger.debug("sandbox: holding a request without answering", metadata: ["for": "\(hang)"])
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: hang) }
+                try? await hold(for: duration)
                 if let claimed { state.release(claimed) }
                 await close(context)
                 return Response(status: .ok)
@@ -114,6 +117,14 @@ struct SandboxPipeline: Sendable {
             headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: "<html><body>502 Bad Gateway \u{1}\u{2}</body></html>"))
         )
+    }
+
+    /// Holds a request without answering for `duration` (or the configured hang time); ends early
+    /// at graceful shutdown or cancellation.
+    private func hold(for duration: Duration?) async throws {
+        let hang = duration ?? state.withStorage { $0.faults.hangDuration }
+        logger.debug("sandbox: holding a request without answering", metadata: ["for": "\(hang)"])
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: hang) }
     }
 
     /// Sleeps for the plan's latency, if any.
