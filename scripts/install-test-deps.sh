@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Swift, from Debian's packages and PyPI (needs root):
 # etcd-server and etcd-client (the etcd backend's tests start their own members), postgresql (the
-# billing store tests start a throwaway server), and Stripe's Python library (the sandbox is
-# checked against it). Skips what is already installed.
+# billing store tests start a throwaway server), chromium and chromium-driver (the dashboard is
+# tested in a real headless browser), and Stripe's and Selenium's Python libraries (the sandbox is
+# checked against the first, the dashboard driven by the second). Skips what is already installed.
 set -euo pipefail
 packages=()
 command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || packages+=(etcd-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
 if (( ${#packages[@]} )); then
     echo "== apt-get install ${packages[*]}"
     apt-get update -qq
@@ -21,3 +24,9 @@ if ! python3 -c 'import stripe' 2>/dev/null; then
         || python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore stripe
 fi
 python3 -c 'import stripe; print("== stripe-python", stripe.VERSION)'
+if ! python3 -c 'import selenium' 2>/dev/null; then
+    echo "== pip install selenium"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --break-system-packages selenium \
+        || python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore selenium
+fi
+python3 -c 'import selenium; print("== selenium", selenium.__version__)'
