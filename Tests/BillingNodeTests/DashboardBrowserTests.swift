@@ -29,9 +29,10 @@ struct DashboardBrowserTests {
             return
         }
 
-        var arguments = [script, dashboard]
+        // The python3 on PATH, where scripts/install-test-deps.sh installed Selenium.
+        var arguments = ["python3", script, dashboard]
         if let screenshot = ProcessInfo.processInfo.environment["BILLING_DASHBOARD_SCREENSHOT"] { arguments.append(screenshot) }
-        let check = try NodeProcess.spawnProcess(executable: "/usr/bin/python3", arguments: arguments, logPath: directory + "/check.log")
+        let check = try NodeProcess.spawnProcess(executable: "/usr/bin/env", arguments: arguments, logPath: directory + "/check.log")
         let status = await NodeProcess.waitForExit(check, timeout: .seconds(180))
         let output = (try? String(contentsOfFile: directory + "/check.log", encoding: .utf8)) ?? ""
         let errors = (try? String(contentsOfFile: directory + "/check.log.err", encoding: .utf8)) ?? ""
