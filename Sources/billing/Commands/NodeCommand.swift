@@ -69,6 +69,7 @@ struct NodeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "billing.node")
+        try await DatabaseCheck.reachable(configuration.database, within: .seconds(15))
         let companions: [any Service] = parentPID.map { [ParentWatch(parentPID: $0)] } ?? []
         try await BillingNode.runUntilShutdown(configuration: configuration, environment: Environment.values, logger: logger, companions: companions)
     }
@@ -87,6 +88,9 @@ struct NodeCommand: AsyncParsableCommand {
             coordinationURL = try StoreURL(coordinationText)
         } catch let error as ElectionError {
             throw CLIError("--coordination: \(error.message)")
+        }
+        guard ["sqlite", "etcd", "etcds"].contains(coordinationURL.scheme) else {
+            throw CLIError("--coordination: unknown store '\(coordinationText)'; use sqlite:PATH (one host) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)")
         }
         let databaseURL: BillingStoreURL
         do {
