@@ -19,6 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
 
 
 def cluster(url):
@@ -32,13 +33,20 @@ def leader_of(status):
 
 
 def wait(what, timeout, probe):
+    """Polls `probe` until it returns something true. The page re-renders twice a second, so an
+    element read between two renders can go stale, and a loaded machine can time a request out:
+    such errors are retried, not failures."""
     end = time.time() + timeout
+    last = None
     while time.time() < end:
-        value = probe()
-        if value:
-            return value
+        try:
+            value = probe()
+            if value:
+                return value
+        except (WebDriverException, OSError) as error:
+            last = error
         time.sleep(0.1)
-    raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+    raise AssertionError("timed out after %ss waiting for %s%s" % (timeout, what, " (last error: %s)" % last if last else ""))
 
 
 def main():
@@ -71,11 +79,11 @@ def main():
         after = wait("the page to show a new leader", 45,
                      lambda: text("leader-id") not in ("", "none", before["nodeID"])
                      and text("leader-token").isdigit() and int(text("leader-token")) > before["token"])
-        now = leader_of(cluster(url))
-        assert now is not None and now["nodeID"] == text("leader-id"), "page shows %s, /cluster %s" % (text("leader-id"), now)
-        rows = driver.find_elements(By.CSS_SELECTOR, "#terms tbody tr")
-        tokens = [int(r.get_attribute("data-token")) for r in rows]
-        assert before["token"] in tokens and now["token"] in tokens, "terms table lacks the tokens: %s" % tokens
+        shown = after and text("leader-id")
+        now = wait("/cluster to agree with the page (%s)" % shown, 10,
+                   lambda: (lambda leader: leader if leader and leader["nodeID"] == text("leader-id") else None)(leader_of(cluster(url))))
+        tokens = wait("both terms in the terms table", 10, lambda: (lambda tokens: tokens if before["token"] in tokens and now["token"] in tokens else None)(
+            driver.execute_script("return [...document.querySelectorAll('#terms tbody tr')].map(r => Number(r.dataset.token))")))
         result.update(ok=True, after={"leader": now["nodeID"], "token": now["token"]},
                       pageFollowedAfterSeconds=round(time.time() - killed, 2))
     except AssertionError as error:

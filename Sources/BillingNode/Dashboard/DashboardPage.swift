@@ -105,7 +105,7 @@ function render(cluster) {
     charged += n.engine.charged; declined += n.engine.declined; retries += n.engine.providerRetries;
     const role = up ? n.role : "unreachable";
     return `<tr data-node="${esc(n.nodeID)}" data-role="${esc(role)}"><td>${esc(n.nodeID)}</td><td class="${up ? n.role : "down"}">${esc(role)}</td>` +
-      `<td>${n.pid}</td><td>${esc(n.leaderID ?? "none")}</td><td>${n.engine.charged}</td><td>${n.engine.declined}</td></tr>`;
+      `<td>${n.pid}</td><td>${up ? esc(n.leaderID ?? "none") : "–"}</td><td>${n.engine.charged}</td><td>${n.engine.declined}</td></tr>`;
   });
   document.querySelector("#nodes tbody").innerHTML = rows.join("");
   const applied = cluster.demo ? cluster.demo.applied : charged + declined;
@@ -135,7 +135,7 @@ function render(cluster) {
   }).join("");
   document.querySelector("#terms tbody").innerHTML = list.slice(-8).reverse().map(t =>
     `<tr data-token="${t.token}"><td>${t.token}</td><td style="color:${colorOf(t.leaderID)}">${esc(t.leaderID)}</td><td>${time(t.sinceMs)}</td>` +
-    `<td>${(((t.untilMs ?? now) - t.sinceMs) / 1000).toFixed(1)} s${t.untilMs ? "" : " (leading)"}</td></tr>`).join("");
+    `<td>${(((t.untilMs ?? now) - t.sinceMs) / 1000).toFixed(1)} s${leader && t.token === leader.token ? " (leading)" : ""}</td></tr>`).join("");
   if (cluster.demo && cluster.demo.failoverSeconds.length) {
     document.getElementById("failovers").textContent = "failovers: " + cluster.demo.failoverSeconds.map(s => s.toFixed(2) + " s").join(", ");
   }

@@ -3,10 +3,10 @@ import Glibc
 import Testing
 
 /// The dashboard in a real headless Chromium (Debian's `chromium` and `chromium-driver`, driven by
-/// Selenium from `scripts/check-dashboard.py`; `scripts/install-test-deps.sh` installs them).
-@Suite("dashboard in a browser", .serialized)
-struct DashboardBrowserTests {
-    @Test("the dashboard shows the leader /status reports and follows a failover")
+/// Selenium from `scripts/check-dashboard.py`; `scripts/install-test-deps.sh` installs them). Part
+/// of the serialized process suite, so that it never runs beside the demo test.
+extension BillingProcessTests {
+    @Test("the dashboard in headless Chromium shows the leader /status reports and follows a failover")
     func followsFailover() async throws {
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root = root.deletingLastPathComponent() }
