@@ -17,7 +17,9 @@ let package = Package(
         .library(name: "PaymentSandbox", targets: ["PaymentSandbox"]),
         .library(name: "Billing", targets: ["Billing"]),
         .library(name: "LeaderElectionEtcd", targets: ["LeaderElectionEtcd"]),
+        .library(name: "BillingNode", targets: ["BillingNode"]),
         .executable(name: "leader", targets: ["leader"]),
+        .executable(name: "billing", targets: ["BillingCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -119,6 +121,55 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "BillingNode",
+            dependencies: [
+                "LeaderElection",
+                "LeaderElectionSQLite",
+                "LeaderElectionEtcd",
+                "Billing",
+                "Payments",
+                "PaymentSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "BillingCLI",
+            dependencies: [
+                "BillingNode",
+                "Billing",
+                "PaymentSandbox",
+                "LeaderElection",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/billing",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "BillingNodeTests",
+            dependencies: [
+                "BillingNode",
+                "BillingCLI",
+                "Billing",
+                "PaymentSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSwift6
         ),

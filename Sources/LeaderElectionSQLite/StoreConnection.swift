@@ -103,11 +103,11 @@ final class StoreConnection: Sendable {
                     try await transaction.execute(mode.rawValue)
                     do {
                         let result = try await body(transaction)
-                        try await transaction.execute("COMMIT")
+                        try await Self.endTransaction("COMMIT", transaction)
                         return result
                     } catch {
                         // Fails harmlessly when SQLite already rolled back on its own.
-                        try? await transaction.execute("ROLLBACK")
+                        try? await Self.endTransaction("ROLLBACK", transaction)
                         throw error
                     }
                 }
@@ -115,6 +115,13 @@ final class StoreConnection: Sendable {
         } catch {
             throw StoreErrors.map(error, path: path, during: "using")
         }
+    }
+
+    /// Runs `COMMIT` or `ROLLBACK` even when the calling task is cancelled. SQLiteNIO skips the
+    /// statements of a cancelled task; a skipped `ROLLBACK` would leave the transaction open and
+    /// the file's write lock held by this process for good. Awaited at once: it never outlives this call.
+    private static func endTransaction(_ statement: String, _ transaction: StoreTransaction) async throws {
+        try await Task { try await transaction.execute(statement) }.value
     }
 
     /// Runs `attempt` until it does not fail with SQLITE_BUSY, `busyTimeout` passes, or the task

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Only exists while the transaction lock is held, so its statements never interleave with
 /// another transaction's.
-struct StoreTransaction {
+struct StoreTransaction: Sendable {
     let connection: SQLiteConnection
 
     /// Runs one statement and returns its result rows.

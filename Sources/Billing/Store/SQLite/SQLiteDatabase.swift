@@ -81,11 +81,11 @@ final class SQLiteDatabase: SQLDatabase {
                     _ = try await runner.query("BEGIN IMMEDIATE", [])
                     do {
                         let result = try await body(runner)
-                        _ = try await runner.query("COMMIT", [])
+                        try await Self.endTransaction("COMMIT", runner)
                         return result
                     } catch {
                         // Fails harmlessly when SQLite already rolled back on its own.
-                        _ = try? await runner.query("ROLLBACK", [])
+                        try? await Self.endTransaction("ROLLBACK", runner)
                         throw error
                     }
                 }
@@ -93,6 +93,14 @@ final class SQLiteDatabase: SQLDatabase {
         } catch {
             throw Self.map(error, path: displayName, during: "using")
         }
+    }
+
+    /// Runs `COMMIT` or `ROLLBACK` even when the calling task is cancelled. SQLiteNIO skips the
+    /// statements of a cancelled task; a skipped `ROLLBACK` would leave the transaction open and
+    /// the file's write lock held by this process for good (every other process then fails with
+    /// "stayed locked"). The task is awaited at once, so it never outlives this call.
+    private static func endTransaction(_ statement: String, _ runner: SQLiteStatementRunner) async throws {
+        try await Task { _ = try await runner.query(statement, []) }.value
     }
 
     /// Runs `attempt` until it does not fail with SQLITE_BUSY, `busyTimeout` passes, or the task

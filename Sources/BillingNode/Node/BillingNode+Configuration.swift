@@ -1,0 +1,45 @@
+import Billing
+import LeaderElection
+
+extension BillingNode {
+    /// Everything one replica needs; `billing node` fills it from flags and `BILLING_*` variables.
+    public struct Configuration: Sendable {
+        /// This node's id, unique in the cluster (the candidate id and proclaimed value).
+        public var nodeID: String
+        /// The coordination store: `sqlite:PATH` or `etcd://HOST:PORT[,...]`.
+        public var coordination: StoreURL
+        /// The billing database: `sqlite:PATH` or `postgres://...`.
+        public var database: BillingStoreURL
+        /// The payment provider's kind.
+        public var provider: ProviderKind
+        /// The provider's base URL (the sandbox's in demos).
+        public var providerURL: String
+        /// The HTTP address to listen on. Default `127.0.0.1` (loopback only).
+        public var listenAddress: String = "127.0.0.1"
+        /// The HTTP port; 0 picks a free one. Default 8080.
+        public var httpPort: Int = 8080
+        /// The bearer token the admin endpoints require; nil disables them (403).
+        public var adminToken: String?
+        /// The election's name, shared by the replicas. Default `billing-renewals`.
+        public var electionName: String = "billing-renewals"
+        /// Lease timing. Default: TTL 5 s, renewals every TTL/3, safety margin TTL/10.
+        public var election: Election.Configuration = .default
+        /// The renewal engine's pacing. Default: the engine's defaults with passes every 500 ms.
+        public var engine: RenewalEngine.Configuration = {
+            var engine = RenewalEngine.Configuration()
+            engine.passInterval = .milliseconds(500)
+            return engine
+        }()
+        /// Status endpoints of the other replicas, which `/cluster` gathers for the dashboard. Default none.
+        public var peers: [String] = []
+
+        /// Creates a configuration; the other values take their documented defaults.
+        public init(nodeID: String, coordination: StoreURL, database: BillingStoreURL, provider: ProviderKind, providerURL: String) {
+            self.nodeID = nodeID
+            self.coordination = coordination
+            self.database = database
+            self.provider = provider
+            self.providerURL = providerURL
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Billing
+import LeaderElection
+import Logging
+import Metrics
+import Payments
+import ServiceLifecycle
+import Synchronization
+
+/// One replica of the billing service: it campaigns in the election, runs the renewal engine
+/// only while it leads (inside `Election.withLeadership`, with the leadership's fencing token on
+/// every write), and serves its status, metrics, admin endpoints and the dashboard over HTTP.
+///
+/// A ServiceLifecycle `Service`. On graceful shutdown (SIGTERM under a `ServiceGroup`) the engine
+/// is cancelled between renewals' steps (a renewal cut between the pending charge and its outcome
+/// stays pending and the next leader reconciles it with the same idempotency key), the lease is
+/// revoked so that another replica takes over at once, and ``run()`` returns.
+///
+/// Not guaranteed: billing progress while the coordination store or the billing database is
+/// unreachable; exactly-once toward a provider that ignores idempotency keys.
+public final class BillingNode: Service, Sendable {
+    /// The configuration the node was made with.
+    public let configuration: Configuration
+    /// The metrics of the election and the engine, as `/metrics` renders them.
+    public let metrics: PrometheusMetricsFactory
+    let state: NodeState
+    let election: Election
+    private let engine: RenewalEngine
+    private let logger: Logger
+    private let boundPort = Mutex<Int?>(nil)
+
+    /// Creates a node over open stores.
+    /// - Parameters:
+    ///   - configuration: Ids, URLs, HTTP address, timing.
+    ///   - backend: The coordination store's election backend.
+    ///   - store: The billing database.
+    ///   - provider: The payment provider client.
+    ///   - logger: Receives leadership changes and engine summaries at `info`.
+    /// - Throws: ``BillingNodeError`` for an invalid engine configuration.
+    public init(configuration: Configuration, backend: any ElectionBackend, store: any BillingStore, provider: any PaymentProvider, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let metrics = PrometheusMetricsFactory()
+        self.metrics = metrics
+        let state = NodeState(nodeID: configuration.nodeID, leaseTTL: configuration.election.leaseTTL)
+        self.state = state
+        self.election = Election(
+            name: configuration.electionName, candidateID: configuration.nodeID, backend: backend,
+            configuration: configuration.election, logger: logger, metricsFactory: metrics
+        )
+        do {
+            self.engine = try RenewalEngine(
+                store: store, provider: RecordingProvider(base: provider, state: state), billingClock: DatabaseBillingClock(store: store),
+                configuration: configuration.engine, logger: logger, metricsFactory: metrics
+            )
+        } catch let error as BillingError {
+            throw BillingNodeError(code: .invalidConfiguration, message: error.message, cause: error)
+        }
+    }
+
+    /// The port the HTTP server listens on, once it does.
+    public var httpPort: Int? { boundPort.withLock { $0 } }
+
+    /// This node's status now (what `GET /status` answers).
+    public func status() -> NodeStatus { state.status() }
+
+    /// Runs the election, the engine and the HTTP server until graceful shutdown or cancellation.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let server = NodeHTTPServer(node: self, logger: self.logger)
+                try await server.run { port in self.boundPort.withLock { $0 = port } }
+            }
+            group.addTask {
+                await cancelWhenGracefulShutdown { await self.observeLeader() }
+            }
+            group.addTask {
+                await cancelWhenGracefulShutdown { await self.lead() }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Pauses billing on this node: it resigns if it leads and stops campaigning until ``resumeBilling()``.
+    public func pauseBilling() async {
+        state.isPaused = true
+        logger.info("billing paused on this node")
+        await election.resign()
+    }
+
+    /// Lets this node campaign and bill again after ``pauseBilling()``.
+    public func resumeBilling() {
+        state.isPaused = false
+        logger.info("billing resumed on this node")
+    }
+
+    /// Releases leadership now, if this node leads; it then campaigns again (behind the others).
+    public func resign() async {
+        await election.resign()
+    }
+
+    /// Campaigns and bills while leading, again and again, until cancelled.
+    private func lead() async {
+        while !Task.isCancelled {
+            if state.isPaused {
+                guard (try? await Task.sleep(for: .milliseconds(100))) != nil else { return }
+                continue
+            }
+            do {
+                try await election.withLeadership { leadership in
+                    self.state.becameLeader(leadership)
+                    defer { self.state.leadershipEnded() }
+                    try await self.bill(leadership)
+                }
+            } catch is CancellationError {
+                return
+            } catch let error as ElectionError where error.code == .leadershipLost {
+                logger.info("leadership ended", metadata: ["cause": "\(error.lossCause.map { "\($0)" } ?? "unknown")"])
+            } catch {
+                // A stale fencing token or a provider that refuses the credentials: step down, tell
+                // the operator, and campaign again after a pause rather than spin.
+                let message = (error as? BillingError)?.message ?? "\(error)"
+                state.recordFailure(message)
+                logger.error("billing stopped on this node: \(message)")
+                guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
+            }
+        }
+    }
+
+    /// The leader's work: renewal passes, one after another, until leadership ends or billing is paused.
+    private func bill(_ leadership: Leadership) async throws {
+        let fence = Fence(leadership)
+        while !state.isPaused {
+            do {
+                let report = try await engine.runPass(fence: fence, checkLeadership: { try leadership.checkValid() })
+                state.record(report)
+            } catch let error as BillingError where error.code == .storeUnavailable {
+                state.recordFailure(error.message)
+                logger.warning("renewal pass failed; retrying", metadata: ["error": "\(error.message)"])
+            }
+            try await Task.sleep(for: configuration.engine.passInterval)
+        }
+    }
+
+    /// Keeps ``NodeState`` up to date with the leader the store reports.
+    private func observeLeader() async {
+        while !Task.isCancelled {
+            do {
+                for try await leader in election.observe() {
+                    state.leaderObserved(leader)
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("watching the leader failed; watching again", metadata: ["error": "\(error)"])
+            }
+            guard (try? await Task.sleep(for: .milliseconds(200))) != nil else { return }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Billing
+import BillingNode
+import LeaderElection
+import Logging
+import ServiceLifecycle
+
+/// `billing node`: one replica of the renewal service.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run one replica: the election, the renewal engine while leading, and the HTTP API.",
+        discussion: """
+            Every flag can also come from the environment variable named in its help. Provider \
+            credentials only come from the environment: STRIPE_API_KEY (or STRIPE_API_KEY_FILE), \
+            PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET (or their _FILE variants). The admin \
+            endpoints (POST /resign, /pause-billing, /resume-billing) need BILLING_ADMIN_TOKEN. \
+            SIGTERM stops charging, resigns leadership and exits 0.
+            """
+    )
+
+    @Option(name: .customLong("id"), help: "This node's id, unique in the cluster ($BILLING_NODE_ID).")
+    var id: String?
+
+    @Option(help: "The coordination store: sqlite:PATH or etcd://HOST:PORT[,...] ($BILLING_COORDINATION).")
+    var coordination: String?
+
+    @Option(help: "The billing database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB ($BILLING_DATABASE).")
+    var database: String?
+
+    @Option(help: "The payment provider: stripe or paypal ($BILLING_PROVIDER; default stripe).")
+    var provider: String?
+
+    @Option(help: "The provider's base URL, e.g. https://api.stripe.com or a sandbox's ($BILLING_PROVIDER_URL).")
+    var providerURL: String?
+
+    @Option(help: "The HTTP port; 0 picks a free one ($BILLING_HTTP_PORT; default 8080).")
+    var httpPort: Int?
+
+    @Option(help: "The address the HTTP API listens on ($BILLING_LISTEN; default 127.0.0.1).")
+    var listen: String?
+
+    @Option(help: "The lease TTL in seconds ($BILLING_LEASE_TTL; default 5).")
+    var leaseTTL: Double?
+
+    @Option(help: "Provider requests per second at most, 0 for no limit ($BILLING_RATE_LIMIT; default 20).")
+    var rateLimit: Int?
+
+    @Option(name: .customLong("peer"), help: "Another node's base URL, for /cluster and the dashboard; repeatable ($BILLING_PEERS, comma-separated).")
+    var peers: [String] = []
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error ($BILLING_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    @Option(help: .hidden)
+    var parentPID: Int32?
+
+    func run() async throws {
+        let configuration = try makeConfiguration()
+        let level = Environment.pick(logLevel, "BILLING_LOG_LEVEL") ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw CLIError("unknown log level '\(level)'; use trace, debug, info, notice, warning or error")
+        }
+        let nodeID = configuration.nodeID
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            handler[metadataKey: "node"] = "\(nodeID)"
+            return handler
+        }
+        let logger = Logger(label: "billing.node")
+        try await DatabaseCheck.reachable(configuration.database, within: .seconds(15))
+        let companions: [any Service] = parentPID.map { [ParentWatch(parentPID: $0)] } ?? []
+        try await BillingNode.runUntilShutdown(configuration: configuration, environment: Environment.values, logger: logger, companions: companions)
+    }
+
+    func makeConfiguration() throws -> BillingNode.Configuration {
+        let nodeID = try Environment.require(id, "BILLING_NODE_ID", flagName: "--id", example: "node-1")
+        let coordinationText = try Environment.require(coordination, "BILLING_COORDINATION", flagName: "--coordination", example: "sqlite:/var/lib/billing/election.sqlite")
+        let databaseText = try Environment.require(database, "BILLING_DATABASE", flagName: "--database", example: "sqlite:/var/lib/billing/billing.sqlite")
+        let providerText = Environment.pick(provider, "BILLING_PROVIDER") ?? "stripe"
+        guard let providerKind = ProviderKind(rawValue: providerText.lowercased()) else {
+            throw CLIError("unknown --provider '\(providerText)'; use stripe or paypal")
+        }
+        let providerURLText = try Environment.require(providerURL, "BILLING_PROVIDER_URL", flagName: "--provider-url", example: "https://api.stripe.com")
+        let coordinationURL: StoreURL
+        do {
+            coordinationURL = try StoreURL(coordinationText)
+        } catch let error as ElectionError {
+            throw CLIError("--coordination: \(error.message)")
+        }
+        guard ["sqlite", "etcd", "etcds"].contains(coordinationURL.scheme) else {
+            throw CLIError("--coordination: unknown store '\(coordinationText)'; use sqlite:PATH (one host) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)")
+        }
+        let databaseURL: BillingStoreURL
+        do {
+            databaseURL = try BillingStoreURL(databaseText)
+        } catch {
+            throw CLIError("--database: \(error.message)")
+        }
+        var configuration = BillingNode.Configuration(
+            nodeID: nodeID, coordination: coordinationURL, database: databaseURL, provider: providerKind, providerURL: providerURLText
+        )
+        configuration.httpPort = try Environment.integer(httpPort, "BILLING_HTTP_PORT", default: 8080)
+        guard (0...65535).contains(configuration.httpPort) else {
+            throw CLIError("--http-port \(configuration.httpPort) is not a port; use 0...65535 (0 picks a free one)")
+        }
+        configuration.listenAddress = Environment.pick(listen, "BILLING_LISTEN") ?? "127.0.0.1"
+        configuration.adminToken = Environment.values["BILLING_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let ttlText = leaseTTL.map { String($0) } ?? Environment.values["BILLING_LEASE_TTL"]
+        if let ttlText {
+            guard let seconds = Double(ttlText), seconds > 0 else {
+                throw CLIError("--lease-ttl '\(ttlText)' is not a positive number of seconds")
+            }
+            do {
+                configuration.election = try Election.Configuration(leaseTTL: .milliseconds(Int64(seconds * 1000)))
+            } catch let error as ElectionError {
+                throw CLIError("--lease-ttl: \(error.message)")
+            }
+        }
+        let rate = try Environment.integer(rateLimit, "BILLING_RATE_LIMIT", default: 20)
+        guard rate >= 0 else { throw CLIError("--rate-limit must be 0 (no limit) or positive, not \(rate)") }
+        configuration.engine.providerRequestsPerSecond = rate == 0 ? nil : rate
+        configuration.engine.providerBurst = max(rate, 20)
+        configuration.peers = peers.isEmpty
+            ? (Environment.values["BILLING_PEERS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
+            : peers
+        return configuration
+    }
+}

@@ -1,0 +1,125 @@
+import Billing
+import BillingNode
+import Foundation
+import Glibc
+import Logging
+import PaymentSandbox
+
+/// A payment sandbox in the test process and `billing node` processes on one SQLite coordination
+/// file and one SQLite billing database in a fresh directory.
+final class TestCluster: Sendable {
+    static let adminToken = "test-admin-token"
+
+    let directory: String
+    let sandbox: PaymentSandboxServer
+    let sandboxURL: String
+    let nodes: [NodeProcess]
+
+    private init(directory: String, sandbox: PaymentSandboxServer, sandboxURL: String, nodes: [NodeProcess]) {
+        self.directory = directory
+        self.sandbox = sandbox
+        self.sandboxURL = sandboxURL
+        self.nodes = nodes
+    }
+
+    var database: String { "sqlite:\(directory)/billing.sqlite" }
+
+    /// Runs `body` with a cluster of `count` nodes whose database holds `due` subscriptions due now;
+    /// everything is stopped afterwards.
+    static func with<T: Sendable>(nodes count: Int, due: Int = 0, _ body: (TestCluster) async throws -> T) async throws -> T {
+        let directory = NSTemporaryDirectory() + "billing-node-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var logger = Logger(label: "test.sandbox")
+        logger.logLevel = .error
+        let sandbox = try PaymentSandboxServer(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sandbox.run() }
+            defer { group.cancelAll() }
+            let sandboxURL = try await sandbox.baseURL()
+            try await seed(due: due, database: "sqlite:\(directory)/billing.sqlite", logger: logger)
+            var nodes: [NodeProcess] = []
+            for index in 1...count {
+                let id = "node-\(index)"
+                let port = try TestPorts.pick()
+                nodes.append(try NodeProcess.spawn(
+                    id: id, port: port,
+                    arguments: [
+                        "node", "--id", id, "--coordination", "sqlite:\(directory)/election.sqlite",
+                        "--database", "sqlite:\(directory)/billing.sqlite", "--provider", "stripe",
+                        "--provider-url", sandboxURL, "--http-port", String(port), "--rate-limit", "0",
+                        "--parent-pid", String(getpid()),
+                    ],
+                    environment: ["STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info"],
+                    logPath: "\(directory)/\(id).log"
+                ))
+            }
+            let cluster = TestCluster(directory: directory, sandbox: sandbox, sandboxURL: sandboxURL, nodes: nodes)
+            do {
+                let result = try await body(cluster)
+                for node in nodes { await node.stop() }
+                try? FileManager.default.removeItem(atPath: directory)
+                return result
+            } catch {
+                for node in nodes { await node.stop() }
+                throw error
+            }
+        }
+    }
+
+    /// Subscriptions whose renewal is due now.
+    private static func seed(due: Int, database: String, logger: Logger) async throws {
+        try await BillingStoreURL(database).withStore(logger: logger) { store in
+            let now = try await store.currentTime()
+            let usd = try Currency(code: "USD")
+            for index in 0..<due {
+                let dueAt = now + .milliseconds(Int64(-index))
+                let start = BillingCalendar.boundary(anchor: dueAt, interval: .monthly, index: -1)
+                let subscription = Subscription(
+                    id: "sub_test_\(index)", customer: "cus_\(index)", plan: try Plan(interval: .monthly, price: Money(minorUnits: 999, currency: usd)),
+                    status: .active, billingCycleAnchor: dueAt, currentPeriodStart: start, currentPeriodEnd: dueAt,
+                    cancelAtPeriodEnd: false, paymentMethod: index % 5 == 0 ? "pm_card_chargeDeclined" : "pm_card_visa", retry: nil
+                )
+                try await store.saveSubscription(subscription.stored)
+            }
+        }
+    }
+
+    /// The statuses of the nodes that answer.
+    func statuses(of nodes: [NodeProcess]? = nil) async -> [NodeStatus] {
+        var statuses: [NodeStatus] = []
+        for node in nodes ?? self.nodes {
+            if let status = await HTTP.status(node.baseURL) { statuses.append(status) }
+        }
+        return statuses
+    }
+
+    /// The node that reports itself leader (with a token above `above`), once one does.
+    func waitForLeader(among nodes: [NodeProcess]? = nil, tokenAbove above: Int64 = 0, timeout: Duration = .seconds(60)) async -> (NodeProcess, NodeStatus)? {
+        let candidates = nodes ?? self.nodes
+        return await eventually(timeout: timeout) {
+            for node in candidates {
+                if let status = await HTTP.status(node.baseURL), status.role == "leader", (status.token ?? 0) > above {
+                    return (node, status)
+                }
+            }
+            return nil
+        }
+    }
+}
+
+/// Free loopback ports for the nodes.
+enum TestPorts {
+    static func pick() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
+        }
+        guard result == 0 else { throw TestFailure("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
