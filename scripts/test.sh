@@ -12,9 +12,9 @@
 # script starts a throwaway PostgreSQL (unless BILLING_TEST_POSTGRES_URL names one); the etcd
 # tests start their own members.
 #
-# Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd) would lose
-# leaderships if they shared the 2 cores of a CI machine with CPU-heavy tests, so they run after
-# the rest, one group at a time; every other test runs first, in parallel. Each `swift test` run
+# Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd, billing
+# nodes) would lose leaderships if they shared the 2 cores of a CI machine with CPU-heavy tests,
+# so they run after the rest, one group at a time; every other test runs first, in parallel. Each `swift test` run
 # that exceeds TEST_TIME_LIMIT seconds (default 1200) is stopped and the tests that never finished
 # are named (the output is line-buffered so that nothing printed before a hang is lost).
 set -euo pipefail
@@ -27,6 +27,7 @@ timing_groups=(
     'LeaderElectionSQLiteTests\.SQLiteBackend(Opening)?Tests'
     'LeaderCLITests\.'
     'LeaderElectionEtcdTests\.'
+    'BillingNodeTests\.BillingProcessTests'
 )
 skip_timing=$(IFS='|'; echo "${timing_groups[*]}")
 
