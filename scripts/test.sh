@@ -14,9 +14,10 @@
 #
 # Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd, billing
 # nodes) would lose leaderships if they shared the 2 cores of a CI machine with CPU-heavy tests,
-# so they run after the rest, one group at a time; every other test runs first, in parallel. Each `swift test` run
-# that exceeds TEST_TIME_LIMIT seconds (default 1200) is stopped and the tests that never finished
-# are named (the output is line-buffered so that nothing printed before a hang is lost).
+# so they run after the rest, one group at a time; every other test runs first, in parallel.
+# Each `swift test` run that exceeds TEST_TIME_LIMIT seconds (default 1200) is stopped and the
+# tests that never finished are named (the output is line-buffered so that nothing printed before
+# a hang is lost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
