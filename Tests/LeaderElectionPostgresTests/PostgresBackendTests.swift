@@ -49,7 +49,9 @@ struct PostgresBackendTests {
     func leaseLifecycle() async throws {
         let configuration = try await PostgresTestServer.freshDatabase()
         try await PostgresBackend.withBackend(configuration: configuration, logger: PostgresTestServer.logger) { backend in
-            let lease = try await backend.grantLease(ttl: .milliseconds(300))
+            // Long enough for the calls below on a loaded machine; the wait after them is on the
+            // server's terms, not a sleep.
+            let lease = try await backend.grantLease(ttl: .seconds(3))
             try await backend.renewLease(lease)
             let candidacy = try await backend.campaign(election: "life", lease: lease, value: "v")
             let again = try await backend.campaign(election: "life", lease: lease, value: "v")

@@ -21,7 +21,7 @@ struct PostgresConformanceTests {
                 try await PostgresBackend.withBackend(configuration: configuration, logger: logger) { third in
                     let backends = [first, second, third]
                     let next = Locked(0)
-                    let suite = BackendConformanceSuite(leaseTTL: .seconds(1), timeout: .seconds(60)) {
+                    let suite = BackendConformanceSuite(leaseTTL: .seconds(2), timeout: .seconds(60)) {
                         backends[next.withLock { value in
                             defer { value += 1 }
                             return value % backends.count

@@ -215,7 +215,7 @@ public final class PostgresBackend: ElectionBackend, Service {
 
     /// The leader of `election` now and after each change: woken by notifications, when the
     /// leader's lease is due to expire, and every ``PostgresConfiguration/pollInterval``. Ends
-    /// with the error when the database cannot be read.
+    /// with the error when the database cannot be read several times in a row.
     public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
         let watch = LeaderWatch(router: router, election: election)
         return AsyncThrowingStream(unfolding: {
@@ -226,8 +226,15 @@ public final class PostgresBackend: ElectionBackend, Service {
                     first = try await self.statement("observing '\(election)'") {
                         try await $0.candidates(election: election, limit: 1)
                     }.first
+                    watch.failures = 0
                 } catch is CancellationError {
                     return nil
+                } catch {
+                    // Ride out a brief outage (a restarting server); give up after a few failures in a row.
+                    watch.failures += 1
+                    if watch.failures >= LeaderWatch.attempts { throw error }
+                    try? await Task.sleep(for: .milliseconds(100 * watch.failures))
+                    continue
                 }
                 if watch.changed(to: first?.0) { return .some(first?.0) }
                 var wait = self.configuration.pollInterval

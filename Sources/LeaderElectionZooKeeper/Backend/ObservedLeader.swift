@@ -4,9 +4,19 @@ import Synchronization
 /// The state of one ``ZooKeeperBackend/watchLeader(election:)`` stream: its watch subscription
 /// (dropped with the stream) and the last value it yielded.
 final class ObservedLeader: Sendable {
+    /// Consecutive failed reads after which the stream ends with the error.
+    static let attempts = 3
+
     let subscription: WatchRouter.Subscription
     private let router: WatchRouter
     private let lastYielded = Mutex<Candidate??>(.none)
+    private let failureCount = Mutex(0)
+
+    /// Consecutive failed reads so far.
+    var failures: Int {
+        get { failureCount.withLock { $0 } }
+        set { failureCount.withLock { $0 = newValue } }
+    }
 
     init(router: WatchRouter, path: String) {
         self.router = router

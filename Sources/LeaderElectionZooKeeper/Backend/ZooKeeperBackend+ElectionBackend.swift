@@ -48,12 +48,13 @@ extension ZooKeeperBackend {
     /// process, deletes its candidacies in the elections this backend has used.
     public func revokeLease(_ lease: LeaseID) async throws {
         if let session = leaseSession(lease) {
+            // The session is unusable after close() even when it fails: forget it either way.
+            defer { forget(lease) }
             do {
                 try await withTimeout("revoking lease \(lease)", lease: lease) { try await session.close() }
             } catch let error as ElectionError where error.code == .leaseExpired {
                 // Already gone.
             }
-            forget(lease)
             return
         }
         let paths = knownPaths.withLock { $0 }
@@ -187,7 +188,8 @@ extension ZooKeeperBackend {
     }
 
     /// The leader of `election` now and after each change, woken by a watch on the election's
-    /// children (or on its creation). Ends with the error when ZooKeeper cannot be read.
+    /// children (or on its creation). Ends with the error when ZooKeeper cannot be read several
+    /// times in a row.
     public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
         let path = ElectionNode.electionPath(election, root: configuration.root)
         let watch = ObservedLeader(router: router, path: path)
@@ -200,8 +202,16 @@ extension ZooKeeperBackend {
                         let session = try await self.observerSession()
                         return try await self.firstCandidate(session, election: election, path: path, watch: true)
                     }
+                    watch.failures = 0
                 } catch is CancellationError {
                     return nil
+                } catch {
+                    // A broken connection moves to the next server on the next try; give up after
+                    // a few failures in a row.
+                    watch.failures += 1
+                    if watch.failures >= ObservedLeader.attempts { throw error }
+                    try? await Task.sleep(for: .milliseconds(100 * watch.failures))
+                    continue
                 }
                 if watch.changed(to: leader) { return .some(leader) }
                 await watch.subscription.signal.wait(after: version, orUntil: self.clock.now() + self.configuration.pollInterval, clock: self.clock)

@@ -106,17 +106,15 @@ final class ZooKeeperSession: Sendable {
     }
 
     /// Ends the session at the server (its ephemeral znodes go at once) and closes the connection.
+    /// Whatever happens, the session is unusable afterwards; if the server could not be told, it
+    /// expires the session after its timeout.
     func close() async throws {
-        let connection = state.withLock { state -> ZooKeeperConnection? in
-            state.expired ? nil : state.connection
-        }
-        defer {
-            markExpired()
-            connection?.close()
-        }
-        guard let connection else {
-            if isExpired { return }
-            throw ZooKeeperFailure.connectionLost("not connected")
+        defer { markExpired() }
+        let connection: ZooKeeperConnection
+        do {
+            connection = try await self.connection()
+        } catch ZooKeeperFailure.sessionExpired {
+            return
         }
         _ = try await connection.send(.closeSession, ByteBuffer())
     }
