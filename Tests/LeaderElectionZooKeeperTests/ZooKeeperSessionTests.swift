@@ -59,6 +59,53 @@ extension ZooKeeperIntegrationTests {
             }
         }
 
+        @Test("a paused server: the leader's body is cancelled before its session can expire at the server")
+        func pausedServer() async throws {
+            try await ZooKeeperEnsemble.with(servers: 1) { ensemble in
+                try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(), logger: TestLogger.make()) { backend in
+                    let ttl = Duration.seconds(2)
+                    let election = Election(
+                        name: "paused",
+                        candidateID: "leader",
+                        backend: backend,
+                        configuration: try Election.Configuration(leaseTTL: ttl),
+                        logger: TestLogger.make()
+                    )
+                    let clock = ContinuousClock()
+                    let leads = Gate()
+                    let cancelledAt = Locked<ContinuousClock.Instant?>(nil)
+                    let server = ensemble.servers[0].process
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try? await election.withLeadership { _ in
+                                leads.open()
+                                do {
+                                    try await Task.sleep(for: .seconds(3600))
+                                } catch {
+                                    cancelledAt.withLock { $0 = clock.now }
+                                    throw error
+                                }
+                            }
+                        }
+                        await leads.wait()
+                        // Every renewal acknowledged so far was sent before this instant.
+                        let stoppedAt = clock.now
+                        server.signal(SIGSTOP)
+                        defer { server.signal(SIGCONT) }
+                        let limit = stoppedAt + .seconds(30)
+                        while cancelledAt.withLock({ $0 }) == nil, clock.now < limit {
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
+                        let cancelled = try #require(cancelledAt.withLock { $0 }, "the body was not cancelled while the server was paused")
+                        // The server cannot expire the session before the last acknowledged renewal's
+                        // send time plus the session timeout (TTL plus a third): the body stopped earlier.
+                        #expect(stoppedAt.duration(to: cancelled) < ttl + ttl / 3, "cancelled \(stoppedAt.duration(to: cancelled)) after the pause")
+                        group.cancelAll()
+                    }
+                }
+            }
+        }
+
         @Test("unreachable servers fail with storeUnavailable naming them")
         func unreachable() async throws {
             let ports = try ZooKeeperEnsemble.freePorts(2)
