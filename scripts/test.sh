@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tables, the deterministic simulation (1,000 seeds), the
-# conformance suite against every backend (in-memory, SQLite, etcd, PostgreSQL), the billing
+# conformance suite against every backend (in-memory, SQLite, etcd, PostgreSQL, ZooKeeper), the billing
 # engine against SQLite and PostgreSQL, the payment clients against the sandbox, and the
 # integration tests with real processes. Extra arguments go to `swift test` (for example
 # `--filter SimulationTests`).
 #
 # It starts a throwaway PostgreSQL when one is installed (scripts/install-test-deps.sh installs
-# it, with etcd); the etcd tests start their own members. A run that exceeds TEST_TIME_LIMIT
+# it, with etcd, ZooKeeper and kazoo); the etcd and ZooKeeper tests start their own servers. A run that exceeds TEST_TIME_LIMIT
 # seconds (default 2400) is stopped and the tests that never finished are named (the output is
 # line-buffered so that nothing printed before a hang is lost).
 set -euo pipefail
