@@ -18,8 +18,9 @@ import Synchronization
 /// leadership never depends on a connection staying open.
 ///
 /// The backend is a `Service`: its connection pool and its listening connection live while
-/// ``run()`` runs (or inside ``withBackend(configuration:logger:_:)``). The tables (see
-/// ``PostgresSchema``) are created or upgraded by the first operation.
+/// ``run()`` runs (or inside ``withBackend(configuration:logger:_:)``). The tables
+/// (`leader_election_leases`, `leader_election_candidates`, `leader_election_schema`) are created
+/// or upgraded by the first operation.
 ///
 /// Not guaranteed: correct expiry if the server's wall clock jumps (keep it on NTP, which slews
 /// rather than steps; a forward step expires leases early, which the fencing tokens make safe but

@@ -15,6 +15,7 @@ public struct ZooKeeperConfiguration: Sendable, Hashable, CustomStringConvertibl
             self.port = port
         }
 
+        /// `HOST:PORT`, with an IPv6 address in brackets.
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
