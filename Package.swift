@@ -203,6 +203,7 @@ let package = Package(
             dependencies: [
                 "LeaderElectionPostgres",
                 "LeaderElectionTesting",
+                "leader",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
