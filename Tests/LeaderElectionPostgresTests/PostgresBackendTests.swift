@@ -1,3 +1,4 @@
+import Foundation
 import LeaderElection
 import LeaderElectionPostgres
 import PostgresNIO
@@ -42,6 +43,61 @@ struct PostgresBackendTests {
             try await backend.revokeLease(waiterLease)
             try await backend.revokeLease(leaderLease)
             #expect(try await backend.candidates(election: "notify").isEmpty)
+        }
+    }
+
+    @Test("after the server drops every connection, the listener reconnects and a resignation still wakes the waiter at once")
+    func listenerReconnects() async throws {
+        var configuration = try await PostgresTestServer.freshDatabase()
+        configuration.pollInterval = .seconds(120)
+        try await PostgresBackend.withBackend(configuration: configuration, logger: PostgresTestServer.logger) { backend in
+            let leaderLease = try await backend.grantLease(ttl: .seconds(120))
+            let waiterLease = try await backend.grantLease(ttl: .seconds(120))
+            let leader = try await backend.campaign(election: "reconnect", lease: leaderLease, value: "leader")
+            let waiter = try await backend.campaign(election: "reconnect", lease: waiterLease, value: "waiter")
+            try await PostgresTestServer.withAdminClient(configuration) { admin in
+                var terminatedAt = Date.distantPast
+                let times = try await admin.query(
+                    "SELECT clock_timestamp(), count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                for try await (time, _) in times.decode((Date, Int).self) { terminatedAt = time }
+                // Wait (on the server's word) for a listening connection opened after that.
+                while true {
+                    var listening = 0
+                    let rows = try await admin.query(
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND backend_start > \(terminatedAt)"
+                    )
+                    for try await count in rows.decode(Int.self) { listening = count }
+                    if listening > 0 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            let clock = ContinuousClock()
+            let elapsed = try await withThrowingTaskGroup(of: Duration.self) { group in
+                group.addTask {
+                    let start = clock.now
+                    // The first call may meet a dropped pool connection; the pool opens a new one.
+                    while true {
+                        do {
+                            try await backend.waitUntilLeader(waiter)
+                            return start.duration(to: clock.now)
+                        } catch let error as ElectionError where error.code == .storeUnavailable {
+                            continue
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                while true {
+                    do {
+                        try await backend.resign(leader)
+                        break
+                    } catch let error as ElectionError where error.code == .storeUnavailable {
+                        continue
+                    }
+                }
+                return try await group.next()!
+            }
+            #expect(elapsed < .seconds(30))
         }
     }
 
