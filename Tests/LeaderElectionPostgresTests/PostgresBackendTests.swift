@@ -156,6 +156,20 @@ struct PostgresBackendTests {
         }
     }
 
+    @Test("a backend whose run() is not running says so instead of hanging")
+    func notRunning() async throws {
+        var configuration = try PostgresTestServer.configuration()
+        configuration.requestTimeout = .milliseconds(500)
+        let backend = try PostgresBackend(configuration: configuration, logger: PostgresTestServer.logger)
+        do {
+            _ = try await backend.grantLease(ttl: .seconds(1))
+            Issue.record("a lease was granted without run()")
+        } catch let error as ElectionError {
+            #expect(error.code == .invalidConfiguration)
+            #expect(error.message.contains("run()"))
+        }
+    }
+
     @Test("an unreachable server fails with storeUnavailable naming the server")
     func unreachableServer() async throws {
         var configuration = PostgresConfiguration(host: "127.0.0.1", port: 1, username: "nobody", database: "none")

@@ -50,8 +50,25 @@ extension PostgresBackend {
         }
     }
 
+    /// Waits until ``PostgresBackend/run()`` runs the pool, for at most the request timeout.
+    private func waitUntilRunning() async throws {
+        let deadline = clock.now() + configuration.requestTimeout
+        while true {
+            let version = runningChanged.version
+            if running.withLock({ $0 }) { return }
+            try Task.checkCancellation()
+            guard clock.now() < deadline else {
+                throw ElectionError.invalidConfiguration(
+                    "PostgresBackend.run() is not running, so its connections are not served; run the backend in a ServiceGroup or use PostgresBackend.withBackend"
+                )
+            }
+            await runningChanged.wait(after: version, orUntil: deadline, clock: clock)
+        }
+    }
+
     /// Creates or upgrades the tables once per backend.
     private func prepareSchema() async throws {
+        try await waitUntilRunning()
         if schemaReady.withLock({ $0 }) { return }
         let logger = self.logger
         let server = configuration.description

@@ -35,6 +35,9 @@ public final class PostgresBackend: ElectionBackend, Service {
     let router = NotificationRouter()
     let logger: Logger
     let schemaReady = Mutex(false)
+    /// Whether ``run()`` started the pool; operations wait for it (the pool serves nothing before).
+    let running = Mutex(false)
+    let runningChanged = ChangeSignal()
     private let stopped = ChangeSignal()
     let clock = ElectionClock(ContinuousClock())
 
@@ -74,7 +77,11 @@ public final class PostgresBackend: ElectionBackend, Service {
         let stopVersion = stopped.version
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.client.run() }
+                group.addTask {
+                    self.running.withLock { $0 = true }
+                    self.runningChanged.notify()
+                    await self.client.run()
+                }
                 group.addTask { await self.listenForChanges() }
                 group.addTask { await self.stopped.wait(after: stopVersion) }
                 await group.next()
@@ -83,6 +90,7 @@ public final class PostgresBackend: ElectionBackend, Service {
         } onGracefulShutdown: {
             self.shutdown()
         }
+        running.withLock { $0 = false }
     }
 
     /// Ends ``run()``. Leases stay in the database until they expire or are revoked.
