@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "Billing", targets: ["Billing"]),
         .library(name: "LeaderElectionEtcd", targets: ["LeaderElectionEtcd"]),
         .library(name: "BillingNode", targets: ["BillingNode"]),
+        .library(name: "LeaderElectionPostgres", targets: ["LeaderElectionPostgres"]),
+        .library(name: "LeaderElectionZooKeeper", targets: ["LeaderElectionZooKeeper"]),
         .executable(name: "leader", targets: ["leader"]),
         .executable(name: "billing", targets: ["BillingCLI"]),
     ],
@@ -112,12 +114,35 @@ let package = Package(
             ],
             swiftSettings: strictSwift6
         ),
+        .target(
+            name: "LeaderElectionPostgres",
+            dependencies: [
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "LeaderElectionZooKeeper",
+            dependencies: [
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift6
+        ),
         .executableTarget(
             name: "leader",
             dependencies: [
                 "LeaderElection",
                 "LeaderElectionSQLite",
                 "LeaderElectionEtcd",
+                "LeaderElectionPostgres",
+                "LeaderElectionZooKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -219,6 +244,17 @@ let package = Package(
             path: "Benchmarks/EtcdBench",
             swiftSettings: strictSwift6
         ),
+        .executableTarget(
+            name: "backends-bench",
+            dependencies: [
+                "LeaderElection",
+                "LeaderElectionPostgres",
+                "LeaderElectionZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/BackendsBench",
+            swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "LeaderElectionEtcdTests",
             dependencies: [
@@ -226,6 +262,28 @@ let package = Package(
                 "LeaderElectionTesting",
                 "leader",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LeaderElectionPostgresTests",
+            dependencies: [
+                "LeaderElectionPostgres",
+                "LeaderElectionTesting",
+                "leader",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "LeaderElectionZooKeeperTests",
+            dependencies: [
+                "LeaderElectionZooKeeper",
+                "LeaderElectionTesting",
+                "leader",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSwift6
         ),

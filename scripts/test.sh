@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tables, the deterministic simulation (1,000 seeds), the
-# conformance suite against every backend (in-memory, SQLite, etcd), the billing engine against
-# SQLite and PostgreSQL, the payment clients against the sandbox, and the integration tests with
-# real processes.
+# conformance suite against every backend (in-memory, SQLite, etcd, PostgreSQL, ZooKeeper), the
+# billing engine against SQLite and PostgreSQL, the payment clients against the sandbox, and the
+# integration tests with real processes.
 #
 #   scripts/test.sh                      # everything (what CI runs)
 #   scripts/test.sh --filter Simulation  # with arguments: one `swift test` run with them
 #
-# Needs etcd and etcdctl, PostgreSQL's server binaries and Stripe's Python library:
+# Needs etcd, PostgreSQL, ZooKeeper, Chromium and a few Python libraries:
 # scripts/install-test-deps.sh (run first) installs what is missing from Debian and PyPI. This
-# script starts a throwaway PostgreSQL (unless BILLING_TEST_POSTGRES_URL names one); the etcd
-# tests start their own members.
+# script starts a throwaway PostgreSQL (unless BILLING_TEST_POSTGRES_URL names one); the etcd and
+# ZooKeeper tests start their own servers.
 #
-# Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd, billing
-# nodes) would lose leaderships if they shared the 2 cores of a CI machine with CPU-heavy tests,
-# so they run after the rest, one group at a time; every other test runs first, in parallel.
+# Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd, PostgreSQL,
+# ZooKeeper, billing nodes) would lose leaderships if they shared the 2 cores of a CI machine with
+# CPU-heavy tests, so they run after the rest, one group at a time; every other test runs first,
+# in parallel.
 # Each `swift test` run that exceeds TEST_TIME_LIMIT seconds (default 1200) is stopped and the
 # tests that never finished are named (the output is line-buffered so that nothing printed before
 # a hang is lost).
@@ -28,6 +29,10 @@ timing_groups=(
     'LeaderElectionSQLiteTests\.SQLiteBackend(Opening)?Tests'
     'LeaderCLITests\.'
     'LeaderElectionEtcdTests\.'
+    'LeaderElectionPostgresTests\.PostgresConformanceTests'
+    'LeaderElectionPostgresTests\.PostgresBackendTests'
+    'LeaderElectionPostgresTests\.LeaderCLIPostgresTests'
+    'LeaderElectionZooKeeperTests\.ZooKeeperIntegrationTests'
     'BillingNodeTests\.BillingProcessTests'
 )
 skip_timing=$(IFS='|'; echo "${timing_groups[*]}")

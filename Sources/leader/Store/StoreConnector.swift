@@ -1,7 +1,9 @@
 import Glibc
 import LeaderElection
 import LeaderElectionEtcd
+import LeaderElectionPostgres
 import LeaderElectionSQLite
+import LeaderElectionZooKeeper
 import Logging
 
 /// Opens the backend a store URL names: the one place that maps URL schemes to backends.
@@ -9,10 +11,7 @@ import Logging
 /// To add a backend, add its scheme to ``connect(_:logger:)`` and a function that opens it.
 enum StoreConnector {
     /// The URL forms this build accepts, for error messages.
-    static let acceptedForms = "sqlite:PATH (for example sqlite:/var/lib/leader/election.db) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)"
-
-    /// Schemes the project plans but this build of `leader` does not include yet.
-    static let plannedSchemes: Set<String> = ["postgres", "postgresql", "zookeeper"]
+    static let acceptedForms = "sqlite:PATH (for example sqlite:/var/lib/leader/election.db), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS), postgres://USER:PASSWORD@HOST:PORT/DATABASE or zookeeper://HOST:PORT[,HOST:PORT...]"
 
     /// Opens the store at `url`.
     /// - Throws: ``CLIError`` for an unknown scheme or an unusable location; the backend's
@@ -23,8 +22,10 @@ enum StoreConnector {
             return try await openSQLite(url, logger: logger)
         case "etcd", "etcds":
             return try openEtcd(url, logger: logger)
-        case let scheme where plannedSchemes.contains(scheme):
-            throw CLIError("the \(scheme) backend is not part of this build of leader yet; use \(acceptedForms)")
+        case "postgres", "postgresql":
+            return try openPostgres(url, logger: logger)
+        case "zookeeper":
+            return try openZooKeeper(url, logger: logger)
         default:
             throw CLIError("unknown store scheme '\(url.scheme)' in '\(url)'; use \(acceptedForms)")
         }
@@ -52,6 +53,16 @@ enum StoreConnector {
 
     private static func openEtcd(_ url: StoreURL, logger: Logger) throws -> ConnectedStore {
         let backend = try EtcdBackend(url: url, logger: logger)
+        return ConnectedStore(backend: backend, url: url, run: { try await backend.run() }, close: { backend.shutdown() })
+    }
+
+    private static func openPostgres(_ url: StoreURL, logger: Logger) throws -> ConnectedStore {
+        let backend = try PostgresBackend(url: url, logger: logger)
+        return ConnectedStore(backend: backend, url: url, run: { try await backend.run() }, close: { backend.shutdown() })
+    }
+
+    private static func openZooKeeper(_ url: StoreURL, logger: Logger) throws -> ConnectedStore {
+        let backend = try ZooKeeperBackend(url: url, logger: logger)
         return ConnectedStore(backend: backend, url: url, run: { try await backend.run() }, close: { backend.shutdown() })
     }
 

@@ -1,0 +1,183 @@
+import Foundation
+import Glibc
+import LeaderElectionZooKeeper
+
+/// ZooKeeper servers a test starts from Debian's `zookeeper` package: one standalone server or
+/// an ensemble, on free loopback ports, with a temporary data directory each, stopped afterwards.
+final class ZooKeeperEnsemble: Sendable {
+    /// The jar of Debian's package (its manifest names the libraries it needs).
+    static let jar = "/usr/share/java/zookeeper.jar"
+    static let java = "/usr/bin/java"
+
+    static var available: Bool {
+        FileManager.default.fileExists(atPath: jar) && FileManager.default.isExecutableFile(atPath: java)
+    }
+
+    static let missing = "ZooKeeper is not installed (needs \(jar) and \(java)); run scripts/install-test-deps.sh"
+
+    /// The tick: short, so that sessions of a second or two are allowed (2 to 600 ticks).
+    static let tickMilliseconds = 200
+
+    struct Server: Sendable {
+        let id: Int
+        let clientPort: Int
+        let directory: String
+        let process: ChildProcess
+    }
+
+    let servers: [Server]
+    let directory: String
+
+    private init(servers: [Server], directory: String) {
+        self.servers = servers
+        self.directory = directory
+    }
+
+    /// The configuration of a backend that knows every server.
+    func configuration() -> ZooKeeperConfiguration {
+        ZooKeeperConfiguration(endpoints: servers.map { .init(host: "127.0.0.1", port: $0.clientPort) })
+    }
+
+    /// `HOST:PORT,...` of every server.
+    var connectString: String { servers.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+
+    /// Starts `count` servers, runs `body`, stops them whatever happens.
+    static func with<T: Sendable>(servers count: Int, _ body: (ZooKeeperEnsemble) async throws -> T) async throws -> T {
+        guard available else { throw ZooKeeperTestError(missing) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zk-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let ports = try freePorts(count * 3)
+        var servers: [Server] = []
+        do {
+            for index in 0..<count {
+                let id = index + 1
+                let serverDirectory = "\(directory)/server-\(id)"
+                try FileManager.default.createDirectory(atPath: "\(serverDirectory)/data", withIntermediateDirectories: true)
+                try "\(id)\n".write(toFile: "\(serverDirectory)/data/myid", atomically: true, encoding: .utf8)
+                var config = """
+                tickTime=\(tickMilliseconds)
+                initLimit=50
+                syncLimit=25
+                dataDir=\(serverDirectory)/data
+                clientPort=\(ports[index * 3])
+                clientPortAddress=127.0.0.1
+                minSessionTimeout=\(2 * tickMilliseconds)
+                maxSessionTimeout=120000
+                admin.enableServer=false
+                4lw.commands.whitelist=srvr,ruok,cons
+                snapCount=100000
+
+                """
+                if count > 1 {
+                    for other in 0..<count {
+                        config += "server.\(other + 1)=127.0.0.1:\(ports[other * 3 + 1]):\(ports[other * 3 + 2])\n"
+                    }
+                }
+                try config.write(toFile: "\(serverDirectory)/zoo.cfg", atomically: true, encoding: .utf8)
+                let process = try ChildProcess.start(
+                    java,
+                    ["-Xmx192m", "-XX:+UseSerialGC", "-Dzookeeper.admin.enableServer=false", "-cp", jar,
+                     "org.apache.zookeeper.server.quorum.QuorumPeerMain", "\(serverDirectory)/zoo.cfg"],
+                    output: "\(serverDirectory)/server.log"
+                )
+                servers.append(Server(id: id, clientPort: ports[index * 3], directory: serverDirectory, process: process))
+            }
+            let ensemble = ZooKeeperEnsemble(servers: servers, directory: directory)
+            try await ensemble.waitUntilServing(servers)
+            do {
+                let result = try await body(ensemble)
+                ensemble.stop()
+                return result
+            } catch {
+                ensemble.stop()
+                throw error
+            }
+        } catch {
+            for server in servers { server.process.kill() }
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    /// Kills every server and removes the data.
+    func stop() {
+        for server in servers { server.process.kill() }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Waits until each of `servers` says it serves (standalone, leader or follower).
+    func waitUntilServing(_ servers: [Server], timeout: Duration = .seconds(90)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        for server in servers {
+            while (try? Self.mode(port: server.clientPort)) == nil {
+                guard clock.now < deadline, server.process.isRunning else {
+                    let log = (try? String(contentsOfFile: "\(server.directory)/server.log", encoding: .utf8)) ?? ""
+                    throw ZooKeeperTestError("ZooKeeper server \(server.id) did not start within \(timeout); its log ends: \(log.suffix(2000))")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// The server's mode from the `srvr` command (`standalone`, `leader`, `follower`); throws
+    /// when it does not serve yet.
+    static func mode(port: Int) throws -> String {
+        let text = try fourLetterWord("srvr", port: port)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Mode: ") }) else {
+            throw ZooKeeperTestError("not serving: \(text)")
+        }
+        return String(line.dropFirst("Mode: ".count))
+    }
+
+    /// Sends a four-letter command and returns the answer.
+    static func fourLetterWord(_ word: String, port: Int) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ZooKeeperTestError("socket failed") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ZooKeeperTestError("connect failed") }
+        _ = word.withCString { send(fd, $0, strlen($0), 0) }
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            data += buffer[0..<count]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `count` distinct free loopback ports.
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        defer { for fd in sockets { close(fd) } }
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            sockets.append(fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw ZooKeeperTestError("no free port") }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+            }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+        return ports
+    }
+}
