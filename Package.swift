@@ -155,6 +155,8 @@ let package = Package(
                 "LeaderElection",
                 "LeaderElectionSQLite",
                 "LeaderElectionEtcd",
+                "LeaderElectionPostgres",
+                "LeaderElectionZooKeeper",
                 "Billing",
                 "Payments",
                 "PaymentSandbox",

@@ -1,14 +1,17 @@
 import Glibc
 import LeaderElection
 import LeaderElectionEtcd
+import LeaderElectionPostgres
 import LeaderElectionSQLite
+import LeaderElectionZooKeeper
 import Logging
 import ServiceLifecycle
 
 /// The election backend a coordination URL names, with what keeps it running and closes it.
 ///
 /// `sqlite:PATH` opens the embedded store (the processes of one host); `etcd://` and `etcds://`
-/// the etcd client, whose connections are a `Service` that must run beside the election.
+/// the etcd client, `postgres://` and `zookeeper://` theirs: each of those three keeps its
+/// connections in a `Service` that must run beside the election.
 public struct CoordinationStore: Sendable {
     /// The backend.
     public let backend: any ElectionBackend
@@ -33,17 +36,26 @@ public struct CoordinationStore: Sendable {
             } catch let error as ElectionError {
                 throw BillingNodeError(code: .storeUnavailable, message: "coordination store \(url): \(error.message)", cause: error)
             }
-        case "etcd", "etcds":
+        case "etcd", "etcds", "postgres", "postgresql", "zookeeper":
             do {
-                let backend = try EtcdBackend(url: url, logger: logger)
-                return CoordinationStore(backend: backend, service: backend) { backend.shutdown() }
+                switch url.scheme {
+                case "etcd", "etcds":
+                    let backend = try EtcdBackend(url: url, logger: logger)
+                    return CoordinationStore(backend: backend, service: backend) { backend.shutdown() }
+                case "zookeeper":
+                    let backend = try ZooKeeperBackend(url: url, logger: logger)
+                    return CoordinationStore(backend: backend, service: backend) { backend.shutdown() }
+                default:
+                    let backend = try PostgresBackend(url: url, logger: logger)
+                    return CoordinationStore(backend: backend, service: backend) { backend.shutdown() }
+                }
             } catch let error as ElectionError {
                 throw BillingNodeError(code: .invalidConfiguration, message: "coordination store \(url): \(error.message)", cause: error)
             }
         default:
             throw BillingNodeError(
                 code: .invalidConfiguration,
-                message: "unknown coordination store '\(url)'; use sqlite:PATH (one host) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)"
+                message: "unknown coordination store '\(url)'; use sqlite:PATH (one host), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS), postgres://USER:PASSWORD@HOST:PORT/DATABASE or zookeeper://HOST:PORT[,HOST:PORT...]"
             )
         }
     }
