@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Glibc
 import Synchronization
@@ -39,15 +40,18 @@ final class ChildProcess: Sendable {
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe
-            pipe.fileHandleForReading.readabilityHandler = { [weak child] handle in
-                let data = handle.availableData
-                guard let child else { return }
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    child.lines.withLock { $0.ended = true }
-                    return
+            // A blocking reader of its own rather than a readabilityHandler: the handler sometimes
+            // never saw the end of the output of a process that had exited (1 run in 8).
+            let reader = pipe.fileHandleForReading
+            DispatchQueue(label: "child-output").async {
+                while true {
+                    let data = reader.availableData
+                    if data.isEmpty {
+                        child.lines.withLock { $0.ended = true }
+                        return
+                    }
+                    child.append(String(decoding: data, as: UTF8.self))
                 }
-                child.append(String(decoding: data, as: UTF8.self))
             }
         }
         try process.run()
