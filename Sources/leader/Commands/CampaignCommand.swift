@@ -29,9 +29,8 @@ struct CampaignCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = store.makeLogger()
-        let url = try store.storeURL()
         let configuration = try candidate.configuration()
-        let connected = try await StoreConnector.connect(url, logger: logger)
+        let connected = try await store.connect(logger: logger)
         try await connected.use { backend in
             let election = Election(
                 name: name,

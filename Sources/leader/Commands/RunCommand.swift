@@ -44,9 +44,8 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIError("cannot find the command '\(command[0])' (not an executable file, nor found on PATH); check its name or give its path", exitCode: 127)
         }
         let logger = store.makeLogger()
-        let url = try store.storeURL()
         let configuration = try candidate.configuration()
-        let connected = try await StoreConnector.connect(url, logger: logger)
+        let connected = try await store.connect(logger: logger)
         let status = try await connected.use { backend in
             let election = Election(
                 name: name,

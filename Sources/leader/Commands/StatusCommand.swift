@@ -29,8 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = store.makeLogger()
-        let url = try store.storeURL()
-        let connected = try await StoreConnector.connect(url, logger: logger)
+        let connected = try await store.connect(logger: logger)
         let status = try await connected.use { backend in
             ElectionStatus(
                 election: name,

@@ -30,6 +30,11 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// A logger writing to standard error at `--log-level`.
+    /// Connects to the store the options name (see ``StoreConnector``).
+    func connect(logger: Logger) async throws -> ConnectedStore {
+        try await StoreConnector.connect(storeURL(), logger: logger)
+    }
+
     func makeLogger(label: String = "leader") -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = logLevel
