@@ -25,10 +25,38 @@ struct CLIErrorTests {
             (base + ["--coordination", "sqlite:/nonexistent-dir/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"], ["STRIPE_API_KEY": "k"], "error: the directory '/nonexistent-dir'"),
         ]
         for (arguments, environment, expected) in cases {
-            let (status, stderr) = try await run(arguments, environment: environment)
-            #expect(status == 1, "\(arguments): exit \(String(describing: status))")
-            #expect(stderr.hasPrefix(expected), "\(arguments): \(stderr)")
-            #expect(stderr.split(separator: "\n").count == 1, "\(arguments): more than one line: \(stderr)")
+            try await expectOneErrorLine(arguments, environment: environment, expected)
         }
+    }
+
+    @Test("a config file gives settings beneath the environment, and a bad line is named")
+    func configFile() async throws {
+        let directory = NSTemporaryDirectory() + "billing-config-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good = directory + "/node.conf"
+        // Everything but the database: the error names the first setting missing from both.
+        try """
+            # one replica
+            BILLING_NODE_ID = from-file
+            BILLING_COORDINATION=sqlite:\(directory)/election.sqlite
+            BILLING_PROVIDER_URL=http://127.0.0.1:9
+            """.write(toFile: good, atomically: true, encoding: .utf8)
+        try await expectOneErrorLine(["node", "--config", good], environment: ["STRIPE_API_KEY": "k"], "error: missing --database: pass --database")
+        try await expectOneErrorLine(
+            ["node"], environment: ["BILLING_CONFIG": good, "BILLING_DATABASE": "mysql://x", "STRIPE_API_KEY": "k"],
+            "error: --database: billing store URL 'mysql://x' names no known database"
+        )
+        let secret = directory + "/secret.conf"
+        try "BILLING_NODE_ID=n1\nSTRIPE_API_KEY=sk_live_x\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        try await expectOneErrorLine(["node", "--config", secret], "error: config file '\(secret)' line 2: 'STRIPE_API_KEY' is not a BILLING_* setting")
+        try await expectOneErrorLine(["node", "--config", directory + "/missing.conf"], "error: cannot read the config file '\(directory)/missing.conf'")
+    }
+
+    private func expectOneErrorLine(_ arguments: [String], environment: [String: String] = [:], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (status, stderr) = try await run(arguments, environment: environment)
+        #expect(status == 1, "\(arguments): exit \(String(describing: status))", sourceLocation: sourceLocation)
+        #expect(stderr.hasPrefix(expected), "\(arguments): \(stderr)", sourceLocation: sourceLocation)
+        #expect(stderr.split(separator: "\n").count == 1, "\(arguments): more than one line: \(stderr)", sourceLocation: sourceLocation)
     }
 }

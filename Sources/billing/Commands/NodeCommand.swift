@@ -11,13 +11,17 @@ struct NodeCommand: AsyncParsableCommand {
         commandName: "node",
         abstract: "Run one replica: the election, the renewal engine while leading, and the HTTP API.",
         discussion: """
-            Every flag can also come from the environment variable named in its help. Provider \
+            Every flag can also come from the environment variable named in its help, or from a \
+            config file (--config) of NAME=VALUE lines with those names. Provider \
             credentials only come from the environment: STRIPE_API_KEY (or STRIPE_API_KEY_FILE), \
             PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET (or their _FILE variants). The admin \
             endpoints (POST /resign, /pause-billing, /resume-billing) need BILLING_ADMIN_TOKEN. \
             SIGTERM stops charging, resigns leadership and exits 0.
             """
     )
+
+    @Option(help: "A config file of NAME=VALUE lines named like the environment variables, beneath them ($BILLING_CONFIG).")
+    var config: String?
 
     @Option(name: .customLong("id"), help: "This node's id, unique in the cluster ($BILLING_NODE_ID).")
     var id: String?
@@ -56,6 +60,7 @@ struct NodeCommand: AsyncParsableCommand {
     var parentPID: Int32?
 
     func run() async throws {
+        if let path = Environment.pick(config, "BILLING_CONFIG") { try Environment.loadConfigFile(path) }
         let configuration = try makeConfiguration()
         let level = Environment.pick(logLevel, "BILLING_LOG_LEVEL") ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else {

@@ -1,8 +1,45 @@
 import Foundation
+import Synchronization
 
-/// Reads `BILLING_*` variables as fallbacks for flags.
+/// Reads `BILLING_*` variables as fallbacks for flags, and a config file as the fallback for those.
+///
+/// The config file (`--config PATH` or `BILLING_CONFIG`) holds `NAME=VALUE` lines with the
+/// environment variables' names (`BILLING_DATABASE=postgres://...`); `#` starts a comment. Only
+/// `BILLING_*` names and `*_FILE` names (a file that holds a secret) are accepted, so that a
+/// secret itself never sits in a config file. Precedence: flag, then environment, then file.
 enum Environment {
-    static var values: [String: String] { ProcessInfo.processInfo.environment }
+    private static let fileValues = Mutex<[String: String]>([:])
+
+    /// The environment over the config file's values.
+    static var values: [String: String] {
+        fileValues.withLock { $0 }.merging(ProcessInfo.processInfo.environment) { _, environment in environment }
+    }
+
+    /// Reads the config file at `path`; later lookups see its values beneath the environment's.
+    /// - Throws: ``CLIError`` naming the file and line when the file cannot be read or a line is wrong.
+    static func loadConfigFile(_ path: String) throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot read the config file '\(path)' (\(error.localizedDescription)); check the path given by --config or BILLING_CONFIG")
+        }
+        var parsed: [String: String] = [:]
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw CLIError("config file '\(path)' line \(index + 1): expected NAME=VALUE, for example BILLING_DATABASE=sqlite:/var/lib/billing/billing.sqlite")
+            }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard name.hasPrefix("BILLING_") || name.hasSuffix("_FILE") else {
+                throw CLIError("config file '\(path)' line \(index + 1): '\(name)' is not a BILLING_* setting or a *_FILE path; secrets go in the environment or in a file a *_FILE setting names")
+            }
+            parsed[name] = value
+        }
+        fileValues.withLock { $0 = parsed }
+    }
 
     /// The flag's value, else the variable's, else nil.
     static func pick(_ flag: String?, _ variable: String) -> String? {
