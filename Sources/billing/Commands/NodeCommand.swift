@@ -26,7 +26,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("id"), help: "This node's id, unique in the cluster ($BILLING_NODE_ID).")
     var id: String?
 
-    @Option(help: "The coordination store: sqlite:PATH or etcd://HOST:PORT[,...] ($BILLING_COORDINATION).")
+    @Option(help: "The coordination store: sqlite:PATH, etcd://HOST:PORT[,...], postgres://... or zookeeper://HOST:PORT[,...] ($BILLING_COORDINATION).")
     var coordination: String?
 
     @Option(help: "The billing database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB ($BILLING_DATABASE).")
@@ -94,8 +94,8 @@ struct NodeCommand: AsyncParsableCommand {
         } catch let error as ElectionError {
             throw CLIError("--coordination: \(error.message)")
         }
-        guard ["sqlite", "etcd", "etcds"].contains(coordinationURL.scheme) else {
-            throw CLIError("--coordination: unknown store '\(coordinationText)'; use sqlite:PATH (one host) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS)")
+        guard ["sqlite", "etcd", "etcds", "postgres", "postgresql", "zookeeper"].contains(coordinationURL.scheme) else {
+            throw CLIError("--coordination: unknown store '\(coordinationText)'; use sqlite:PATH (one host), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS), postgres://USER:PASSWORD@HOST:PORT/DATABASE or zookeeper://HOST:PORT[,HOST:PORT...]")
         }
         let databaseURL: BillingStoreURL
         do {
