@@ -1,3 +1,4 @@
+import LeaderElection
 import Logging
 import SQLiteNIO
 import Synchronization
