@@ -224,6 +224,7 @@ let package = Package(
             name: "billing-bench",
             dependencies: [
                 "Billing",
+                "BillingNode",
                 "LeaderElection",
                 "PaymentSandbox",
                 "Payments",

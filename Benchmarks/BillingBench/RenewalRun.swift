@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Billing
+import BillingNode
 import Foundation
 import LeaderElection
 import Logging
@@ -24,7 +25,7 @@ struct RenewalRun {
     func run() async throws -> RunResult {
         try await withStore { database in
             let seedStart = ContinuousClock.now
-            try await seed(database)
+            let due = try await seed(database)
             let seedSeconds = (ContinuousClock.now - seedStart).seconds
             let sandbox = try PaymentSandboxServer(configuration: .init(faults: FaultRates(latency: .milliseconds(latencyMilliseconds))), logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -37,7 +38,7 @@ struct RenewalRun {
                 let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
                 let outcome: Result<RunResult, any Error>
                 do {
-                    outcome = .success(try await measure(database, sandbox: sandbox, httpClient: httpClient, seedSeconds: seedSeconds))
+                    outcome = .success(try await measure(database, due: due, sandbox: sandbox, httpClient: httpClient, seedSeconds: seedSeconds))
                 } catch {
                     outcome = .failure(error)
                 }
@@ -48,7 +49,7 @@ struct RenewalRun {
     }
 
     /// Renews everything due in one pass through the sandbox, and audits the result.
-    private func measure(_ database: any BillingStore, sandbox: PaymentSandboxServer, httpClient: HTTPClient, seedSeconds: Double) async throws -> RunResult {
+    private func measure(_ database: any BillingStore, due: Set<RenewalID>, sandbox: PaymentSandboxServer, httpClient: HTTPClient, seedSeconds: Double) async throws -> RunResult {
         let stripe = try StripeClient(
             configuration: .init(apiKey: APISecret("sk_test_bench"), baseURL: try await sandbox.baseURL()),
             httpClient: httpClient, logger: logger
@@ -64,7 +65,7 @@ struct RenewalRun {
         let started = ContinuousClock.now
         let report = try await engine.runPass(fence: Fence(election: "billing-bench", token: FencingToken(1)))
         let seconds = (ContinuousClock.now - started).seconds
-        let audit = try await Audit.make(store: database, ledger: sandbox.ledger(), expectedSubscriptions: options.subscriptions)
+        let audit = ChargeAudit(dueRenewals: due, ledger: sandbox.ledger(), charges: try await database.allCharges())
         return RunResult(
             store: store.description, latencyMilliseconds: latencyMilliseconds, subscriptions: options.subscriptions,
             concurrency: options.concurrency, seedSeconds: seedSeconds, seconds: seconds, charged: report.charged,
@@ -72,28 +73,31 @@ struct RenewalRun {
         )
     }
 
-    private func seed(_ store: any BillingStore) async throws {
+    /// Seeds the subscriptions; returns the renewals now due (one per subscription).
+    private func seed(_ store: any BillingStore) async throws -> Set<RenewalID> {
         let monthly = try Plan(interval: .monthly, price: Money(minorUnits: 1999, currency: .usd))
         let annual = try Plan(interval: .annual, price: Money(minorUnits: 19_900, currency: .usd))
         let monthlyAnchor = try Timestamp(iso8601: "2025-01-31T00:00:00Z")
         let annualAnchor = try Timestamp(iso8601: "2024-02-29T00:00:00Z")
-        let total = options.subscriptions
+        let subscriptions = (0..<options.subscriptions).map { number in
+            let isAnnual = number % 10 == 0
+            return Subscription(
+                id: String(format: "sub_%06d", number), customer: "cus_\(number)", plan: isAnnual ? annual : monthly,
+                paymentMethod: "pm_card_visa", anchor: isAnnual ? annualAnchor : monthlyAnchor
+            )
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             let writers = store is SQLiteBillingStore ? 1 : 8
             for writer in 0..<writers {
                 group.addTask {
-                    for number in stride(from: writer, to: total, by: writers) {
-                        let isAnnual = number % 10 == 0
-                        let subscription = Subscription(
-                            id: String(format: "sub_%06d", number), customer: "cus_\(number)", plan: isAnnual ? annual : monthly,
-                            paymentMethod: "pm_card_visa", anchor: isAnnual ? annualAnchor : monthlyAnchor
-                        )
-                        try await store.saveSubscription(subscription.stored)
+                    for index in stride(from: writer, to: subscriptions.count, by: writers) {
+                        try await store.saveSubscription(subscriptions[index].stored)
                     }
                 }
             }
             try await group.waitForAll()
         }
+        return Set(subscriptions.map { RenewalID(subscriptionID: $0.id, periodStart: $0.currentPeriodEnd.iso8601) })
     }
 
     /// A fresh SQLite file or a fresh PostgreSQL database, removed afterwards.

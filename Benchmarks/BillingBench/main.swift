@@ -25,7 +25,7 @@ for store in options.stores {
             let result = try await RenewalRun(options: options, store: store, latencyMilliseconds: latency).run()
             print(result.line)
             results.append(result)
-            if !result.audit.isClean { failed = true }
+            if !result.audit.isClean || result.audit.databaseMismatches > 0 || result.audit.unresolvedInDatabase > 0 { failed = true }
         } catch {
             print("\(store) latency \(latency) ms: failed: \(error)")
             failed = true
