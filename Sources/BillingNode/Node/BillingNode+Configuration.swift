@@ -32,6 +32,15 @@ extension BillingNode {
         }()
         /// Status endpoints of the other replicas, which `/cluster` gathers for the dashboard. Default none.
         public var peers: [String] = []
+        /// A file to append this node's ``NodeEvent``s to (leadership, fenced writes, provider
+        /// calls), for the fault-injection harness's checker. Default none.
+        public var eventLogPath: String?
+        /// Added to the node's wall clock (status and dashboard times). The engine takes "now"
+        /// from the database and leases run on the monotonic clock, so a skewed node still bills
+        /// on time: the fault harness checks exactly that. Default zero.
+        public var clockSkew: Duration = .zero
+        /// A deliberate defect for the fault harness's negative controls; nil (default) in production.
+        public var negativeControl: NegativeControl?
 
         /// Creates a configuration; the other values take their documented defaults.
         public init(nodeID: String, coordination: StoreURL, database: BillingStoreURL, provider: ProviderKind, providerURL: String) {

@@ -1,4 +1,5 @@
 import Billing
+import Glibc
 import LeaderElection
 import Logging
 import Metrics
@@ -26,6 +27,7 @@ public final class BillingNode: Service, Sendable {
     let election: Election
     private let engine: RenewalEngine
     private let logger: Logger
+    private let eventLog: NodeEventLog?
     private let boundPort = Mutex<Int?>(nil)
 
     /// Creates a node over open stores.
@@ -43,13 +45,30 @@ public final class BillingNode: Service, Sendable {
         self.metrics = metrics
         let state = NodeState(nodeID: configuration.nodeID, leaseTTL: configuration.election.leaseTTL)
         self.state = state
+        WallClock.skewMs.store(Int64(configuration.clockSkew / .milliseconds(1)), ordering: .relaxed)
+        let eventLog = try configuration.eventLogPath.map { try NodeEventLog(path: $0, nodeID: configuration.nodeID) }
+        self.eventLog = eventLog
+        eventLog?.append(.started, detail: "pid \(getpid())")
+        var store = store
+        var provider = provider
+        switch configuration.negativeControl {
+        case .noFencing?:
+            logger.critical("NEGATIVE CONTROL no-fencing: this node writes without fencing and outlives its leadership; it will break exactly-once")
+            store = UnfencedStore(base: store)
+        case .newKeyPerAttempt?:
+            logger.critical("NEGATIVE CONTROL new-key-per-attempt: this node sends every provider call under a new idempotency key; it will charge twice")
+            provider = FreshKeyProvider(base: provider)
+        case nil:
+            break
+        }
+        if let eventLog { store = EventLoggingStore(base: store, log: eventLog) }
         self.election = Election(
             name: configuration.electionName, candidateID: configuration.nodeID, backend: backend,
             configuration: configuration.election, logger: logger, metricsFactory: metrics
         )
         do {
             self.engine = try RenewalEngine(
-                store: store, provider: RecordingProvider(base: provider, state: state), billingClock: DatabaseBillingClock(store: store),
+                store: store, provider: RecordingProvider(base: provider, state: state, eventLog: eventLog), billingClock: DatabaseBillingClock(store: store),
                 configuration: configuration.engine, logger: logger, metricsFactory: metrics
             )
         } catch let error as BillingError {
@@ -108,8 +127,14 @@ public final class BillingNode: Service, Sendable {
             do {
                 try await election.withLeadership { leadership in
                     self.state.becameLeader(leadership)
+                    self.eventLog?.append(.leading, token: leadership.token.rawValue)
                     defer { self.state.leadershipEnded() }
-                    try await self.bill(leadership)
+                    do {
+                        try await self.bill(leadership)
+                    } catch {
+                        self.eventLog?.append(.leadershipEnded, token: leadership.token.rawValue, detail: "\(error)")
+                        throw error
+                    }
                 }
             } catch is CancellationError {
                 return
@@ -131,7 +156,9 @@ public final class BillingNode: Service, Sendable {
         let fence = Fence(leadership)
         while !state.isPaused {
             do {
-                let report = try await engine.runPass(fence: fence, checkLeadership: { try leadership.checkValid() })
+                let report = try await NodeEventLog.$currentToken.withValue(leadership.token.rawValue) {
+                    try await runPass(fence: fence, leadership: leadership)
+                }
                 state.record(report)
             } catch let error as BillingError where error.code == .storeUnavailable {
                 state.recordFailure(error.message)
@@ -139,6 +166,21 @@ public final class BillingNode: Service, Sendable {
             }
             try await Task.sleep(for: configuration.engine.passInterval)
         }
+    }
+
+    /// One renewal pass, cancelled with the leadership, except under the ``NegativeControl/noFencing``
+    /// control, where it runs to its end in a task of its own that ignores the lost leadership.
+    private func runPass(fence: Fence, leadership: Leadership) async throws -> RenewalReport {
+        guard configuration.negativeControl == .noFencing else {
+            return try await engine.runPass(fence: fence, checkLeadership: { try leadership.checkValid() })
+        }
+        let token = leadership.token.rawValue
+        let engine = self.engine
+        return try await Task {
+            try await NodeEventLog.$currentToken.withValue(token) {
+                try await engine.runPass(fence: fence, checkLeadership: {})
+            }
+        }.value
     }
 
     /// Keeps ``NodeState`` up to date with the leader the store reports.

@@ -56,6 +56,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error ($BILLING_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(help: "Append this node's leadership changes, fenced writes and provider calls as JSON lines to this file ($BILLING_EVENT_LOG).")
+    var eventLog: String?
+
+    @Option(help: "Seconds added to this node's wall clock, to show that billing does not depend on it ($BILLING_CLOCK_SKEW; default 0).")
+    var clockSkew: Double?
+
     @Option(help: .hidden)
     var parentPID: Int32?
 
@@ -130,6 +136,22 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.peers = peers.isEmpty
             ? (Environment.values["BILLING_PEERS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
             : peers
+        configuration.eventLogPath = Environment.pick(eventLog, "BILLING_EVENT_LOG")
+        let skewText = clockSkew.map { String($0) } ?? Environment.values["BILLING_CLOCK_SKEW"]
+        if let skewText {
+            guard let seconds = Double(skewText), seconds.isFinite, abs(seconds) <= 10 * 365 * 86_400 else {
+                throw CLIError("--clock-skew '\(skewText)' is not a number of seconds within ten years")
+            }
+            configuration.clockSkew = .milliseconds(Int64(seconds * 1000))
+        }
+        // Deliberately only from the environment: these break exactly-once on purpose and exist
+        // for the fault harness's negative controls.
+        if let control = Environment.values["BILLING_NEGATIVE_CONTROL"], !control.isEmpty {
+            guard let parsed = NegativeControl(rawValue: control) else {
+                throw CLIError("BILLING_NEGATIVE_CONTROL '\(control)' is unknown; use \(NegativeControl.allCases.map(\.rawValue).joined(separator: " or ")), or unset it")
+            }
+            configuration.negativeControl = parsed
+        }
         return configuration
     }
 }
