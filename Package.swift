@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "LeaderElectionZooKeeper", targets: ["LeaderElectionZooKeeper"]),
         .executable(name: "leader", targets: ["leader"]),
         .executable(name: "billing", targets: ["BillingCLI"]),
+        .executable(name: "billing-chaos", targets: ["ChaosHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -198,6 +199,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "ChaosHarness",
+            dependencies: [
+                "Billing",
+                "BillingNode",
+                "PaymentSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/billing-chaos",
             swiftSettings: strictSwift6
         ),
         .executableTarget(

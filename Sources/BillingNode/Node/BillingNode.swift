@@ -43,9 +43,9 @@ public final class BillingNode: Service, Sendable {
         self.logger = logger
         let metrics = PrometheusMetricsFactory()
         self.metrics = metrics
+        WallClock.skewMs.store(Int64(configuration.clockSkew / .milliseconds(1)), ordering: .relaxed)
         let state = NodeState(nodeID: configuration.nodeID, leaseTTL: configuration.election.leaseTTL)
         self.state = state
-        WallClock.skewMs.store(Int64(configuration.clockSkew / .milliseconds(1)), ordering: .relaxed)
         let eventLog = try configuration.eventLogPath.map { try NodeEventLog(path: $0, nodeID: configuration.nodeID) }
         self.eventLog = eventLog
         eventLog?.append(.started, detail: "pid \(getpid())")

@@ -50,7 +50,18 @@ final class LeaseKeepAlive: Sendable {
                 return nil
             }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let ttl = first else {
+            let first: Int64??
+            do {
+                first = try await group.next()
+            } catch is CancellationError {
+                // The caller gave up first (the election's own deadline is often shorter than
+                // `timeout`). An unanswered keep-alive means this member is not serving the
+                // stream: move on all the same, or a stuck stream would fail every renewal to
+                // come, and a late answer to this request would be taken for the next one's.
+                restartStream(reason: "a keep-alive went unanswered until its caller gave up")
+                throw CancellationError()
+            }
+            guard let first, let ttl = first else {
                 try Task.checkCancellation()
                 // No answer in time: the member may be stuck (paused, partitioned). Move on.
                 restartStream(reason: "no keep-alive response within \(timeout)")

@@ -1,0 +1,278 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Billing
+import BillingNode
+import Foundation
+import Logging
+import PaymentSandbox
+
+/// `billing-chaos`: brings up three etcd members, PostgreSQL, the payment sandbox and five
+/// `billing node` processes (each in a network namespace of its own when the machine allows),
+/// drives a steady load of due renewals, injects faults on a seeded schedule, and checks the
+/// sandbox's ledger, the database and the nodes' event logs afterwards.
+@main
+struct ChaosCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "billing-chaos",
+        abstract: "Inject crashes, pauses, partitions and provider faults into a five-node billing cluster and check that every renewal was charged exactly once.",
+        discussion: """
+            Needs root for network namespaces (otherwise it runs on loopback without partition \
+            faults and says so), Debian's etcd-server and postgresql, and the 'billing' executable \
+            (by default the one beside this program). Writes report.json and summary.txt to \
+            --output. Exit status: 0 when the run kept every promise (for a --control run: when \
+            the checker caught the deliberate defect), 1 otherwise.
+            """
+    )
+
+    enum Tier: String, ExpressibleByArgument, CaseIterable {
+        case short, long
+    }
+
+    enum Control: String, ExpressibleByArgument, CaseIterable {
+        case none
+        case noFencing = "no-fencing"
+        case newKeyPerAttempt = "new-key-per-attempt"
+    }
+
+    @Option(help: "short (about 2 minutes of faults) or long (30 minutes). --duration and --rate override it.")
+    var tier: Tier = .short
+
+    @Option(help: "Seconds of the fault phase.")
+    var duration: Int?
+
+    @Option(help: "Renewals falling due per second during the fault phase.")
+    var rate: Int?
+
+    @Option(help: "The seed of the fault schedule, the subscriptions and the sandbox's faults.")
+    var seed: UInt64 = 1
+
+    @Option(help: "The nodes' lease TTL in seconds.")
+    var leaseTTL: Double = 2
+
+    @Option(help: "How many billing nodes.")
+    var nodes: Int = 5
+
+    @Option(help: "namespaces, loopback, or auto (namespaces when possible).")
+    var network: String = "auto"
+
+    @Option(help: "Run the nodes with a deliberate defect that the checker must catch: none, no-fencing, new-key-per-attempt.")
+    var control: Control = .none
+
+    @Option(help: "Only these fault kinds, comma-separated (default: all the network mode allows).")
+    var faults: String?
+
+    @Option(help: "Seconds to wait after the fault phase for every due renewal to be charged.")
+    var quietPeriod: Int = 120
+
+    @Option(help: "Where report.json and summary.txt go.")
+    var output: String = "chaos-results"
+
+    @Option(help: "The billing executable (default: the one beside this program).")
+    var billing: String?
+
+    func validate() throws {
+        guard (3...9).contains(nodes) else { throw ValidationError("--nodes must be between 3 and 9") }
+        guard leaseTTL >= 1, leaseTTL <= 30 else { throw ValidationError("--lease-ttl must be between 1 and 30 seconds") }
+        guard ["auto", "namespaces", "loopback"].contains(network) else { throw ValidationError("--network must be auto, namespaces or loopback") }
+        if let duration { guard duration >= 20 else { throw ValidationError("--duration must be at least 20 seconds") } }
+        if let rate { guard (1...500).contains(rate) else { throw ValidationError("--rate must be between 1 and 500 renewals per second") } }
+        if let faults {
+            for name in faults.split(separator: ",") where FaultKind(rawValue: String(name)) == nil {
+                throw ValidationError("unknown fault kind '\(name)'; use \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+    }
+
+    func run() async throws {
+        let say: @Sendable (String) -> Void = { line in
+            FileHandle.standardError.write(Data("[chaos \(Self.clockText())] \(line)\n".utf8))
+        }
+        let phaseSeconds = duration ?? (tier == .short ? 120 : 1800)
+        let renewalsPerSecond = rate ?? 15
+        let executable = try billingExecutable()
+        var template = Array("/tmp/billing-chaos.XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw HarnessError("cannot create a temporary directory in /tmp") }
+        let directory = String(cString: made)
+        chmod(directory, 0o755)
+        say("records in \(directory)")
+
+        var random = SplitMix(seed: seed)
+        let lab = try NetworkLab.make(requested: NetworkLab.Mode(rawValue: network), nodes: nodes, members: 3, say: say)
+        defer { lab.tearDown() }
+        say("network: \(lab.mode.rawValue)")
+        let kinds = try faultKinds(lab: lab)
+
+        var logger = Logger(label: "billing.chaos")
+        logger.logLevel = .critical
+        let probe = HTTPProbe(client: HTTPClient.shared)
+
+        try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
+        let postgres = try PostgresInstance(directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses)
+        try await postgres.start()
+        try postgres.createDatabase()
+        let etcd = try EtcdCluster(lab: lab, directory: directory, token: "chaos-\(seed)", probe: probe)
+        try etcd.startAll()
+        guard await etcd.waitForLeader(timeout: .seconds(30)) != nil else {
+            throw HarnessError("the etcd cluster elected no leader within 30 s; see \(directory)/etcd-*.log")
+        }
+        let sandbox = try PaymentSandboxServer(configuration: .init(host: lab.sandboxListenAddress), logger: logger)
+
+        let report = try await withThrowingTaskGroup(of: Void.self, returning: RunReport.self) { group in
+            group.addTask { try await sandbox.run() }
+            let sandboxPort = try await sandbox.port()
+            let databaseURL = try BillingStoreURL(postgres.url(host: "127.0.0.1"))
+
+            let due = try await databaseURL.withStore(logger: logger) { store in
+                let now = try await store.currentTime()
+                let start = now + .seconds(8)
+                return try await RenewalSeeder.seed(
+                    count: renewalsPerSecond * phaseSeconds, from: start, until: start + .seconds(Int64(phaseSeconds)), store: store, random: &random
+                )
+            }
+            say("seeded \(due.count) renewals falling due over the \(phaseSeconds) s fault phase")
+
+            var environment = ["PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_chaos", "BILLING_LOG_LEVEL": "notice"]
+            if control != .none { environment["BILLING_NEGATIVE_CONTROL"] = control.rawValue }
+            let chaosNodes = try (1...nodes).map { index in
+                try ChaosNode(
+                    index: index, executable: executable, lab: lab, coordination: etcd.coordinationURL,
+                    database: postgres.url(host: lab.databaseAddress(forNode: index)),
+                    sandboxURL: "http://\(lab.sandboxAddress(forNode: index)):\(sandboxPort)", leaseTTL: leaseTTL,
+                    directory: directory, environment: environment
+                )
+            }
+            for node in chaosNodes { try node.start() }
+            let cluster = ChaosCluster(
+                lab: lab, postgres: postgres, etcd: etcd, sandbox: sandbox, nodes: chaosNodes, probe: probe,
+                leaseTTL: .milliseconds(Int64(leaseTTL * 1000))
+            )
+            guard let first = await cluster.waitForLeader(above: nil, timeout: .seconds(60)) else {
+                await cluster.stopAll()
+                throw HarnessError("no node became leader within 60 s; see \(directory)/node-*.log")
+            }
+            say("\(first.node.id) leads with token \(first.token)")
+
+            // The fault phase.
+            let injector = FaultInjector(cluster: cluster, say: say)
+            let clock = ContinuousClock()
+            let phaseEnd = clock.now + .seconds(phaseSeconds + 8)
+            var records: [FaultRecord] = []
+            try await Task.sleep(for: .seconds(8))
+            while clock.now < phaseEnd {
+                let kind = Self.pick(kinds, random: &random)
+                let record = try await injector.inject(kind, random: &random)
+                records.append(record)
+                say("\(record.confirmed ? "confirmed" : "NOT CONFIRMED") \(kind.rawValue): \(record.detail)")
+                _ = await cluster.waitForLeader(above: nil, timeout: .seconds(30))
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 500...2500, using: &random)))
+            }
+
+            // Heal, then let the cluster charge whatever fell due.
+            try await cluster.healEverything()
+            say("fault phase over after \(records.count) faults; healed; waiting up to \(quietPeriod) s for every due renewal")
+            let quietStart = clock.now
+            var settled = false
+            while clock.now < quietStart + .seconds(quietPeriod) {
+                let charged = Set(sandbox.ledger().compactMap { entry in
+                    entry.metadata["subscription_id"].flatMap { id in entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) } }
+                })
+                if due.keys.allSatisfy(charged.contains) {
+                    let open = try? await databaseURL.withStore(logger: logger) { try await $0.unresolvedCharges(after: nil, limit: 1) }
+                    if open?.isEmpty == true { settled = true; break }
+                }
+                try await Task.sleep(for: .seconds(1))
+            }
+            let quietSeconds = Self.seconds(clock.now - quietStart)
+            say(settled ? "settled after \(Int(quietSeconds)) s" : "not settled after \(quietPeriod) s")
+
+            let charges = try await databaseURL.withStore(logger: logger) { try await $0.allCharges() }
+            let ledger = sandbox.ledger()
+            await cluster.stopAll()
+            group.cancelAll()
+
+            let (events, unreadable) = HistoryChecker.readEvents(paths: chaosNodes.map(\.eventLogPath))
+            let check = HistoryChecker(due: due, ledger: ledger, charges: charges, events: events, faults: records).check()
+            let clean = check.isClean && settled
+            var totals: [String: RunReport.FaultTotals] = [:]
+            for record in records {
+                totals[record.kind.rawValue, default: .init()].injected += 1
+                if record.confirmed {
+                    totals[record.kind.rawValue, default: .init()].confirmed += 1
+                    if clean { totals[record.kind.rawValue, default: .init()].survived += 1 }
+                }
+            }
+            return RunReport(
+                seed: seed, network: lab.mode, control: control == .none ? nil : control.rawValue, leaseTTLSeconds: leaseTTL,
+                faultPhaseSeconds: Double(phaseSeconds), quietPeriodSeconds: quietSeconds, settled: settled, renewalsChecked: due.count,
+                faultTotals: totals, faults: records, unreadableEventLines: unreadable, check: check,
+                passed: control == .none ? clean : !check.isClean, directory: directory
+            )
+        }
+
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let name = control == .none ? "run-\(seed)" : "control-\(control.rawValue)-\(seed)"
+        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(output)/\(name).json"))
+        try Data((report.summary + "\n").utf8).write(to: URL(fileURLWithPath: "\(output)/\(name).txt"))
+        print(report.summary)
+        if !report.passed { throw ExitCode(1) }
+    }
+
+    private func billingExecutable() throws -> String {
+        if let billing { return billing }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let beside = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("billing").path
+        guard FileManager.default.isExecutableFile(atPath: beside) else {
+            throw HarnessError("no billing executable at \(beside); build it (swift build --product billing) or pass --billing PATH")
+        }
+        return beside
+    }
+
+    private func faultKinds(lab: NetworkLab) throws -> [FaultKind] {
+        var kinds = faults.map { $0.split(separator: ",").compactMap { FaultKind(rawValue: String($0)) } } ?? FaultKind.allCases
+        if !lab.canPartition {
+            let dropped = kinds.filter(\.needsPartitions)
+            kinds.removeAll(where: \.needsPartitions)
+            if !dropped.isEmpty && faults != nil {
+                throw HarnessError("\(dropped.map(\.rawValue).joined(separator: ", ")) need network namespaces, which this machine does not allow")
+            }
+        }
+        guard !kinds.isEmpty else { throw HarnessError("no fault kinds left to inject") }
+        return kinds
+    }
+
+    /// A weighted, seeded pick.
+    static func pick(_ kinds: [FaultKind], random: inout some RandomNumberGenerator) -> FaultKind {
+        var ticket = Int.random(in: 0..<kinds.reduce(0) { $0 + $1.weight }, using: &random)
+        for kind in kinds {
+            if ticket < kind.weight { return kind }
+            ticket -= kind.weight
+        }
+        return kinds[0]
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    static func clockText() -> String {
+        let now = NodeEventLog.realNowMs()
+        let seconds = (now / 1000) % 86_400
+        return String(format: "%02d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60)
+    }
+}
+
+/// A small seeded generator, so that a run's schedule can be replayed.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,58 @@
+import BillingNode
+
+/// What the ``HistoryChecker`` found in one run.
+struct CheckReport: Codable, Sendable {
+    /// Unavailability figures of one fault kind, in milliseconds.
+    struct Unavailability: Codable, Sendable {
+        var samples: [Int64] = []
+        /// Confirmed faults after which no charge followed (the run ended first).
+        var withoutLaterCharge = 0
+        var p50: Int64? { Self.percentile(samples, 0.50) }
+        var p99: Int64? { Self.percentile(samples, 0.99) }
+        var max: Int64? { samples.max() }
+
+        static func percentile(_ values: [Int64], _ fraction: Double) -> Int64? {
+            guard !values.isEmpty else { return nil }
+            let sorted = values.sorted()
+            let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+            return sorted[Swift.max(0, Swift.min(sorted.count - 1, rank))]
+        }
+
+        enum CodingKeys: String, CodingKey { case samples, withoutLaterCharge, p50, p99, max }
+        init() {}
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            samples = try container.decode([Int64].self, forKey: .samples)
+            withoutLaterCharge = try container.decode(Int.self, forKey: .withoutLaterCharge)
+        }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(samples, forKey: .samples)
+            try container.encode(withoutLaterCharge, forKey: .withoutLaterCharge)
+            try container.encodeIfPresent(p50, forKey: .p50)
+            try container.encodeIfPresent(p99, forKey: .p99)
+            try container.encodeIfPresent(max, forKey: .max)
+        }
+    }
+
+    var audit: ChargeAudit
+    var terms = 0
+    var tokensHeldByMoreThanOneNode = 0
+    var staleWritesAccepted = 0
+    var fencedRejections = 0
+    var chargeRowsWithUnheldToken = 0
+    var earlyCharges = 0
+    var unavailability: [String: Unavailability] = [:]
+    /// Every violation found (at most 50 listed); empty when the run kept every promise.
+    var violations: [String] = []
+
+    var isClean: Bool { violations.isEmpty }
+
+    mutating func recordUnavailability(_ kind: FaultKind, milliseconds: Int64?) {
+        if let milliseconds {
+            unavailability[kind.rawValue, default: Unavailability()].samples.append(milliseconds)
+        } else {
+            unavailability[kind.rawValue, default: Unavailability()].withoutLaterCharge += 1
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import BillingNode
+import Foundation
+import PaymentSandbox
+
+/// Everything a run brings up: the network lab, PostgreSQL, three etcd members, the payment
+/// sandbox (in this process: it is the outside world, never killed) and the billing nodes.
+struct ChaosCluster: Sendable {
+    let lab: NetworkLab
+    let postgres: PostgresInstance
+    let etcd: EtcdCluster
+    let sandbox: PaymentSandboxServer
+    let nodes: [ChaosNode]
+    let probe: HTTPProbe
+    let leaseTTL: Duration
+
+    /// The leader as the nodes report it: the highest token among nodes that say they lead.
+    func currentLeader() async -> (node: ChaosNode, token: Int64)? {
+        let statuses = await withTaskGroup(of: (ChaosNode, NodeStatus?).self) { group in
+            for node in nodes where node.process.current != .down {
+                group.addTask { (node, await node.status(probe: probe)) }
+            }
+            var all: [(ChaosNode, NodeStatus?)] = []
+            for await pair in group { all.append(pair) }
+            return all
+        }
+        return statuses.compactMap { node, status -> (node: ChaosNode, token: Int64)? in
+            guard let status, status.role == "leader", let token = status.token else { return nil }
+            return (node, token)
+        }.max { $0.token < $1.token }
+    }
+
+    /// Waits for a leader whose token is above `token` (any leader when nil).
+    func waitForLeader(above token: Int64?, timeout: Duration) async -> (node: ChaosNode, token: Int64)? {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while clock.now < end {
+            if let leader = await currentLeader(), leader.token > (token ?? .min) { return leader }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    /// Restarts whatever a fault left down or stopped, and removes every partition and sandbox fault.
+    func healEverything() async throws {
+        if postgres.process.current == .down { try await postgres.start() }
+        postgres.process.resume()
+        for (offset, member) in etcd.members.enumerated() {
+            if lab.canPartition { try lab.healMember(offset + 1) }
+            member.resume()
+        }
+        try etcd.startAll()
+        for node in nodes {
+            if lab.canPartition { try lab.healNode(node.index) }
+            node.process.resume()
+            if node.process.current == .down { try node.start() }
+        }
+        try sandbox.setFaultRates(.none)
+    }
+
+    /// Stops every process: nodes first (SIGTERM), then etcd and PostgreSQL.
+    func stopAll() async {
+        await withTaskGroup(of: Void.self) { group in
+            for node in nodes { group.addTask { await node.process.terminate(grace: .seconds(15)) } }
+        }
+        for member in etcd.members { await member.terminate(grace: .seconds(5)) }
+        await postgres.process.terminate(grace: .seconds(10))
+    }
+}

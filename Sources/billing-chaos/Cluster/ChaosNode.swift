@@ -1,0 +1,52 @@
+import BillingNode
+import Foundation
+import Synchronization
+
+/// One `billing node` process of the run, in its namespace, with its event log.
+final class ChaosNode: Sendable {
+    let index: Int
+    let id: String
+    let process: SupervisedProcess
+    let statusURL: String
+    let eventLogPath: String
+    private let baseArguments: [String]
+    private let lab: NetworkLab
+    private let skew = Mutex<Int>(0)
+
+    init(index: Int, executable: String, lab: NetworkLab, coordination: String, database: String, sandboxURL: String,
+         leaseTTL: Double, directory: String, environment: [String: String]) throws {
+        self.index = index
+        self.id = "node-\(index)"
+        self.lab = lab
+        let port = lab.mode == .namespaces ? 8080 : try FreePort.pick()
+        statusURL = "http://\(lab.nodeAddress(index)):\(port)/status"
+        eventLogPath = "\(directory)/\(id).events.jsonl"
+        baseArguments = [
+            executable, "node", "--id", id, "--coordination", coordination, "--database", database,
+            "--provider", "stripe", "--provider-url", sandboxURL, "--http-port", String(port), "--listen", lab.nodeListenAddress(index),
+            "--lease-ttl", String(leaseTTL), "--rate-limit", "0", "--event-log", eventLogPath, "--parent-pid", String(getpid()),
+        ]
+        process = SupervisedProcess(
+            name: id, arguments: lab.inNodeNamespace(index, baseArguments), environment: environment, logPath: "\(directory)/\(id).log"
+        )
+    }
+
+    /// The wall-clock skew, in seconds, the node was last started with.
+    var skewSeconds: Int { skew.withLock { $0 } }
+
+    /// Starts the node (again), with `skewSeconds` added to its wall clock.
+    func start(skewSeconds: Int? = nil) throws {
+        let seconds = skew.withLock { value in
+            if let skewSeconds { value = skewSeconds }
+            return value
+        }
+        process.setArguments(lab.inNodeNamespace(index, baseArguments + ["--clock-skew", String(seconds)]))
+        try process.start()
+    }
+
+    /// The node's `/status`, or nil when it does not answer (down, paused, partitioned from the harness).
+    func status(probe: HTTPProbe) async -> NodeStatus? {
+        guard let data = await probe.get(statusURL, timeout: .milliseconds(600)) else { return nil }
+        return try? JSONDecoder().decode(NodeStatus.self, from: data)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Three etcd members from Debian's `etcd-server`, each in its own namespace (or on loopback
+/// ports), with data directories that survive a SIGKILL and a restart.
+final class EtcdCluster: Sendable {
+    let members: [SupervisedProcess]
+    private let lab: NetworkLab
+    private let probe: HTTPProbe
+
+    init(lab: NetworkLab, directory: String, token: String, probe: HTTPProbe) throws {
+        self.lab = lab
+        self.probe = probe
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/etcd") else {
+            throw HarnessError("no /usr/bin/etcd; install Debian's etcd-server package (scripts/install-test-deps.sh does)")
+        }
+        let initialCluster = (1...lab.memberCount).map { index in
+            let endpoint = lab.memberEndpoint(index)
+            return "e\(index)=http://\(endpoint.host):\(endpoint.peer)"
+        }.joined(separator: ",")
+        members = (1...lab.memberCount).map { index in
+            let endpoint = lab.memberEndpoint(index)
+            let client = "http://\(endpoint.host):\(endpoint.client)"
+            let peer = "http://\(endpoint.host):\(endpoint.peer)"
+            let arguments = lab.inMemberNamespace(index, [
+                "/usr/bin/etcd", "--name", "e\(index)", "--data-dir", "\(directory)/etcd-\(index)",
+                "--listen-client-urls", client, "--advertise-client-urls", client,
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
+                "--log-level", "warn",
+            ])
+            return SupervisedProcess(
+                name: "etcd-e\(index)", arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
+                logPath: "\(directory)/etcd-\(index).log"
+            )
+        }
+    }
+
+    /// `etcd://host:port,...`, the coordination URL of the nodes.
+    var coordinationURL: String {
+        "etcd://" + (1...lab.memberCount).map { let endpoint = lab.memberEndpoint($0); return "\(endpoint.host):\(endpoint.client)" }.joined(separator: ",")
+    }
+
+    /// Starts every member that is down.
+    func startAll() throws {
+        for member in members where member.current == .down { try member.start() }
+    }
+
+    /// The 1-based index of the member that reports itself Raft leader, if one answers.
+    func leaderIndex() async -> Int? {
+        for index in 1...lab.memberCount where members[index - 1].current != .down {
+            let endpoint = lab.memberEndpoint(index)
+            guard let data = await probe.get("http://\(endpoint.host):\(endpoint.client)/metrics") else { continue }
+            if String(decoding: data, as: UTF8.self).split(separator: "\n").contains("etcd_server_is_leader 1") { return index }
+        }
+        return nil
+    }
+
+    /// Waits until a member reports itself leader.
+    func waitForLeader(timeout: Duration) async -> Int? {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while clock.now < end {
+            if let leader = await leaderIndex() { return leader }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+
+/// Where the harness's processes live on the network, and the partitions it can cut.
+///
+/// In `namespaces` mode (root, Linux) each billing node and each etcd member runs in a network
+/// namespace of its own, joined to the host by a veth pair; the host routes between them.
+/// PostgreSQL and the payment sandbox run on the host, reached by each node at host addresses
+/// on its own link (`10.213.1N.3` for PostgreSQL, `10.213.1N.1` for the sandbox), so that a
+/// node can lose one without the other. A partition is a blackhole route inside the cut-off
+/// namespace, which drops packets of established connections too (no iptables needed).
+///
+/// In `loopback` mode (no namespaces) everything listens on 127.0.0.1 and the partition faults
+/// are not available; the report says so.
+final class NetworkLab: Sendable {
+    enum Mode: String, Codable, Sendable {
+        case namespaces
+        case loopback
+    }
+
+    let mode: Mode
+    let nodeCount: Int
+    let memberCount: Int
+    private let loopbackMemberPorts: [(client: Int, peer: Int)]
+
+    private init(mode: Mode, nodeCount: Int, memberCount: Int, loopbackMemberPorts: [(client: Int, peer: Int)]) {
+        self.mode = mode
+        self.nodeCount = nodeCount
+        self.memberCount = memberCount
+        self.loopbackMemberPorts = loopbackMemberPorts
+    }
+
+    /// Builds the namespaces when `requested` allows and the machine does; otherwise loopback.
+    static func make(requested: Mode?, nodes: Int, members: Int, say: (String) -> Void) throws -> NetworkLab {
+        if requested != .loopback {
+            do {
+                let lab = NetworkLab(mode: .namespaces, nodeCount: nodes, memberCount: members, loopbackMemberPorts: [])
+                try lab.buildNamespaces()
+                return lab
+            } catch {
+                if requested == .namespaces { throw error }
+                say("network namespaces are not available here (\(error)); running in loopback mode without partition faults")
+            }
+        }
+        let ports = try (0..<members).map { _ in (client: try FreePort.pick(), peer: try FreePort.pick()) }
+        return NetworkLab(mode: .loopback, nodeCount: nodes, memberCount: members, loopbackMemberPorts: ports)
+    }
+
+    static let nodeNamespacePrefix = "chaos-n"
+    static let memberNamespacePrefix = "chaos-e"
+
+    private func nodeNamespace(_ index: Int) -> String { "\(Self.nodeNamespacePrefix)\(index)" }
+    private func memberNamespace(_ index: Int) -> String { "\(Self.memberNamespacePrefix)\(index)" }
+    private func nodeSubnet(_ index: Int) -> String { "10.213.\(10 + index)" }
+    private func memberSubnet(_ index: Int) -> String { "10.213.\(20 + index)" }
+
+    // MARK: Addresses (indexes start at 1)
+
+    /// The address the harness reaches node `index`'s HTTP API at.
+    func nodeAddress(_ index: Int) -> String { mode == .namespaces ? "\(nodeSubnet(index)).2" : "127.0.0.1" }
+    /// The address node `index` listens on.
+    func nodeListenAddress(_ index: Int) -> String { mode == .namespaces ? "0.0.0.0" : "127.0.0.1" }
+    /// The address node `index` reaches the sandbox at.
+    func sandboxAddress(forNode index: Int) -> String { mode == .namespaces ? "\(nodeSubnet(index)).1" : "127.0.0.1" }
+    /// The address node `index` reaches PostgreSQL at.
+    func databaseAddress(forNode index: Int) -> String { mode == .namespaces ? "\(nodeSubnet(index)).3" : "127.0.0.1" }
+    /// The addresses PostgreSQL must listen on.
+    var databaseListenAddresses: [String] { ["127.0.0.1"] + (mode == .namespaces ? (1...nodeCount).map { databaseAddress(forNode: $0) } : []) }
+    /// The address the sandbox must listen on.
+    var sandboxListenAddress: String { mode == .namespaces ? "0.0.0.0" : "127.0.0.1" }
+    /// etcd member `index`'s address and ports.
+    func memberEndpoint(_ index: Int) -> (host: String, client: Int, peer: Int) {
+        switch mode {
+        case .namespaces: ("\(memberSubnet(index)).2", 2379, 2380)
+        case .loopback: ("127.0.0.1", loopbackMemberPorts[index - 1].client, loopbackMemberPorts[index - 1].peer)
+        }
+    }
+
+    /// `arguments` prefixed to run inside node `index`'s namespace.
+    func inNodeNamespace(_ index: Int, _ arguments: [String]) -> [String] {
+        mode == .namespaces ? ["/usr/sbin/ip", "netns", "exec", nodeNamespace(index)] + arguments : arguments
+    }
+
+    /// `arguments` prefixed to run inside etcd member `index`'s namespace.
+    func inMemberNamespace(_ index: Int, _ arguments: [String]) -> [String] {
+        mode == .namespaces ? ["/usr/sbin/ip", "netns", "exec", memberNamespace(index)] + arguments : arguments
+    }
+
+    // MARK: Partitions
+
+    var canPartition: Bool { mode == .namespaces }
+
+    /// Cuts node `index` off from every etcd member; it still reaches PostgreSQL and the sandbox.
+    func partitionNodeFromEtcd(_ index: Int) throws {
+        for member in 1...memberCount {
+            try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", "blackhole", "\(memberSubnet(member)).2/32"])
+        }
+    }
+
+    /// Cuts node `index` off from PostgreSQL; it still reaches etcd and the sandbox.
+    func partitionNodeFromDatabase(_ index: Int) throws {
+        try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", "blackhole", "\(databaseAddress(forNode: index))/32"])
+    }
+
+    /// Removes node `index`'s partitions.
+    func healNode(_ index: Int) throws {
+        var targets = (1...memberCount).map { "\(memberSubnet($0)).2/32" }
+        targets.append("\(databaseAddress(forNode: index))/32")
+        for target in targets {
+            // Absent routes are fine: only some were cut.
+            _ = try Shell.run(["ip", "-n", nodeNamespace(index), "route", "del", "blackhole", target])
+        }
+    }
+
+    /// Cuts etcd member `index` off from the other members and from every node.
+    func isolateMember(_ index: Int) throws {
+        try Shell.check(["ip", "-n", memberNamespace(index), "route", "replace", "blackhole", "default"])
+    }
+
+    /// Reconnects etcd member `index`.
+    func healMember(_ index: Int) throws {
+        try Shell.check(["ip", "-n", memberNamespace(index), "route", "replace", "default", "via", "\(memberSubnet(index)).1"])
+    }
+
+    /// Whether a TCP connection to `host:port` opens within a second from node `node`'s
+    /// namespace (or member `member`'s, or the host's): how a partition is confirmed.
+    func canConnect(fromNode node: Int? = nil, fromMember member: Int? = nil, to host: String, port: Int) -> Bool {
+        var arguments = ["timeout", "1", "bash", "-c", "exec 3<>/dev/tcp/\(host)/\(port)"]
+        if mode == .namespaces {
+            if let node { arguments = ["ip", "netns", "exec", nodeNamespace(node)] + arguments }
+            if let member { arguments = ["ip", "netns", "exec", memberNamespace(member)] + arguments }
+        }
+        return ((try? Shell.run(arguments))?.status ?? 1) == 0
+    }
+
+    // MARK: Set-up and tear-down
+
+    private func buildNamespaces() throws {
+        guard getuid() == 0 else { throw HarnessError("network namespaces need root") }
+        tearDown()
+        try Shell.check(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+        for index in 1...nodeCount {
+            try link(namespace: nodeNamespace(index), subnet: nodeSubnet(index), extraHostAddress: "\(nodeSubnet(index)).3")
+        }
+        for index in 1...memberCount {
+            try link(namespace: memberNamespace(index), subnet: memberSubnet(index), extraHostAddress: nil)
+        }
+    }
+
+    /// A namespace joined to the host by a veth pair: host side `SUBNET.1/29` (and the extra
+    /// address), namespace side `SUBNET.2/29` with its default route through the host.
+    private func link(namespace: String, subnet: String, extraHostAddress: String?) throws {
+        try Shell.check(["ip", "netns", "add", namespace])
+        try Shell.check(["ip", "link", "add", namespace, "type", "veth", "peer", "name", "eth0", "netns", namespace])
+        try Shell.check(["ip", "addr", "add", "\(subnet).1/29", "dev", namespace])
+        if let extraHostAddress { try Shell.check(["ip", "addr", "add", "\(extraHostAddress)/29", "dev", namespace]) }
+        try Shell.check(["ip", "link", "set", namespace, "up"])
+        try Shell.check(["ip", "-n", namespace, "link", "set", "lo", "up"])
+        try Shell.check(["ip", "-n", namespace, "addr", "add", "\(subnet).2/29", "dev", "eth0"])
+        try Shell.check(["ip", "-n", namespace, "link", "set", "eth0", "up"])
+        try Shell.check(["ip", "-n", namespace, "route", "add", "default", "via", "\(subnet).1"])
+    }
+
+    /// Deletes the harness's namespaces (and with them their veth pairs), also leftovers of an
+    /// earlier run that was killed.
+    func tearDown() {
+        guard mode == .namespaces else { return }
+        let existing = (try? Shell.run(["ip", "netns", "list"]))?.output ?? ""
+        for line in existing.split(separator: "\n") {
+            let name = String(line.split(separator: " ").first ?? "")
+            if name.hasPrefix(Self.nodeNamespacePrefix) || name.hasPrefix(Self.memberNamespacePrefix) {
+                _ = try? Shell.run(["ip", "netns", "del", name])
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// A PostgreSQL server from Debian's packages, in a directory of the run, that the harness can
+/// SIGKILL (the postmaster and all its backends at once) and start again on the same data.
+///
+/// Runs as the `postgres` user when the harness is root (PostgreSQL refuses root). `fsync` is off
+/// (a killed process loses nothing the kernel has; only a machine crash would), but commits stay
+/// synchronous, so that every commit a node was told about survives a SIGKILL.
+final class PostgresInstance: Sendable {
+    let port: Int
+    let process: SupervisedProcess
+    private let binDirectory: String
+    private let socketDirectory: String
+
+    init(directory: String, listenAddresses: [String]) throws {
+        let candidates = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        guard let version = candidates.compactMap(Int.init).max() else {
+            throw HarnessError("no PostgreSQL server under /usr/lib/postgresql; install Debian's postgresql package (scripts/install-test-deps.sh does)")
+        }
+        binDirectory = "/usr/lib/postgresql/\(version)/bin"
+        socketDirectory = directory
+        port = try FreePort.pick()
+        let data = "\(directory)/data"
+        let asPostgres = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : []
+        if getuid() == 0 { try Shell.check(["chown", "postgres:", directory]) }
+        try Shell.check(asPostgres + ["\(binDirectory)/initdb", "-D", data, "-U", "billing", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        // The nodes connect from their namespaces' addresses, with a password.
+        let access = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(data)/pg_hba.conf"))
+        access.seekToEndOfFile()
+        access.write(Data("host all all 10.213.0.0/16 scram-sha-256\n".utf8))
+        try access.close()
+        process = SupervisedProcess(
+            name: "postgres",
+            arguments: asPostgres + [
+                "\(binDirectory)/postgres", "-D", data, "-c", "listen_addresses=\(listenAddresses.joined(separator: ","))",
+                "-c", "port=\(port)", "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
+                "-c", "max_connections=300",
+            ],
+            environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"], logPath: "\(directory)/postgres.log"
+        )
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    func start() async throws {
+        try process.start()
+        for _ in 0..<300 {
+            if (try? Shell.run(["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("PostgreSQL did not accept connections within 30 s; see \(process.logPath)")
+    }
+
+    /// Creates the `billing` database with a password login.
+    func createDatabase() throws {
+        try Shell.check([
+            "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "postgres", "-q",
+            "-c", "ALTER USER billing PASSWORD 'billing'", "-c", "CREATE DATABASE billing",
+        ])
+    }
+
+    /// The URL a client at `host` uses.
+    func url(host: String) -> String { "postgres://billing:billing@\(host):\(port)/billing" }
+}

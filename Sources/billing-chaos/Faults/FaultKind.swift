@@ -1,0 +1,59 @@
+/// The faults the harness injects. Each is counted only once the harness has confirmed that it
+/// took effect (a process reaped or stopped, a connection refused from inside a namespace, the
+/// sandbox's counters, a node's clock).
+enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
+    /// SIGKILL of the leading node, then a restart once another node leads.
+    case leaderKill = "leader-kill"
+    /// SIGSTOP of the leading node for 2.5 × TTL, then SIGCONT.
+    case leaderPause = "leader-pause"
+    /// The leading node cut off from every etcd member; it still reaches PostgreSQL and the sandbox.
+    case leaderEtcdPartition = "leader-etcd-partition"
+    /// The leading node cut off from PostgreSQL; it still reaches etcd and the sandbox.
+    case leaderDatabasePartition = "leader-database-partition"
+    /// SIGKILL of the etcd Raft leader, restarted a few seconds later.
+    case etcdLeaderKill = "etcd-leader-kill"
+    /// SIGKILL of an etcd follower, restarted a few seconds later.
+    case etcdFollowerKill = "etcd-follower-kill"
+    /// One etcd member cut off from the others and from the nodes for 2 × TTL.
+    case etcdMemberIsolation = "etcd-member-isolation"
+    /// SIGKILL of every node, every etcd member and PostgreSQL, then a cold start.
+    case coldStart = "cold-start"
+    /// The sandbox applies charges and drops the responses, for a few seconds.
+    case sandboxLostResponse = "sandbox-lost-response"
+    /// The sandbox answers 500 before applying, for a few seconds.
+    case sandboxServerError = "sandbox-500"
+    /// The sandbox holds requests unanswered, for a few seconds.
+    case sandboxHang = "sandbox-hang"
+    /// The sandbox answers 429 with Retry-After, for a few seconds.
+    case sandboxRateLimit = "sandbox-429"
+    /// The leading node restarted (SIGTERM) with its wall clock an hour off.
+    case clockSkew = "clock-skew"
+
+    /// Faults aimed at the leading node, whose unavailability is measured to the first charge
+    /// under a newer token (goal: at most TTL + 3 s).
+    var targetsLeader: Bool {
+        switch self {
+        case .leaderKill, .leaderPause, .leaderEtcdPartition, .clockSkew: true
+        default: false
+        }
+    }
+
+    /// Faults that cut the network, impossible without namespaces.
+    var needsPartitions: Bool {
+        switch self {
+        case .leaderEtcdPartition, .leaderDatabasePartition, .etcdMemberIsolation: true
+        default: false
+        }
+    }
+
+    /// How often the seeded schedule picks this fault, relative to the others.
+    var weight: Int {
+        switch self {
+        case .coldStart: 1
+        case .etcdLeaderKill, .etcdFollowerKill, .etcdMemberIsolation, .clockSkew, .leaderDatabasePartition: 2
+        default: 3
+        }
+    }
+
+    static func < (lhs: FaultKind, rhs: FaultKind) -> Bool { lhs.rawValue < rhs.rawValue }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// What one run of the harness writes as `report.json`, and its human summary.
+struct RunReport: Codable, Sendable {
+    /// Faults of one kind: injected, confirmed to have taken effect, and survived (confirmed in a run without violations).
+    struct FaultTotals: Codable, Sendable {
+        var injected = 0
+        var confirmed = 0
+        var survived = 0
+    }
+
+    var seed: UInt64
+    var network: NetworkLab.Mode
+    /// The negative control this run's nodes were built with, or nil for the real thing.
+    var control: String?
+    var leaseTTLSeconds: Double
+    var faultPhaseSeconds: Double
+    var quietPeriodSeconds: Double
+    /// Whether every due renewal was charged and every charge resolved before the quiet period ended.
+    var settled: Bool
+    var renewalsChecked: Int
+    var faultTotals: [String: FaultTotals]
+    var faults: [FaultRecord]
+    var unreadableEventLines: Int
+    var check: CheckReport
+    /// For a normal run: no violation. For a negative control: at least one (the harness caught the defect).
+    var passed: Bool
+    var directory: String
+
+    /// The report as lines for people.
+    var summary: String {
+        var lines: [String] = []
+        let label = control.map { "negative control '\($0)'" } ?? "fault-injection run"
+        lines.append("== \(label): seed \(seed), network \(network.rawValue), lease TTL \(leaseTTLSeconds) s, fault phase \(Int(faultPhaseSeconds)) s")
+        let confirmed = faultTotals.values.reduce(0) { $0 + $1.confirmed }
+        let injected = faultTotals.values.reduce(0) { $0 + $1.injected }
+        lines.append("faults: \(injected) injected, \(confirmed) confirmed")
+        lines.append("  kind                        injected confirmed survived  unavailability p50 / p99 / max (ms)")
+        for kind in faultTotals.keys.sorted() {
+            let totals = faultTotals[kind]!
+            let figures = check.unavailability[kind].map { u in
+                "\(u.p50.map(String.init) ?? "-") / \(u.p99.map(String.init) ?? "-") / \(u.max.map(String.init) ?? "-")" + (u.withoutLaterCharge > 0 ? " (\(u.withoutLaterCharge) without a later charge)" : "")
+            } ?? "-"
+            lines.append("  " + kind.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(totals.injected).leftPadded(8) + String(totals.confirmed).leftPadded(10) + String(totals.survived).leftPadded(9) + "  " + figures)
+        }
+        lines.append("renewals checked \(renewalsChecked): charged once \(check.audit.chargedOnce) (succeeded \(check.audit.succeeded), declined \(check.audit.declined)), double \(check.audit.doubleCharges), missed \(check.audit.missed), unexpected \(check.audit.unexpected)")
+        lines.append("unresolved charges at the end \(check.audit.unresolvedInDatabase), database/ledger mismatches \(check.audit.databaseMismatches), charged before due \(check.earlyCharges)")
+        lines.append("leadership terms \(check.terms), tokens held by more than one node \(check.tokensHeldByMoreThanOneNode), stale writes accepted \(check.staleWritesAccepted), fenced rejections seen \(check.fencedRejections), charge rows under a token no node held \(check.chargeRowsWithUnheldToken)")
+        if !settled { lines.append("the cluster did not settle within the quiet period") }
+        if unreadableEventLines > 0 { lines.append("unreadable event-log lines: \(unreadableEventLines)") }
+        lines += check.violations.prefix(15).map { "  violation: \($0)" }
+        if control != nil {
+            lines.append(passed ? "CONTROL CAUGHT: the checker reported \(check.violations.count) violation(s), as it must for this deliberately broken build"
+                                : "CONTROL NOT CAUGHT: the deliberately broken build passed, so the harness is broken")
+        } else {
+            lines.append(passed ? "PASSED: no violations" : "FAILED: \(check.violations.count) violation(s); records in \(directory)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
