@@ -126,10 +126,10 @@ struct ChaosCommand: AsyncParsableCommand {
                 let now = try await store.currentTime()
                 let start = now + .seconds(8)
                 return try await RenewalSeeder.seed(
-                    count: renewalsPerSecond * phaseSeconds, from: start, until: start + .seconds(Int64(phaseSeconds)), store: store, random: &random
+                    count: renewalsPerSecond * (phaseSeconds + 15), from: start, until: start + .seconds(Int64(phaseSeconds + 15)), store: store, random: &random
                 )
             }
-            say("seeded \(due.count) renewals falling due over the \(phaseSeconds) s fault phase")
+            say("seeded \(due.count) renewals falling due over the \(phaseSeconds) s fault phase and 15 s beyond")
 
             var environment = ["PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_chaos", "BILLING_LOG_LEVEL": "notice"]
             if control != .none { environment["BILLING_NEGATIVE_CONTROL"] = control.rawValue }

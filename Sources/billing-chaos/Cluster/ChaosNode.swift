@@ -40,7 +40,7 @@ final class ChaosNode: Sendable {
             if let skewSeconds { value = skewSeconds }
             return value
         }
-        process.setArguments(lab.inNodeNamespace(index, baseArguments + ["--clock-skew", String(seconds)]))
+        process.setArguments(lab.inNodeNamespace(index, baseArguments + ["--clock-skew=\(seconds)"]))
         try process.start()
     }
 

@@ -16,6 +16,11 @@ extension PostgresBillingStore {
         public var database: String?
         /// The most connections the pool opens; default ``defaultMaximumConnections``.
         public var maximumConnections: Int
+        /// How long PostgreSQL lets a session sit idle inside an open transaction before it ends
+        /// the session. The engine never pauses mid-transaction, so a session idle that long
+        /// belongs to a replica that was paused or cut off, and its locks (the fence row's
+        /// among them) would otherwise hold up the next leader until it comes back. Default 2 s.
+        public var idleInTransactionTimeout: Duration = .seconds(2)
 
         /// Creates a configuration.
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil, maximumConnections: Int = defaultMaximumConnections) {

@@ -24,6 +24,8 @@ public final class PostgresBillingStore: BillingStore, Service {
             password: configuration.password, database: configuration.database, tls: .disable
         )
         clientConfiguration.options.maximumConnections = configuration.maximumConnections
+        let idleMilliseconds = configuration.idleInTransactionTimeout / .milliseconds(1)
+        clientConfiguration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", String(Int64(idleMilliseconds)))]
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.ledger = SQLLedger(database: PostgresDatabase(displayName: configuration.displayName, client: client, logger: logger))
