@@ -39,6 +39,10 @@ extension BillingNode {
         /// from the database and leases run on the monotonic clock, so a skewed node still bills
         /// on time: the fault harness checks exactly that. Default zero.
         public var clockSkew: Duration = .zero
+        /// How long the leader's calls to the billing database may wait with none completing
+        /// before it steps down, so that a replica that still reaches the database bills
+        /// instead (a partition between leader and database). Nil (default): the lease TTL.
+        public var databaseStallLimit: Duration?
         /// A deliberate defect for the fault harness's negative controls; nil (default) in production.
         public var negativeControl: NegativeControl?
 

@@ -28,6 +28,7 @@ public final class BillingNode: Service, Sendable {
     private let engine: RenewalEngine
     private let logger: Logger
     private let eventLog: NodeEventLog?
+    private let storeProgress = StoreProgress()
     private let boundPort = Mutex<Int?>(nil)
 
     /// Creates a node over open stores.
@@ -61,7 +62,7 @@ public final class BillingNode: Service, Sendable {
         case nil:
             break
         }
-        if let eventLog { store = EventLoggingStore(base: store, log: eventLog) }
+        store = InstrumentedStore(base: store, progress: storeProgress, log: eventLog)
         self.election = Election(
             name: configuration.electionName, candidateID: configuration.nodeID, backend: backend,
             configuration: configuration.election, logger: logger, metricsFactory: metrics
@@ -151,8 +152,36 @@ public final class BillingNode: Service, Sendable {
         }
     }
 
-    /// The leader's work: renewal passes, one after another, until leadership ends or billing is paused.
+    /// The leader's work: renewal passes until leadership ends or billing is paused, watched by
+    /// a watchdog that steps down when the billing database stops answering.
     private func bill(_ leadership: Leadership) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.runPasses(leadership) }
+            group.addTask { try await self.stepDownWhenDatabaseStalls() }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// Steps down when calls to the billing database have waited longer than the stall limit
+    /// with none completing: the database is out of this replica's reach, and while it leads
+    /// nobody bills. The error ends the leadership body, and `withLeadership` then revokes the
+    /// lease (calling `resign()` from inside the body would wait for the body itself). Writes of
+    /// calls that return later carry a stale token and are refused.
+    private func stepDownWhenDatabaseStalls() async throws {
+        let limit = configuration.databaseStallLimit ?? configuration.election.leaseTTL
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            let stall = storeProgress.stall()
+            guard stall > limit else { continue }
+            let message = "the billing database has not answered for \(stall); stepping down so that a replica that reaches it can bill"
+            logger.error("\(message)")
+            throw BillingNodeError(code: .storeUnavailable, message: message)
+        }
+    }
+
+    /// Renewal passes, one after another, until leadership ends or billing is paused.
+    private func runPasses(_ leadership: Leadership) async throws {
         let fence = Fence(leadership)
         while !state.isPaused {
             do {

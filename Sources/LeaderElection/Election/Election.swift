@@ -155,7 +155,8 @@ public final class Election: Service, Sendable {
     /// Releases leadership (or abandons the campaign) at once, so that the next candidate takes
     /// over without waiting for the TTL. The running body is cancelled first. Returns once the
     /// lease is revoked (or the attempt failed; the store then expires it after the TTL).
-    /// ``whileLeader(_:)`` and ``run()`` then campaign again.
+    /// ``whileLeader(_:)`` and ``run()`` then campaign again. Call it from outside the body: it
+    /// waits for the body to end, so a body that wants to step down throws instead.
     public func resign() async {
         guard let term = shared.withLock({ $0.term }) else { return }
         term.requestResignation()
