@@ -322,6 +322,11 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .testTarget(
+            name: "ChaosHarnessTests",
+            dependencies: ["ChaosHarness", "Billing", "BillingNode", "LeaderElection", "PaymentSandbox"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
             name: "BillingTests",
             dependencies: [
                 "Billing",

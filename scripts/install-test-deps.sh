@@ -6,13 +6,16 @@
 # start their own servers with java from its jars), chromium and chromium-driver (the dashboard is
 # tested in a real headless browser), and the Python libraries stripe (the sandbox is checked
 # against it), kazoo (the ZooKeeper backend is checked against its Election recipe) and selenium
-# (drives the dashboard test).
+# (drives the dashboard test); iproute2 and util-linux's setpriv for the fault-injection suite's
+# network namespaces and its PostgreSQL.
 set -euo pipefail
 packages=()
 command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || packages+=(etcd-client)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 [[ -f /usr/share/java/zookeeper.jar ]] || packages+=(zookeeper)
+command -v ip >/dev/null 2>&1 || packages+=(iproute2)
+command -v setpriv >/dev/null 2>&1 || packages+=(util-linux)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
 python_packages=()

@@ -2,7 +2,9 @@
 # Runs the whole test suite: unit tables, the deterministic simulation (1,000 seeds), the
 # conformance suite against every backend (in-memory, SQLite, etcd, PostgreSQL, ZooKeeper), the
 # billing engine against SQLite and PostgreSQL, the payment clients against the sandbox, and the
-# integration tests with real processes.
+# integration tests with real processes, and finally the fault-injection suite's short tier
+# (scripts/chaos.sh short: faults against etcd, PostgreSQL, the sandbox and five billing nodes,
+# checked afterwards, and its two negative controls).
 #
 #   scripts/test.sh                      # everything (what CI runs)
 #   scripts/test.sh --filter Simulation  # with arguments: one `swift test` run with them
@@ -84,6 +86,11 @@ else
     for group in "${timing_groups[@]}"; do
         run_tests "$group" --filter "$group"
     done
+    echo "== fault-injection suite, short tier (scripts/chaos.sh short)"
+    if ! timeout --kill-after=30 "${CHAOS_TIME_LIMIT:-1500}" stdbuf -oL -eL ./scripts/chaos.sh short; then
+        echo "== fault-injection suite: FAILED"
+        failed=1
+    fi
 fi
 if (( failed )); then
     echo "== some tests failed (see FAILED above)"

@@ -34,7 +34,12 @@ final class NetworkLab: Sendable {
         if requested != .loopback {
             do {
                 let lab = NetworkLab(mode: .namespaces, nodeCount: nodes, memberCount: members, loopbackMemberPorts: [])
-                try lab.buildNamespaces()
+                do {
+                    try lab.buildNamespaces()
+                } catch {
+                    lab.tearDown()
+                    throw error
+                }
                 return lab
             } catch {
                 if requested == .namespaces { throw error }
@@ -124,7 +129,9 @@ final class NetworkLab: Sendable {
     /// Whether a TCP connection to `host:port` opens within a second from node `node`'s
     /// namespace (or member `member`'s, or the host's): how a partition is confirmed.
     func canConnect(fromNode node: Int? = nil, fromMember member: Int? = nil, to host: String, port: Int) -> Bool {
-        var arguments = ["timeout", "1", "bash", "-c", "exec 3<>/dev/tcp/\(host)/\(port)"]
+        // SIGKILL, not timeout's default SIGTERM: this process's children inherit a signal mask
+        // that blocks SIGTERM, and a blocked SIGTERM would let connect() run its full two minutes.
+        var arguments = ["timeout", "-s", "KILL", "1", "bash", "-c", "exec 3<>/dev/tcp/\(host)/\(port)"]
         if mode == .namespaces {
             if let node { arguments = ["ip", "netns", "exec", nodeNamespace(node)] + arguments }
             if let member { arguments = ["ip", "netns", "exec", memberNamespace(member)] + arguments }
@@ -168,8 +175,23 @@ final class NetworkLab: Sendable {
         for line in existing.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
             if name.hasPrefix(Self.nodeNamespacePrefix) || name.hasPrefix(Self.memberNamespacePrefix) {
+                // Deleting the host end removes the pair at once; a deleted namespace's links
+                // otherwise linger while the kernel cleans it up, and the next run's would clash.
+                _ = try? Shell.run(["ip", "link", "del", name])
                 _ = try? Shell.run(["ip", "netns", "del", name])
             }
+        }
+        // A namespace deleted a moment ago (by the last run) may still be cleaning up its links.
+        for _ in 0..<100 {
+            let links = (try? Shell.run(["ip", "-o", "link", "show"]))?.output ?? ""
+            let lingering = links.split(separator: "\n").compactMap { line -> String? in
+                let name = line.split(separator: ":").dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                let base = String(name.split(separator: "@").first ?? "")
+                return base.hasPrefix(Self.nodeNamespacePrefix) || base.hasPrefix(Self.memberNamespacePrefix) ? base : nil
+            }
+            if lingering.isEmpty { return }
+            for name in lingering { _ = try? Shell.run(["ip", "link", "del", name]) }
+            usleep(100_000)
         }
     }
 }

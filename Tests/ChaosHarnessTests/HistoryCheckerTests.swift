@@ -1,0 +1,137 @@
+import Billing
+import BillingNode
+import LeaderElection
+import PaymentSandbox
+import Testing
+
+@testable import ChaosHarness
+
+/// The checker against small hand-made histories: a clean one passes, and each kind of
+/// violation the harness promises to find is found.
+@Suite struct HistoryCheckerTests {
+    static let dueMs: Int64 = 1_800_000_000_000
+    static let renewal = RenewalID(subscriptionID: "sub_1", periodStart: Timestamp(millisecondsSinceEpoch: dueMs).iso8601)
+
+    static func entry(key: String, status: String = "succeeded", createdAtSeconds: Int64 = dueMs / 1000 + 1) -> LedgerEntry {
+        LedgerEntry(
+            provider: "stripe", idempotencyKey: key, count: 1, amount: 999, currency: "usd", customer: "cus_1", paymentMethod: "pm_card_visa",
+            status: status, declineCode: nil, reference: "pi_\(key)", metadata: ["subscription_id": renewal.subscriptionID, "period_start": renewal.periodStart],
+            replays: 0, createdAt: createdAtSeconds
+        )
+    }
+
+    static func charge(token: Int64, status: ChargeStatus = .succeeded) throws -> Charge {
+        Charge(
+            subscriptionID: "sub_1", periodStart: Timestamp(millisecondsSinceEpoch: dueMs), periodEnd: Timestamp(millisecondsSinceEpoch: dueMs + 86_400_000),
+            idempotencyKey: "renewal:sub_1", amount: Money(minorUnits: 999, currency: try Currency(code: "USD")), customer: "cus_1",
+            paymentMethod: "pm_card_visa", status: status, providerReference: "pi_1", failureCode: nil, fencingToken: FencingToken(token),
+            attempts: 1, createdAt: Timestamp(millisecondsSinceEpoch: dueMs + 10), updatedAt: Timestamp(millisecondsSinceEpoch: dueMs + 20)
+        )
+    }
+
+    static func leading(_ node: String, token: Int64, at time: Int64) -> NodeEvent {
+        NodeEvent(timeMs: time, node: node, kind: .leading, token: token)
+    }
+
+    static func write(_ node: String, token: Int64, from start: Int64, to end: Int64, result: String = "accepted") -> NodeEvent {
+        NodeEvent(timeMs: end, node: node, kind: .write, token: token, startMs: start, operation: "record_renewal", subscription: "sub_1", result: result)
+    }
+
+    static func call(_ node: String, token: Int64, at time: Int64) -> NodeEvent {
+        NodeEvent(timeMs: time + 5, node: node, kind: .charge, token: token, startMs: time, subscription: "sub_1", key: "renewal:sub_1", result: "succeeded")
+    }
+
+    func checker(ledger: [LedgerEntry], charges: [Charge], events: [NodeEvent], faults: [FaultRecord] = []) -> HistoryChecker {
+        HistoryChecker(due: [Self.renewal: Self.dueMs], ledger: ledger, charges: charges, events: events, faults: faults)
+    }
+
+    @Test func cleanHistoryHasNoViolations() throws {
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 2)],
+            events: [Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100), Self.write("node-1", token: 1, from: 10, to: 20),
+                     Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 115, to: 130, result: "stale")]
+        ).check()
+        #expect(report.violations == [])
+        #expect(report.fencedRejections == 1)
+        #expect(report.terms == 2)
+    }
+
+    @Test func doubleChargeIsAViolation() throws {
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1"), Self.entry(key: "renewal:sub_1-attempt-7")], charges: [try Self.charge(token: 1)],
+            events: [Self.leading("node-1", token: 1, at: 0)]
+        ).check()
+        #expect(report.audit.doubleCharges == 1)
+        #expect(!report.isClean)
+    }
+
+    @Test func missedRenewalIsAViolation() throws {
+        let report = checker(ledger: [], charges: [], events: []).check()
+        #expect(report.audit.missed == 1)
+        #expect(!report.isClean)
+    }
+
+    @Test func writeAcceptedAfterAHigherTokensWriteIsStale() throws {
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 2)],
+            events: [Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
+                     Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 121, to: 130)]
+        ).check()
+        #expect(report.staleWritesAccepted == 1)
+        #expect(!report.isClean)
+    }
+
+    @Test func overlappingWritesOfTwoTokensAreNotStale() throws {
+        // The older write began before the newer one was known to be accepted: the fence may
+        // have ordered it first, so it is not evidence of a stale write.
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 2)],
+            events: [Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
+                     Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 115, to: 125)]
+        ).check()
+        #expect(report.staleWritesAccepted == 0)
+    }
+
+    @Test func tokenHeldByTwoNodesIsAViolation() throws {
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 1)],
+            events: [Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 1, at: 50)]
+        ).check()
+        #expect(report.tokensHeldByMoreThanOneNode == 1)
+    }
+
+    @Test func chargeRowUnderATokenNobodyHeldIsAViolation() throws {
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: .max)], events: [Self.leading("node-1", token: 1, at: 0)]
+        ).check()
+        #expect(report.chargeRowsWithUnheldToken == 1)
+    }
+
+    @Test func chargeBeforeItFellDueIsAViolation() throws {
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1", createdAtSeconds: Self.dueMs / 1000 - 3600)], charges: [try Self.charge(token: 1)],
+            events: [Self.leading("node-1", token: 1, at: 0)]
+        ).check()
+        #expect(report.earlyCharges == 1)
+    }
+
+    @Test func unresolvedChargeIsAViolation() throws {
+        let report = checker(
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 1, status: .unknown)], events: [Self.leading("node-1", token: 1, at: 0)]
+        ).check()
+        #expect(report.audit.unresolvedInDatabase == 1)
+        #expect(!report.isClean)
+    }
+
+    @Test func unavailabilityRunsToTheFirstCallOfANewerLeader() {
+        let fault = FaultRecord(kind: .leaderKill, target: "node-1", startMs: 1000, confirmedMs: 1001, endMs: 4000, leaderTokenBefore: 1, detail: "")
+        let unconfirmed = FaultRecord(kind: .leaderPause, target: "node-2", startMs: 1000, confirmedMs: nil, endMs: 4000, leaderTokenBefore: 1, detail: "")
+        let report = checker(
+            ledger: [], charges: [],
+            events: [Self.call("node-1", token: 1, at: 1500), Self.call("node-2", token: 2, at: 3200), Self.call("node-2", token: 2, at: 3300)],
+            faults: [fault, unconfirmed]
+        ).check()
+        #expect(report.unavailability["leader-kill"]?.samples == [2200])
+        #expect(report.unavailability["leader-pause"] == nil)
+    }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The fault-injection suite: billing-chaos against three etcd members, PostgreSQL, the payment
+# sandbox and five billing nodes (each in its own network namespace when run as root), then the
+# two negative controls, which the checker must catch. Writes one JSON report and one summary per
+# run to chaos-results/TIER/ and prints the totals.
+#
+#   scripts/chaos.sh short          # CI: about 2 minutes of faults, then both controls (~6 min)
+#   scripts/chaos.sh long [SEED]    # 30 minutes of faults, then both controls
+#   scripts/chaos.sh totals DIR     # totals over every report in DIR
+#
+# Extra options for billing-chaos can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+totals() {
+    python3 - "$1" <<'PY'
+import glob, json, sys
+runs, controls = [], []
+for path in sorted(glob.glob(sys.argv[1] + "/*.json")):
+    report = json.load(open(path))
+    (controls if report.get("control") else runs).append(report)
+kinds = {}
+checked = violations = double = missed = stale = fenced = 0
+for run in runs:
+    check = run["check"]
+    checked += run["renewalsChecked"]
+    violations += len(check["violations"]) + (0 if run["settled"] else 1)
+    double += check["audit"]["doubleCharges"]; missed += check["audit"]["missed"]
+    stale += check["staleWritesAccepted"]; fenced += check["fencedRejections"]
+    for kind, t in run["faultTotals"].items():
+        k = kinds.setdefault(kind, {"injected": 0, "confirmed": 0, "survived": 0, "samples": []})
+        for f in ("injected", "confirmed", "survived"): k[f] += t[f]
+        k["samples"] += check["unavailability"].get(kind, {}).get("samples", [])
+def pct(values, p):
+    if not values: return "-"
+    values = sorted(values)
+    return str(values[max(0, min(len(values) - 1, -(-int(p * len(values) * 1000) // 1000) - 1))])
+print(f"== totals over {len(runs)} run(s) in {sys.argv[1]}")
+print("  kind                        injected confirmed survived  unavailability p50 / p99 / max (ms)")
+for kind in sorted(kinds):
+    k = kinds[kind]; s = k["samples"]
+    print(f"  {kind:<28}{k['injected']:>8}{k['confirmed']:>10}{k['survived']:>9}  {pct(s, .5)} / {pct(s, .99)} / {max(s) if s else '-'}")
+confirmed = sum(k["confirmed"] for k in kinds.values())
+print(f"faults confirmed {confirmed}; renewals checked {checked}; double {double}, missed {missed}, stale writes accepted {stale}; fenced rejections seen {fenced}; violations {violations}")
+for control in controls:
+    print(f"negative control {control['control']}: {'caught' if control['passed'] else 'NOT CAUGHT'} ({len(control['check']['violations'])} violations)")
+PY
+}
+
+case "${1:-short}" in
+totals) totals "${2:?pass a results directory}"; exit 0 ;;
+short) tier=short; phase=(--tier short); control_phase=(--duration 40) ;;
+long) tier=long; phase=(--tier long); control_phase=(--duration 90) ;;
+*) echo "usage: $0 short|long [SEED] | totals DIR" >&2; exit 2 ;;
+esac
+seed=${2:-1}
+swift build --product billing
+swift build --product billing-chaos
+bin=$(swift build --show-bin-path)
+out=chaos-results/$tier
+mkdir -p "$out"
+# shellcheck disable=SC2206
+extra=(${CHAOS_OPTIONS:-})
+if [[ $(id -u) -eq 0 ]]; then partition_fault=leader-etcd-partition; else partition_fault=leader-kill; fi
+status=0
+"$bin/billing-chaos" "${phase[@]}" --seed "$seed" --output "$out" "${extra[@]}" || status=1
+"$bin/billing-chaos" "${control_phase[@]}" --seed "$((seed + 1000))" --control no-fencing \
+    --faults "leader-pause,$partition_fault" --output "$out" "${extra[@]}" || status=1
+"$bin/billing-chaos" "${control_phase[@]}" --seed "$((seed + 2000))" --control new-key-per-attempt \
+    --faults sandbox-lost-response,leader-kill --output "$out" "${extra[@]}" || status=1
+totals "$out"
+exit $status
