@@ -5,7 +5,7 @@
 # run to chaos-results/TIER/ and prints the totals.
 #
 #   scripts/chaos.sh short          # CI: about 2 minutes of faults, then both controls (~6 min)
-#   scripts/chaos.sh long [SEED]    # 30 minutes of faults, then both controls
+#   scripts/chaos.sh long [SEED]    # 30 minutes of faults (20 renewals due per second), then both controls
 #   scripts/chaos.sh totals DIR     # totals over every report in DIR
 #
 # Extra options for billing-chaos can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5".
@@ -50,7 +50,7 @@ PY
 case "${1:-short}" in
 totals) totals "${2:?pass a results directory}"; exit 0 ;;
 short) tier=short; phase=(--tier short); control_phase=(--duration 40) ;;
-long) tier=long; phase=(--tier long); control_phase=(--duration 90) ;;
+long) tier=long; phase=(--tier long --rate 20); control_phase=(--duration 90) ;;
 *) echo "usage: $0 short|long [SEED] | totals DIR" >&2; exit 2 ;;
 esac
 seed=${2:-1}
