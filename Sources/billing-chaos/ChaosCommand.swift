@@ -5,6 +5,7 @@ import BillingNode
 import Foundation
 import Logging
 import PaymentSandbox
+import Synchronization
 
 /// `billing-chaos`: brings up three etcd members, PostgreSQL, the payment sandbox and five
 /// `billing node` processes (each in a network namespace of its own when the machine allows),
@@ -151,6 +152,20 @@ struct ChaosCommand: AsyncParsableCommand {
                 throw HarnessError("no node became leader within 60 s; see \(directory)/node-*.log")
             }
             say("\(first.node.id) leads with token \(first.token)")
+            // The supervisor (what systemd or Kubernetes is in production): a node that exits by
+            // itself with an error is started again.
+            let selfExits = Counter()
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(500))
+                    for node in chaosNodes {
+                        guard let status = node.process.reapIfFailed() else { continue }
+                        selfExits.increment()
+                        say("\(node.id) exited by itself with status \(status); restarting it")
+                        try node.start()
+                    }
+                }
+            }
 
             // The fault phase.
             let injector = FaultInjector(cluster: cluster, say: say)
@@ -204,7 +219,7 @@ struct ChaosCommand: AsyncParsableCommand {
             return RunReport(
                 seed: seed, network: lab.mode, control: control == .none ? nil : control.rawValue, leaseTTLSeconds: leaseTTL,
                 faultPhaseSeconds: Double(phaseSeconds), quietPeriodSeconds: quietSeconds, settled: settled, renewalsChecked: due.count,
-                faultTotals: totals, faults: records, unreadableEventLines: unreadable, check: check,
+                faultTotals: totals, faults: records, nodeSelfExits: selfExits.value, unreadableEventLines: unreadable, check: check,
                 passed: control == .none ? clean : !check.isClean, directory: directory
             )
         }
@@ -262,6 +277,13 @@ struct ChaosCommand: AsyncParsableCommand {
         let seconds = (now / 1000) % 86_400
         return String(format: "%02d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60)
     }
+}
+
+/// A count shared between tasks.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
 }
 
 /// A small seeded generator, so that a run's schedule can be replayed.

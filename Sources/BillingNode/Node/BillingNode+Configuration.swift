@@ -43,6 +43,9 @@ extension BillingNode {
         /// before it steps down, so that a replica that still reaches the database bills
         /// instead (a partition between leader and database). Nil (default): the lease TTL.
         public var databaseStallLimit: Duration?
+        /// How long the leader's work may take to stop after leadership ends before the process
+        /// exits (status 75) for its supervisor to restart it. Default 10 s.
+        public var wedgedWorkExitLimit: Duration = .seconds(10)
         /// A deliberate defect for the fault harness's negative controls; nil (default) in production.
         public var negativeControl: NegativeControl?
 

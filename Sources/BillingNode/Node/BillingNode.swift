@@ -155,11 +155,42 @@ public final class BillingNode: Service, Sendable {
     /// The leader's work: renewal passes until leadership ends or billing is paused, watched by
     /// a watchdog that steps down when the billing database stops answering.
     private func bill(_ leadership: Leadership) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.runPasses(leadership) }
-            group.addTask { try await self.stepDownWhenDatabaseStalls() }
-            defer { group.cancelAll() }
-            try await group.next()
+        let finished = Flag()
+        defer { finished.set() }
+        try await withTaskCancellationHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.runPasses(leadership) }
+                group.addTask {
+                    do {
+                        try await self.stepDownWhenDatabaseStalls()
+                    } catch let error as BillingNodeError {
+                        self.exitUnlessFinished(finished)
+                        throw error
+                    }
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } onCancel: {
+            exitUnlessFinished(finished)
+        }
+    }
+
+    /// Ends the process if the leader's work has not stopped `wedgedLimit` after it was told to.
+    ///
+    /// The work stops within milliseconds when its calls honour cancellation; a call that never
+    /// returns (a database client wedged by a partition) would keep this replica out of the
+    /// election for good. Crash-only, as Kubernetes controllers do when they lose their lease:
+    /// the supervisor (systemd, Kubernetes) starts a fresh process. Safe at any moment: the lease
+    /// is already released or expiring, and every write carries the fencing token.
+    private func exitUnlessFinished(_ finished: Flag) {
+        let limit = configuration.wedgedWorkExitLimit
+        let logger = self.logger
+        Task.detached {
+            try? await Task.sleep(for: limit)
+            guard !finished.isSet else { return }
+            logger.critical("the leader's work did not stop within \(limit) of losing leadership (a call that never returns); exiting so that the supervisor restarts this node")
+            exit(75)
         }
     }
 
@@ -226,4 +257,11 @@ public final class BillingNode: Service, Sendable {
             guard (try? await Task.sleep(for: .milliseconds(200))) != nil else { return }
         }
     }
+}
+
+/// A one-way flag shared between a task and a watchdog.
+private final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }

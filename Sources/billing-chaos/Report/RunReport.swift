@@ -21,6 +21,8 @@ struct RunReport: Codable, Sendable {
     var renewalsChecked: Int
     var faultTotals: [String: FaultTotals]
     var faults: [FaultRecord]
+    /// Nodes that exited by themselves (a wedged leader's crash-only exit) and were restarted.
+    var nodeSelfExits: Int
     var unreadableEventLines: Int
     var check: CheckReport
     /// For a normal run: no violation. For a negative control: at least one (the harness caught the defect).
@@ -48,6 +50,7 @@ struct RunReport: Codable, Sendable {
         lines.append("unresolved charges at the end \(check.audit.unresolvedInDatabase), database/ledger mismatches \(check.audit.databaseMismatches), charged before due \(check.earlyCharges)")
         lines.append("leadership terms \(check.terms), tokens held by more than one node \(check.tokensHeldByMoreThanOneNode), stale writes accepted \(check.staleWritesAccepted), fenced rejections seen \(check.fencedRejections), charge rows under a token no node held \(check.chargeRowsWithUnheldToken)")
         if !settled { lines.append("the cluster did not settle within the quiet period") }
+        if nodeSelfExits > 0 { lines.append("nodes that exited by themselves and were restarted: \(nodeSelfExits)") }
         if unreadableEventLines > 0 { lines.append("unreadable event-log lines: \(unreadableEventLines)") }
         lines += check.violations.prefix(15).map { "  violation: \($0)" }
         if control != nil {

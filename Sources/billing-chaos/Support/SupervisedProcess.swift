@@ -115,9 +115,17 @@ final class SupervisedProcess: Sendable {
         phase.withLock { $0 = .down }
     }
 
-    /// Reaps the process if it ended by itself; returns its status then.
-    func reapIfEnded() -> Int32? {
-        guard case .running(let pid) = current, let status = Self.reap(pid) else { return nil }
+    /// Reaps the process if it exited by itself with a non-zero status (a crash, not a signal
+    /// the harness sent); returns that status then.
+    func reapIfFailed() -> Int32? {
+        guard case .running(let pid) = current else { return nil }
+        // WNOWAIT: look without reaping, so that a process the harness is killing right now
+        // stays for kill() to reap.
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid,
+              info.si_code == Int32(CLD_EXITED) else { return nil }
+        let status = info._sifields._sigchld.si_status
+        guard status != 0, Self.reap(pid) != nil else { return nil }
         phase.withLock { $0 = .down }
         return status
     }
@@ -144,9 +152,9 @@ final class SupervisedProcess: Sendable {
     static func processState(_ pid: pid_t) -> Character? {
         guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
         defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 512)
-        guard fgets(&buffer, 512, file) != nil else { return nil }
-        let line = String(cString: buffer)
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = fread(&buffer, 1, 511, file)
+        let line = String(decoding: buffer[..<count], as: UTF8.self)
         guard let close = line.lastIndex(of: ")") else { return nil }
         return line[line.index(after: close)...].first { $0 != " " }
     }
