@@ -20,10 +20,10 @@ struct PostgresDatabase: SQLDatabase {
         }
     }
 
-    func statement(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+    func statement(_ statement: any SQLPreparedText.Type, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try await retrying {
             try await client.withConnection { connection in
-                try await PostgresStatementRunner(connection: connection, logger: logger).query(sql, binds)
+                try await PostgresStatementRunner(connection: connection, logger: logger).query(prepared: statement, binds)
             }
         }
     }

@@ -182,14 +182,14 @@ struct SQLLedger: Sendable {
             // trip instead of five. It writes only when the stored token equals ours; when it
             // wrote nothing (a fence to raise or refuse, or a charge already there), the
             // transaction below does what it would have done anyway.
-            let rows = try await database.statement(Self.fencedInsertCharge, binds + [.text(fence.election)])
+            let rows = try await database.statement(FencedInsertCharge.self, binds + [.text(fence.election)])
             if let row = rows.first, row.values["fence_token"] == .integer(fence.token.rawValue), row.values["subscription_id"] != .null {
                 return try Self.decodeCharge(row)
             }
         }
         return try await database.transaction { connection in
             try await checkFence(fence, connection)
-            if let row = try await connection.query(Self.insertCharge, binds).first {
+            if let row = try await connection.query(prepared: InsertCharge.self, binds).first {
                 return try Self.decodeCharge(row)
             }
             return try await existingCharge(intent, connection)
@@ -198,29 +198,11 @@ struct SQLLedger: Sendable {
 
     /// Inserts the pending charge, or reopens a failed one for a later attempt; returns the row
     /// written, and no row when the period already has a charge that stays as it is.
-    private static let insertCharge = """
-        INSERT INTO charges (\(chargeColumns))
-        VALUES ($1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9)
-        ON CONFLICT (subscription_id, period_start_ms) DO UPDATE SET
-            period_end_ms = excluded.period_end_ms, idempotency_key = excluded.idempotency_key,
-            amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
-            payment_method = excluded.payment_method, status = 'pending',
-            provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
-            attempts = excluded.attempts, updated_ms = excluded.updated_ms
-        WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
-        RETURNING \(chargeColumns)
-        """
-
-    /// ``insertCharge`` behind the fence check, in one statement (PostgreSQL): share-locks the
-    /// fence row ($12 is the election), writes only when the stored token equals ours ($7), and
-    /// answers one row with the stored token (`fence_token`) and the charge written (NULLs when
-    /// none was), or no row when the election has no fence yet.
-    private static let fencedInsertCharge = """
-        WITH fence AS (
-            SELECT token FROM fences WHERE election = $12 FOR SHARE
-        ), written AS (
-            INSERT INTO charges (\(chargeColumns))
-            SELECT $1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9 FROM fence WHERE fence.token = $7
+    private enum InsertCharge: SQLPreparedText {
+        static let name = "billing_insert_charge"
+        static let sql = """
+            INSERT INTO charges (\(SQLLedger.chargeColumns))
+            VALUES ($1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9)
             ON CONFLICT (subscription_id, period_start_ms) DO UPDATE SET
                 period_end_ms = excluded.period_end_ms, idempotency_key = excluded.idempotency_key,
                 amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
@@ -228,10 +210,34 @@ struct SQLLedger: Sendable {
                 provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
                 attempts = excluded.attempts, updated_ms = excluded.updated_ms
             WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
-            RETURNING \(chargeColumns)
-        )
-        SELECT fence.token AS fence_token, written.* FROM fence LEFT JOIN written ON TRUE
-        """
+            RETURNING \(SQLLedger.chargeColumns)
+            """
+    }
+
+    /// ``InsertCharge`` behind the fence check, in one statement (PostgreSQL): share-locks the
+    /// fence row ($12 is the election), writes only when the stored token equals ours ($7), and
+    /// answers one row with the stored token (`fence_token`) and the charge written (NULLs when
+    /// none was), or no row when the election has no fence yet.
+    private enum FencedInsertCharge: SQLPreparedText {
+        static let name = "billing_fenced_insert_charge"
+        static let sql = """
+            WITH fence AS (
+                SELECT token FROM fences WHERE election = $12 FOR SHARE
+            ), written AS (
+                INSERT INTO charges (\(SQLLedger.chargeColumns))
+                SELECT $1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9 FROM fence WHERE fence.token = $7
+                ON CONFLICT (subscription_id, period_start_ms) DO UPDATE SET
+                    period_end_ms = excluded.period_end_ms, idempotency_key = excluded.idempotency_key,
+                    amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
+                    payment_method = excluded.payment_method, status = 'pending',
+                    provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
+                    attempts = excluded.attempts, updated_ms = excluded.updated_ms
+                WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
+                RETURNING \(SQLLedger.chargeColumns)
+            )
+            SELECT fence.token AS fence_token, written.* FROM fence LEFT JOIN written ON TRUE
+            """
+    }
 
     /// The charge row of `intent`'s period, which an earlier attempt wrote.
     private func existingCharge(_ intent: ChargeIntent, _ connection: any SQLConnection) async throws -> Charge {
@@ -245,18 +251,22 @@ struct SQLLedger: Sendable {
     }
 
     func recordRenewal(_ record: RenewalRecord, fence: Fence, now: Timestamp) async throws {
-        try await database.transaction { connection in
-            if database.dialect.fencesInWriteStatements, let statement = RenewalStatement(record) {
-                // One round trip for the fence check and both updates; they write only when the
-                // stored token equals ours. Otherwise nothing was written, and the steps below
-                // (which raise the fence or throw) run under the share lock already taken.
-                let rows = try await connection.query(statement.sql, statement.binds(record, fence: fence, now: now))
-                if let row = rows.first, row.values["fence_token"] == .integer(fence.token.rawValue) {
-                    if record.charge != nil, row.values["charges"] != .integer(1) { throw Self.chargeClosed(record) }
-                    if record.subscription != nil, row.values["subscriptions"] != .integer(1) { throw Self.subscriptionChanged(record) }
-                    return
+        if database.dialect.fencesInWriteStatements, let statement = RenewalStatement(record) {
+            // The fence check and the updates in one all-or-nothing statement, a transaction of
+            // its own: one round trip instead of five. It writes only when the stored token
+            // equals ours; otherwise the transaction below raises the fence or throws.
+            let rows = try await database.statement(statement.text, statement.binds(record, fence: fence, now: now))
+            if let row = rows.first, row.values["fence_token"] == .integer(fence.token.rawValue) {
+                if record.charge != nil, row.values["charges"] != .integer(1) { throw Self.chargeClosed(record) }
+                if record.subscription != nil, row.values["subscriptions"] != .integer(1) { throw Self.subscriptionChanged(record) }
+                let parts = Int64((record.charge == nil ? 0 : 1) + (record.subscription == nil ? 0 : 1))
+                guard row.values["updated"] == .integer(parts) else {
+                    throw BillingError.invalidStoreData("recording the renewal of \(record.subscriptionID) for \(record.periodStart) updated \(row.values["updated"].map { "\($0)" } ?? "no") rows of \(parts) in \(database.displayName)")
                 }
+                return
             }
+        }
+        try await database.transaction { connection in
             try await checkFence(fence, connection)
             if let charge = record.charge {
                 let updated = try await connection.query(
