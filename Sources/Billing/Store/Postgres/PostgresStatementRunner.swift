@@ -52,7 +52,7 @@ struct PostgresStatementRunner: SQLConnection {
     }
 
     private static func row(_ row: PostgresRow) throws -> SQLRow {
-        var values: [String: SQLValue] = [:]
+        var values = [String: SQLValue](minimumCapacity: row.count)
         for cell in row {
             values[cell.columnName] = try value(cell)
         }
