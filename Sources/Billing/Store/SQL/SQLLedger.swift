@@ -1,7 +1,9 @@
 import LeaderElection
 
 /// The store operations, written once over ``SQLDatabase`` and shared by ``SQLiteBillingStore``
-/// and ``PostgresBillingStore``.
+/// and ``PostgresBillingStore``. The renewal steps, the engine's hot path, differ where
+/// ``SQLDialect/fencesInWriteStatements``: PostgreSQL runs each as one prepared statement, a
+/// transaction of its own, instead of five round trips.
 struct SQLLedger: Sendable {
     let database: any SQLDatabase
 
@@ -144,7 +146,9 @@ struct SQLLedger: Sendable {
 
     /// The fence check every engine transaction starts with: passes when `fence`'s token is at
     /// least the stored highest, raising the stored highest to it; throws
-    /// ``BillingError/Code/staleFencingToken`` otherwise.
+    /// ``BillingError/Code/staleFencingToken`` otherwise. (On PostgreSQL the renewal steps first
+    /// try a single statement that carries the check itself and writes only under an equal token;
+    /// this runs when that statement wrote nothing.)
     private func checkFence(_ fence: Fence, _ connection: any SQLConnection) async throws {
         let token = fence.token.rawValue
         let read = "SELECT token FROM fences WHERE election = $1\(database.dialect.fenceReadLock)"
