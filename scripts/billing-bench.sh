@@ -4,7 +4,7 @@
 # latency, each run followed by its audit. Starts a throwaway PostgreSQL (scripts/postgres-test-
 # server.sh) unless BILLING_TEST_POSTGRES_URL names one. Writes bench-results/billing.json.
 # Extra arguments go to billing-bench: --subscriptions N (default 20000), --stores sqlite,postgres,
-# --latencies 0,50, --concurrency N (default 128).
+# --latencies 0,50, --concurrency N (default 128), --connections N (PostgreSQL pool, default 16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product billing-bench

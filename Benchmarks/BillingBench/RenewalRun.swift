@@ -68,7 +68,8 @@ struct RenewalRun {
         let audit = ChargeAudit(dueRenewals: due, ledger: sandbox.ledger(), charges: try await database.allCharges())
         return RunResult(
             store: store.description, latencyMilliseconds: latencyMilliseconds, subscriptions: options.subscriptions,
-            concurrency: options.concurrency, seedSeconds: seedSeconds, seconds: seconds, charged: report.charged,
+            concurrency: options.concurrency, connections: store == .postgres ? min(options.concurrency, options.connections) : nil,
+            seedSeconds: seedSeconds, seconds: seconds, charged: report.charged,
             renewalsPerSecond: Double(report.charged) / seconds, audit: audit
         )
     }
@@ -113,7 +114,7 @@ struct RenewalRun {
             let name = "billing_bench_\(UInt32.random(in: 0...UInt32.max))"
             try await administer(configuration, "CREATE DATABASE \(name)")
             configuration.database = name
-            configuration.maximumConnections = min(options.concurrency, 64)
+            configuration.maximumConnections = min(options.concurrency, options.connections)
             let result = try await BillingStoreURL.postgres(configuration).withStore(logger: logger, body)
             var server = configuration
             server.database = "postgres"

@@ -3,7 +3,7 @@
 // latency at 0 ms and 50 ms, each followed by an audit of that run (sandbox ledger × database).
 //
 //   scripts/billing-bench.sh [--subscriptions N] [--stores sqlite,postgres] [--latencies 0,50]
-//                            [--concurrency N] [--postgres-url URL] [--output PATH]
+//                            [--concurrency N] [--connections N] [--postgres-url URL] [--output PATH]
 //
 // The sandbox runs in this process, so engine, sandbox and database share the machine's cores:
 // the figure is a lower bound for a provider on another machine.

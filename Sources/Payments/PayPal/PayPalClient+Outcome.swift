@@ -18,7 +18,8 @@ extension PayPalClient {
     /// | 5xx, or a body that is not what PayPal sends | ``ChargeOutcome/unknown(_:)`` naming what was wrong |
     public static func outcome(status: Int, retryAfter: String? = nil, body: [UInt8]) throws -> ChargeOutcome {
         let decoder = JSONDecoder()
-        let snippet = ProviderTransport.snippet(of: body, limit: 200)
+        // Only the messages of unexpected answers quote the body; most answers need no quote.
+        var snippet: String { ProviderTransport.snippet(of: body, limit: 200) }
         if status == 429 {
             return .rateLimited(retryAfter: RetryAfter.parse(retryAfter))
         }

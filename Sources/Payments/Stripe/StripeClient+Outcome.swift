@@ -21,7 +21,8 @@ extension StripeClient {
     /// charge did not happen. Only a request that never left the process is (see ``charge(_:)``).
     public static func outcome(status: Int, retryAfter: String? = nil, body: [UInt8]) throws -> ChargeOutcome {
         let decoder = JSONDecoder()
-        let snippet = ProviderTransport.snippet(of: body, limit: 200)
+        // Only the messages of unexpected answers quote the body; most answers need no quote.
+        var snippet: String { ProviderTransport.snippet(of: body, limit: 200) }
         if status == 429 {
             return .rateLimited(retryAfter: RetryAfter.parse(retryAfter))
         }

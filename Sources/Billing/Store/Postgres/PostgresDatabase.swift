@@ -13,13 +13,28 @@ struct PostgresDatabase: SQLDatabase {
     let logger: Logger
 
     func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
+        try await retrying {
+            try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresStatementRunner(connection: connection, logger: logger))
+            }
+        }
+    }
+
+    func statement(_ statement: any SQLPreparedText.Type, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await retrying {
+            try await client.withConnection { connection in
+                try await PostgresStatementRunner(connection: connection, logger: logger).query(prepared: statement, binds)
+            }
+        }
+    }
+
+    /// Runs `run`, again when PostgreSQL aborted it as retryable, and maps its failure.
+    private func retrying<T: Sendable>(_ run: () async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await client.withTransaction(logger: logger) { connection in
-                    try await body(PostgresStatementRunner(connection: connection, logger: logger))
-                }
+                return try await run()
             } catch {
                 let underlying = Self.underlying(error)
                 if attempt < 3, let error = underlying as? PSQLError, Self.isRetryable(error) {

@@ -7,6 +7,39 @@ struct PostgresStatementRunner: SQLConnection {
     let logger: Logger
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(binds)), logger: logger)
+        var result: [SQLRow] = []
+        for try await row in rows {
+            result.append(try Self.row(row))
+        }
+        return result
+    }
+
+    func query(prepared statement: any SQLPreparedText.Type, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await execute(statement, binds)
+    }
+
+    private func execute<Text: SQLPreparedText>(_ text: Text.Type, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let rows = try await connection.execute(PreparedStatement<Text>(bindings: Self.bindings(binds)), logger: logger)
+        var result: [SQLRow] = []
+        for try await row in rows {
+            result.append(try Self.row(row))
+        }
+        return result
+    }
+
+    /// postgres-nio's prepared statement for a ``SQLPreparedText``: its name and text; parameter
+    /// types taken from the first run's binds (PostgreSQL infers those of NULLs from the statement).
+    private struct PreparedStatement<Text: SQLPreparedText>: PostgresPreparedStatement {
+        typealias Row = PostgresRow
+        static var name: String { Text.name }
+        static var sql: String { Text.sql }
+        let bindings: PostgresBindings
+        func makeBindings() -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+    }
+
+    private static func bindings(_ binds: [SQLValue]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
@@ -15,16 +48,15 @@ struct PostgresStatementRunner: SQLConnection {
             case .null: bindings.appendNull()
             }
         }
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var result: [SQLRow] = []
-        for try await row in rows {
-            var values: [String: SQLValue] = [:]
-            for cell in row {
-                values[cell.columnName] = try Self.value(cell)
-            }
-            result.append(SQLRow(values: values))
+        return bindings
+    }
+
+    private static func row(_ row: PostgresRow) throws -> SQLRow {
+        var values = [String: SQLValue](minimumCapacity: row.count)
+        for cell in row {
+            values[cell.columnName] = try value(cell)
         }
-        return result
+        return SQLRow(values: values)
     }
 
     private static func value(_ cell: PostgresCell) throws -> SQLValue {

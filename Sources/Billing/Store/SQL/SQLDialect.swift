@@ -13,6 +13,17 @@ enum SQLDialect: Sendable {
         }
     }
 
+    /// Whether the fence check rides on the renewal steps' write statements (data-modifying
+    /// `WITH`, see ``SQLLedger``). PostgreSQL: yes, each statement is a network round trip and
+    /// the steps are the engine's hot path. SQLite: no such `WITH`, and a statement is a function
+    /// call, not a round trip.
+    var fencesInWriteStatements: Bool {
+        switch self {
+        case .sqlite: false
+        case .postgres: true
+        }
+    }
+
     /// Run first in the migration transaction: PostgreSQL replicas starting together migrate one
     /// after the other (a transaction-scoped advisory lock); SQLite's `BEGIN IMMEDIATE` already does.
     var migrationLock: String? {
