@@ -34,8 +34,9 @@ protocol SQLConnection {
 }
 
 /// The text of a statement the store runs often, one type per statement (postgres-nio prepares
-/// statements by type).
-protocol SQLPreparedText {
+/// statements by type). Sendable so that its type can be passed into the pool's connection
+/// closure.
+protocol SQLPreparedText: Sendable {
     /// The prepared statement's name: unique among the store's statements, and short, because
     /// PostgreSQL cuts names at 63 bytes (longer ones that begin alike would collide).
     static var name: String { get }
