@@ -168,7 +168,7 @@ struct ChaosCommand: AsyncParsableCommand {
             }
 
             // The fault phase.
-            let injector = FaultInjector(cluster: cluster, say: say)
+            let injector = FaultInjector(cluster: cluster)
             let clock = ContinuousClock()
             let phaseEnd = clock.now + .seconds(phaseSeconds + 8)
             var records: [FaultRecord] = []

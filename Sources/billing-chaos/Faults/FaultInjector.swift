@@ -6,7 +6,6 @@ import PaymentSandbox
 /// returns its record.
 struct FaultInjector: Sendable {
     let cluster: ChaosCluster
-    let say: @Sendable (String) -> Void
 
     private var ttl: Duration { cluster.leaseTTL }
     private func now() -> Int64 { NodeEventLog.realNowMs() }
