@@ -97,7 +97,7 @@ struct ChaosCommand: AsyncParsableCommand {
         chmod(directory, 0o755)
         say("records in \(directory)")
 
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let lab = try NetworkLab.make(requested: NetworkLab.Mode(rawValue: network), nodes: nodes, members: 3, say: say)
         defer { lab.tearDown() }
         say("network: \(lab.mode.rawValue)")
@@ -286,15 +286,3 @@ final class Counter: Sendable {
     func increment() { count.withLock { $0 += 1 } }
 }
 
-/// A small seeded generator, so that a run's schedule can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

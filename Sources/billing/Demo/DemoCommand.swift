@@ -90,7 +90,7 @@ struct DemoCommand: AsyncParsableCommand {
             say("payment sandbox at \(sandboxURL); files in \(directory)")
 
             // Seed: every renewal falls due between 5 s and 70% of the run from now.
-            var random = SplitMix(seed: seed)
+            var random = SplitMix64(seed: seed)
             let spread = Int64(Double(duration) * 0.65 * 1000)
             let due = try await databaseURL.withStore(logger: logger) { store in
                 let now = try await store.currentTime()
@@ -259,18 +259,6 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// A small seeded generator, so that a demo's subscriptions can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension ChargeAudit {
     /// The text lines of a demo result's audit.

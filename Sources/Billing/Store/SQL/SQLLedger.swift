@@ -202,18 +202,24 @@ struct SQLLedger: Sendable {
 
     /// Inserts the pending charge, or reopens a failed one for a later attempt; returns the row
     /// written, and no row when the period already has a charge that stays as it is.
+    /// What a new charge row does when its period already has one: it replaces only a failed
+    /// charge, and only for a later attempt (a dunning retry); otherwise nothing is written.
+    static let reopenFailedCharge = """
+        ON CONFLICT (subscription_id, period_start_ms) DO UPDATE SET
+            period_end_ms = excluded.period_end_ms, idempotency_key = excluded.idempotency_key,
+            amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
+            payment_method = excluded.payment_method, status = 'pending',
+            provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
+            attempts = excluded.attempts, updated_ms = excluded.updated_ms
+        WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
+        """
+
     private enum InsertCharge: SQLPreparedText {
         static let name = "billing_insert_charge"
         static let sql = """
             INSERT INTO charges (\(SQLLedger.chargeColumns))
             VALUES ($1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9)
-            ON CONFLICT (subscription_id, period_start_ms) DO UPDATE SET
-                period_end_ms = excluded.period_end_ms, idempotency_key = excluded.idempotency_key,
-                amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
-                payment_method = excluded.payment_method, status = 'pending',
-                provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
-                attempts = excluded.attempts, updated_ms = excluded.updated_ms
-            WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
+            \(SQLLedger.reopenFailedCharge)
             RETURNING \(SQLLedger.chargeColumns)
             """
     }
@@ -230,13 +236,7 @@ struct SQLLedger: Sendable {
             ), written AS (
                 INSERT INTO charges (\(SQLLedger.chargeColumns))
                 SELECT $1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9 FROM fence WHERE fence.token = $7
-                ON CONFLICT (subscription_id, period_start_ms) DO UPDATE SET
-                    period_end_ms = excluded.period_end_ms, idempotency_key = excluded.idempotency_key,
-                    amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
-                    payment_method = excluded.payment_method, status = 'pending',
-                    provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
-                    attempts = excluded.attempts, updated_ms = excluded.updated_ms
-                WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
+                \(SQLLedger.reopenFailedCharge)
                 RETURNING \(SQLLedger.chargeColumns)
             )
             SELECT fence.token AS fence_token, written.* FROM fence LEFT JOIN written ON TRUE
