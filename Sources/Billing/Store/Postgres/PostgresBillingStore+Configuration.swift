@@ -21,6 +21,12 @@ extension PostgresBillingStore {
         /// belongs to a replica that was paused or cut off, and its locks (the fence row's
         /// among them) would otherwise hold up the next leader until it comes back. Default 2 s.
         public var idleInTransactionTimeout: Duration = .seconds(2)
+        /// How long a store call may take before it fails with
+        /// ``BillingError/Code/storeUnavailable``; nil waits as long as it takes. Either way a call
+        /// returns at once when its task is cancelled: a query on a connection that a partition cut
+        /// off would otherwise hold its caller (a leader that must stop) until TCP gives up. The
+        /// call itself may still complete afterwards, which fenced writes make safe. Default 10 s.
+        public var callTimeLimit: Duration? = .seconds(10)
 
         /// Creates a configuration.
         public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil, maximumConnections: Int = defaultMaximumConnections) {

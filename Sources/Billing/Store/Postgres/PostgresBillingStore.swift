@@ -15,6 +15,7 @@ public final class PostgresBillingStore: BillingStore, Service {
     public let configuration: Configuration
     private let client: PostgresClient
     private let ledger: SQLLedger
+    private let calls: AbandonableCall
 
     /// Creates a store; nothing connects before ``run()``.
     public init(configuration: Configuration, logger: Logger) {
@@ -29,6 +30,7 @@ public final class PostgresBillingStore: BillingStore, Service {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.ledger = SQLLedger(database: PostgresDatabase(displayName: configuration.displayName, client: client, logger: logger))
+        self.calls = AbandonableCall(timeLimit: configuration.callTimeLimit, databaseName: configuration.displayName)
     }
 
     /// Runs the connection pool until cancelled (or graceful shutdown, under a ServiceGroup).
@@ -60,46 +62,47 @@ public final class PostgresBillingStore: BillingStore, Service {
 
     /// The database server's clock, in whole milliseconds.
     public func currentTime() async throws -> Timestamp {
-        try await ledger.databaseTime()
+        try await calls.run { [ledger] in try await ledger.databaseTime() }
     }
 
     public func saveSubscription(_ subscription: StoredSubscription) async throws {
-        try await ledger.saveSubscription(subscription, now: try await currentTime())
+        let now = try await currentTime()
+        try await calls.run { [ledger] in try await ledger.saveSubscription(subscription, now: now) }
     }
 
     public func subscription(id: String) async throws -> StoredSubscription? {
-        try await ledger.subscription(id: id)
+        try await calls.run { [ledger] in try await ledger.subscription(id: id) }
     }
 
     public func charges(subscriptionID: String) async throws -> [Charge] {
-        try await ledger.charges(subscriptionID: subscriptionID)
+        try await calls.run { [ledger] in try await ledger.charges(subscriptionID: subscriptionID) }
     }
 
     public func charges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
-        try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: false)
+        try await calls.run { [ledger] in try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: false) }
     }
 
     public func highestFencingToken(election: String) async throws -> FencingToken? {
-        try await ledger.highestFencingToken(election: election)
+        try await calls.run { [ledger] in try await ledger.highestFencingToken(election: election) }
     }
 
     public func claimFence(_ fence: Fence) async throws {
-        try await ledger.claimFence(fence)
+        try await calls.run { [ledger] in try await ledger.claimFence(fence) }
     }
 
     public func dueSubscriptions(at now: Timestamp, after cursor: DueCursor?, limit: Int) async throws -> [StoredSubscription] {
-        try await ledger.dueSubscriptions(at: now, after: cursor, limit: limit)
+        try await calls.run { [ledger] in try await ledger.dueSubscriptions(at: now, after: cursor, limit: limit) }
     }
 
     public func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
-        try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: true)
+        try await calls.run { [ledger] in try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: true) }
     }
 
     public func beginCharge(_ intent: ChargeIntent, fence: Fence, at now: Timestamp) async throws -> Charge {
-        try await ledger.beginCharge(intent, fence: fence, now: now)
+        try await calls.run { [ledger] in try await ledger.beginCharge(intent, fence: fence, now: now) }
     }
 
     public func recordRenewal(_ record: RenewalRecord, fence: Fence, at now: Timestamp) async throws {
-        try await ledger.recordRenewal(record, fence: fence, now: now)
+        try await calls.run { [ledger] in try await ledger.recordRenewal(record, fence: fence, now: now) }
     }
 }
