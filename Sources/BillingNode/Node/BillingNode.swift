@@ -194,13 +194,14 @@ public final class BillingNode: Service, Sendable {
         }
     }
 
-    /// Steps down when calls to the billing database have waited longer than the stall limit
-    /// with none completing: the database is out of this replica's reach, and while it leads
-    /// nobody bills. The error ends the leadership body, and `withLeadership` then revokes the
+    /// Steps down when the billing database has not answered for longer than the stall limit
+    /// while calls wait on it or fail to reach it (``StoreProgress``): the database is out of
+    /// this replica's reach, and while it leads nobody bills. The error ends the leadership body, and `withLeadership` then revokes the
     /// lease (calling `resign()` from inside the body would wait for the body itself). Writes of
     /// calls that return later carry a stale token and are refused.
     private func stepDownWhenDatabaseStalls() async throws {
         let limit = configuration.databaseStallLimit ?? configuration.election.leaseTTL
+        storeProgress.reset()
         while true {
             try await Task.sleep(for: .milliseconds(100))
             let stall = storeProgress.stall()

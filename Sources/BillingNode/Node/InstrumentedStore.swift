@@ -12,8 +12,14 @@ struct InstrumentedStore: BillingStore {
 
     private func tracked<T>(_ call: () async throws -> T) async throws -> T {
         progress.started()
-        defer { progress.finished() }
-        return try await call()
+        do {
+            let value = try await call()
+            progress.finished(.answered)
+            return value
+        } catch {
+            progress.finished(StoreProgress.Outcome(error))
+            throw error
+        }
     }
 
     func currentTime() async throws -> Timestamp { try await tracked { try await base.currentTime() } }
