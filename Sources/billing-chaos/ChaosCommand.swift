@@ -123,14 +123,22 @@ struct ChaosCommand: AsyncParsableCommand {
             let sandboxPort = try await sandbox.port()
             let databaseURL = try BillingStoreURL(postgres.url(host: "127.0.0.1"))
 
-            let due = try await databaseURL.withStore(logger: logger) { store in
-                let now = try await store.currentTime()
-                let start = now + .seconds(8)
-                return try await RenewalSeeder.seed(
-                    count: renewalsPerSecond * (phaseSeconds + 15), from: start, until: start + .seconds(Int64(phaseSeconds + 15)), store: store, random: &random
-                )
+            // Renewals fall due from 8 s from now; the first 30 s of them are saved before the
+            // nodes start and the rest while they run, so that the load starts on time however
+            // long saving 30,000 rows takes.
+            let (subscriptions, due, firstLater) = try await databaseURL.withStore(logger: logger) { store in
+                let start = try await store.currentTime() + .seconds(8)
+                let count = renewalsPerSecond * (phaseSeconds + 15)
+                let (subscriptions, due) = try RenewalSeeder.plan(count: count, from: start, until: start + .seconds(Int64(phaseSeconds + 15)), random: &random)
+                let firstLater = min(count, renewalsPerSecond * 30)
+                try await RenewalSeeder.save(subscriptions[..<firstLater], to: store)
+                return (subscriptions, due, firstLater)
             }
-            say("seeded \(due.count) renewals falling due over the \(phaseSeconds) s fault phase and 15 s beyond")
+            let seedingLogger = logger
+            async let laterSaved: Void = databaseURL.withStore(logger: seedingLogger) { store in
+                try await RenewalSeeder.save(subscriptions[firstLater...], to: store)
+            }
+            say("seeding \(due.count) renewals falling due over the \(phaseSeconds) s fault phase and 15 s beyond")
 
             var environment = ["PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_chaos", "BILLING_LOG_LEVEL": "notice"]
             if control != .none { environment["BILLING_NEGATIVE_CONTROL"] = control.rawValue }
@@ -184,6 +192,7 @@ struct ChaosCommand: AsyncParsableCommand {
 
             // Heal, then let the cluster charge whatever fell due.
             try await cluster.healEverything()
+            try await laterSaved
             say("fault phase over after \(records.count) faults; healed; waiting up to \(quietPeriod) s for every due renewal")
             let quietStart = clock.now
             var settled = false

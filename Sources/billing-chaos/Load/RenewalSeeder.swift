@@ -12,8 +12,9 @@ enum RenewalSeeder {
         ("pm_card_chargeDeclinedExpiredCard", 4),
     ]
 
-    /// Saves `count` subscriptions due between `from` and `until` and returns each renewal with its due time.
-    static func seed(count: Int, from: Timestamp, until: Timestamp, store: any BillingStore, random: inout some RandomNumberGenerator) async throws -> [RenewalID: Int64] {
+    /// `count` subscriptions due one after another between `from` and `until`, in due order, and
+    /// each renewal with its due time.
+    static func plan(count: Int, from: Timestamp, until: Timestamp, random: inout some RandomNumberGenerator) throws -> (subscriptions: [Subscription], due: [RenewalID: Int64]) {
         let span = max(1, until.millisecondsSinceEpoch - from.millisecondsSinceEpoch)
         let usd = try Currency(code: "USD")
         var subscriptions: [Subscription] = []
@@ -36,7 +37,14 @@ enum RenewalSeeder {
             ))
             due[RenewalID(subscriptionID: id, periodStart: dueAt.iso8601)] = dueAt.millisecondsSinceEpoch
         }
-        // Eight writers at a time: seeding 30,000 rows one transaction each would take minutes.
+        return (subscriptions, due)
+    }
+
+    /// Saves `subscriptions` with eight writers at a time, roughly in the order given: one
+    /// transaction each, 30,000 rows take minutes on a busy machine, so a run saves the first
+    /// ones before its nodes start and the rest while they charge (saving outruns the load).
+    static func save(_ subscriptions: some Collection<Subscription>, to store: any BillingStore) async throws {
+        let subscriptions = Array(subscriptions)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<8 {
                 let share = stride(from: lane, to: subscriptions.count, by: 8).map { subscriptions[$0] }
@@ -44,6 +52,5 @@ enum RenewalSeeder {
             }
             try await group.waitForAll()
         }
-        return due
     }
 }
