@@ -46,6 +46,10 @@ final class PostgresInstance: Sendable {
         try process.start()
         for _ in 0..<300 {
             if (try? Shell.run(["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 { return }
+            // Right after a SIGKILL, a backend that is still exiting can hold the old shared memory
+            // block; the new postmaster then gives up at once ("pre-existing shared memory block is
+            // still in use"), and a second start a moment later finds it released.
+            if process.reapIfFailed() != nil { try process.start() }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw HarnessError("PostgreSQL did not accept connections within 30 s; see \(process.logPath)")
