@@ -211,6 +211,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/billing-chaos",
             swiftSettings: strictSwift6
@@ -323,7 +324,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ChaosHarnessTests",
-            dependencies: ["ChaosHarness", "Billing", "BillingNode", "LeaderElection", "PaymentSandbox"],
+            dependencies: [
+                "ChaosHarness", "Billing", "BillingNode", "LeaderElection", "PaymentSandbox",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift6
         ),
         .testTarget(

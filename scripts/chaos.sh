@@ -9,6 +9,8 @@
 #   scripts/chaos.sh totals DIR     # totals over every report in DIR
 #
 # Extra options for billing-chaos can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5".
+# CHAOS_NETWORK picks the network (auto, namespaces, proxy, loopback; default auto: namespaces as
+# root, else TCP proxies on loopback), e.g. CHAOS_NETWORK=proxy beside a namespace run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,8 +62,9 @@ bin=$(swift build --show-bin-path)
 out=chaos-results/$tier
 mkdir -p "$out"
 # shellcheck disable=SC2206
-extra=(${CHAOS_OPTIONS:-})
-if [[ $(id -u) -eq 0 ]]; then partition_fault=leader-etcd-partition; else partition_fault=leader-kill; fi
+extra=(${CHAOS_OPTIONS:-} --network "${CHAOS_NETWORK:-auto}")
+# Only plain loopback has no partitions (auto falls back to proxies).
+if [[ ${CHAOS_NETWORK:-auto} != loopback ]]; then partition_fault=leader-etcd-partition; else partition_fault=leader-kill; fi
 status=0
 "$bin/billing-chaos" "${phase[@]}" --seed "$seed" --output "$out" "${extra[@]}" || status=1
 "$bin/billing-chaos" "${control_phase[@]}" --seed "$((seed + 1000))" --control no-fencing \

@@ -8,7 +8,8 @@ import PaymentSandbox
 import Synchronization
 
 /// `billing-chaos`: brings up three etcd members, PostgreSQL, the payment sandbox and five
-/// `billing node` processes (each in a network namespace of its own when the machine allows),
+/// `billing node` processes (each in a network namespace of its own when the machine allows,
+/// otherwise behind TCP proxies of its own on loopback),
 /// drives a steady load of due renewals, injects faults on a seeded schedule, and checks the
 /// sandbox's ledger, the database and the nodes' event logs afterwards.
 @main
@@ -17,9 +18,10 @@ struct ChaosCommand: AsyncParsableCommand {
         commandName: "billing-chaos",
         abstract: "Inject crashes, pauses, partitions and provider faults into a five-node billing cluster and check that every renewal was charged exactly once.",
         discussion: """
-            Needs root for network namespaces (otherwise it runs on loopback without partition \
-            faults and says so), Debian's etcd-server and postgresql, and the 'billing' executable \
-            (by default the one beside this program). Writes report.json and summary.txt to \
+            Needs root for network namespaces (otherwise it runs on loopback with each node behind \
+            TCP proxies of its own, which cut its partitions, without etcd-member-isolation; the \
+            report says which network it had), Debian's etcd-server and postgresql, and the \
+            'billing' executable (by default the one beside this program). Writes report.json and summary.txt to \
             --output. Exit status: 0 when the run kept every promise (for a --control run: when \
             the checker caught the deliberate defect), 1 otherwise.
             """
@@ -53,7 +55,7 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "How many billing nodes.")
     var nodes: Int = 5
 
-    @Option(help: "namespaces, loopback, or auto (namespaces when possible).")
+    @Option(help: "namespaces, proxy (TCP proxies on loopback, no etcd-member-isolation), loopback (no partitions), or auto (namespaces when possible, else proxy).")
     var network: String = "auto"
 
     @Option(help: "Run the nodes with a deliberate defect that the checker must catch: none, no-fencing, new-key-per-attempt.")
@@ -74,7 +76,9 @@ struct ChaosCommand: AsyncParsableCommand {
     func validate() throws {
         guard (3...9).contains(nodes) else { throw ValidationError("--nodes must be between 3 and 9") }
         guard leaseTTL >= 1, leaseTTL <= 30 else { throw ValidationError("--lease-ttl must be between 1 and 30 seconds") }
-        guard ["auto", "namespaces", "loopback"].contains(network) else { throw ValidationError("--network must be auto, namespaces or loopback") }
+        guard ["auto", "namespaces", "proxy", "loopback"].contains(network) else {
+            throw ValidationError("--network must be auto, namespaces, proxy or loopback")
+        }
         if let duration { guard duration >= 20 else { throw ValidationError("--duration must be at least 20 seconds") } }
         if let rate { guard (1...500).contains(rate) else { throw ValidationError("--rate must be between 1 and 500 renewals per second") } }
         if let faults {
@@ -98,7 +102,7 @@ struct ChaosCommand: AsyncParsableCommand {
         say("records in \(directory)")
 
         var random = SplitMix64(seed: seed)
-        let lab = try NetworkLab.make(requested: NetworkLab.Mode(rawValue: network), nodes: nodes, members: 3, say: say)
+        let lab = try await NetworkLab.make(requested: NetworkLab.Mode(rawValue: network), nodes: nodes, members: 3, say: say)
         defer { lab.tearDown() }
         say("network: \(lab.mode.rawValue)")
         let kinds = try faultKinds(lab: lab)
@@ -108,7 +112,7 @@ struct ChaosCommand: AsyncParsableCommand {
         let probe = HTTPProbe(client: HTTPClient.shared)
 
         try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
-        let postgres = try PostgresInstance(directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses)
+        let postgres = try PostgresInstance(directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort)
         try await postgres.start()
         try postgres.createDatabase()
         let etcd = try EtcdCluster(lab: lab, directory: directory, token: "chaos-\(seed)", probe: probe)
@@ -143,9 +147,10 @@ struct ChaosCommand: AsyncParsableCommand {
             var environment = ["PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_chaos", "BILLING_LOG_LEVEL": "notice"]
             if control != .none { environment["BILLING_NEGATIVE_CONTROL"] = control.rawValue }
             let chaosNodes = try (1...nodes).map { index in
-                try ChaosNode(
-                    index: index, executable: executable, lab: lab, coordination: etcd.coordinationURL,
-                    database: postgres.url(host: lab.databaseAddress(forNode: index)),
+                let database = lab.databaseEndpoint(forNode: index, serverPort: postgres.port)
+                return try ChaosNode(
+                    index: index, executable: executable, lab: lab, coordination: etcd.coordinationURL(forNode: index),
+                    database: postgres.url(host: database.host, port: database.port),
                     sandboxURL: "http://\(lab.sandboxAddress(forNode: index)):\(sandboxPort)", leaseTTL: leaseTTL,
                     directory: directory, environment: environment
                 )
@@ -255,12 +260,10 @@ struct ChaosCommand: AsyncParsableCommand {
 
     private func faultKinds(lab: NetworkLab) throws -> [FaultKind] {
         var kinds = faults.map { $0.split(separator: ",").compactMap { FaultKind(rawValue: String($0)) } } ?? FaultKind.allCases
-        if !lab.canPartition {
-            let dropped = kinds.filter(\.needsPartitions)
-            kinds.removeAll(where: \.needsPartitions)
-            if !dropped.isEmpty && faults != nil {
-                throw HarnessError("\(dropped.map(\.rawValue).joined(separator: ", ")) need network namespaces, which this machine does not allow")
-            }
+        let dropped = kinds.filter { !lab.supports($0) }
+        kinds.removeAll { !lab.supports($0) }
+        if !dropped.isEmpty && faults != nil {
+            throw HarnessError("\(dropped.map(\.rawValue).joined(separator: ", ")) cannot be injected in \(lab.mode.rawValue) mode (etcd-member-isolation needs namespaces, the node partitions namespaces or proxies)")
         }
         guard !kinds.isEmpty else { throw HarnessError("no fault kinds left to inject") }
         return kinds

@@ -45,12 +45,12 @@ struct ChaosCluster: Sendable {
         if postgres.process.current == .down { try await postgres.start() }
         postgres.process.resume()
         for (offset, member) in etcd.members.enumerated() {
-            if lab.canPartition { try lab.healMember(offset + 1) }
+            if lab.canIsolateMembers { try lab.healMember(offset + 1) }
             member.resume()
         }
         try etcd.startAll()
         for node in nodes {
-            if lab.canPartition { try lab.healNode(node.index) }
+            if lab.canPartitionNodes { try lab.healNode(node.index) }
             node.process.resume()
             if node.process.current == .down { try node.start() }
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Three etcd members from Debian's `etcd-server`, each in its own namespace (or on loopback
-/// ports), with data directories that survive a SIGKILL and a restart.
+/// ports, in proxy and loopback modes), with data directories that survive a SIGKILL and a restart.
 final class EtcdCluster: Sendable {
     let members: [SupervisedProcess]
     private let lab: NetworkLab
@@ -35,9 +35,9 @@ final class EtcdCluster: Sendable {
         }
     }
 
-    /// `etcd://host:port,...`, the coordination URL of the nodes.
-    var coordinationURL: String {
-        "etcd://" + (1...lab.memberCount).map { let endpoint = lab.memberEndpoint($0); return "\(endpoint.host):\(endpoint.client)" }.joined(separator: ",")
+    /// `etcd://host:port,...`, node `index`'s coordination URL (its own proxies in proxy mode).
+    func coordinationURL(forNode index: Int) -> String {
+        "etcd://" + lab.etcdEndpoints(forNode: index).map { "\($0.host):\($0.port)" }.joined(separator: ",")
     }
 
     /// Starts every member that is down.

@@ -9,11 +9,18 @@ import Foundation
 /// node can lose one without the other. A partition is a blackhole route inside the cut-off
 /// namespace, which drops packets of established connections too (no iptables needed).
 ///
-/// In `loopback` mode (no namespaces) everything listens on 127.0.0.1 and the partition faults
-/// are not available; the report says so.
+/// In `proxy` mode (no namespaces needed) everything listens on 127.0.0.1, and each node reaches
+/// every etcd member and PostgreSQL through a ``TCPProxy`` of its own (``ProxyNetwork``); a
+/// partition is a cut proxy, which blackholes the link. etcd's peer traffic is direct, so
+/// `etcd-member-isolation` is left out. Nothing here touches namespaces or routes, so a proxy run
+/// can share the machine with a namespace run.
+///
+/// In `loopback` mode everything listens on 127.0.0.1, directly, and the partition faults are not
+/// available; the report says so.
 final class NetworkLab: Sendable {
     enum Mode: String, Codable, Sendable {
         case namespaces
+        case proxy
         case loopback
     }
 
@@ -21,19 +28,28 @@ final class NetworkLab: Sendable {
     let nodeCount: Int
     let memberCount: Int
     private let loopbackMemberPorts: [(client: Int, peer: Int)]
+    /// PostgreSQL's port, chosen here in proxy mode because the proxies need it before the server exists.
+    let databasePort: Int?
+    private let proxies: ProxyNetwork?
 
-    private init(mode: Mode, nodeCount: Int, memberCount: Int, loopbackMemberPorts: [(client: Int, peer: Int)]) {
+    private init(
+        mode: Mode, nodeCount: Int, memberCount: Int, loopbackMemberPorts: [(client: Int, peer: Int)] = [], databasePort: Int? = nil,
+        proxies: ProxyNetwork? = nil
+    ) {
         self.mode = mode
         self.nodeCount = nodeCount
         self.memberCount = memberCount
         self.loopbackMemberPorts = loopbackMemberPorts
+        self.databasePort = databasePort
+        self.proxies = proxies
     }
 
-    /// Builds the namespaces when `requested` allows and the machine does; otherwise loopback.
-    static func make(requested: Mode?, nodes: Int, members: Int, say: (String) -> Void) throws -> NetworkLab {
-        if requested != .loopback {
+    /// Builds the namespaces when `requested` allows and the machine does; otherwise (auto) the
+    /// proxies on loopback; plain loopback only when asked for.
+    static func make(requested: Mode?, nodes: Int, members: Int, say: (String) -> Void) async throws -> NetworkLab {
+        if requested == nil || requested == .namespaces {
             do {
-                let lab = NetworkLab(mode: .namespaces, nodeCount: nodes, memberCount: members, loopbackMemberPorts: [])
+                let lab = NetworkLab(mode: .namespaces, nodeCount: nodes, memberCount: members)
                 do {
                     try lab.buildNamespaces()
                 } catch {
@@ -43,11 +59,18 @@ final class NetworkLab: Sendable {
                 return lab
             } catch {
                 if requested == .namespaces { throw error }
-                say("network namespaces are not available here (\(error)); running in loopback mode without partition faults")
+                say("network namespaces are not available here (\(error)); running in proxy mode (partitions by TCP proxies, no etcd-member-isolation)")
             }
         }
         let ports = try (0..<members).map { _ in (client: try FreePort.pick(), peer: try FreePort.pick()) }
-        return NetworkLab(mode: .loopback, nodeCount: nodes, memberCount: members, loopbackMemberPorts: ports)
+        guard requested != .loopback else {
+            return NetworkLab(mode: .loopback, nodeCount: nodes, memberCount: members, loopbackMemberPorts: ports)
+        }
+        let databasePort = try FreePort.pick()
+        let proxies = try await ProxyNetwork.start(nodes: nodes, memberClientPorts: ports.map(\.client), databasePort: databasePort)
+        return NetworkLab(
+            mode: .proxy, nodeCount: nodes, memberCount: members, loopbackMemberPorts: ports, databasePort: databasePort, proxies: proxies
+        )
     }
 
     static let nodeNamespacePrefix = "chaos-n"
@@ -76,8 +99,20 @@ final class NetworkLab: Sendable {
     func memberEndpoint(_ index: Int) -> (host: String, client: Int, peer: Int) {
         switch mode {
         case .namespaces: ("\(memberSubnet(index)).2", 2379, 2380)
-        case .loopback: ("127.0.0.1", loopbackMemberPorts[index - 1].client, loopbackMemberPorts[index - 1].peer)
+        case .proxy, .loopback: ("127.0.0.1", loopbackMemberPorts[index - 1].client, loopbackMemberPorts[index - 1].peer)
         }
+    }
+
+    /// Where node `index` reaches each etcd member's client port: through its own proxies in proxy mode.
+    func etcdEndpoints(forNode index: Int) -> [(host: String, port: Int)] {
+        if let proxies { return proxies.etcdProxies(forNode: index).map { ("127.0.0.1", $0.port) } }
+        return (1...memberCount).map { let endpoint = memberEndpoint($0); return (endpoint.host, endpoint.client) }
+    }
+
+    /// Where node `index` reaches PostgreSQL, which listens on `serverPort`: through its own proxy in proxy mode.
+    func databaseEndpoint(forNode index: Int, serverPort: Int) -> (host: String, port: Int) {
+        if let proxies { return ("127.0.0.1", proxies.databaseProxy(forNode: index).port) }
+        return (databaseAddress(forNode: index), serverPort)
     }
 
     /// `arguments` prefixed to run inside node `index`'s namespace.
@@ -92,10 +127,26 @@ final class NetworkLab: Sendable {
 
     // MARK: Partitions
 
-    var canPartition: Bool { mode == .namespaces }
+    /// Whether nodes can be cut off from etcd or PostgreSQL.
+    var canPartitionNodes: Bool { mode != .loopback }
+    /// Whether an etcd member can be cut off from the others (its peer links are not proxied).
+    var canIsolateMembers: Bool { mode == .namespaces }
+
+    /// Whether this network can inject `kind`.
+    func supports(_ kind: FaultKind) -> Bool {
+        switch kind {
+        case .leaderEtcdPartition, .leaderDatabasePartition: canPartitionNodes
+        case .etcdMemberIsolation: canIsolateMembers
+        default: true
+        }
+    }
 
     /// Cuts node `index` off from every etcd member; it still reaches PostgreSQL and the sandbox.
     func partitionNodeFromEtcd(_ index: Int) throws {
+        if let proxies {
+            for proxy in proxies.etcdProxies(forNode: index) { proxy.cut() }
+            return
+        }
         for member in 1...memberCount {
             try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", "blackhole", "\(memberSubnet(member)).2/32"])
         }
@@ -103,11 +154,19 @@ final class NetworkLab: Sendable {
 
     /// Cuts node `index` off from PostgreSQL; it still reaches etcd and the sandbox.
     func partitionNodeFromDatabase(_ index: Int) throws {
+        if let proxies {
+            proxies.databaseProxy(forNode: index).cut()
+            return
+        }
         try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", "blackhole", "\(databaseAddress(forNode: index))/32"])
     }
 
     /// Removes node `index`'s partitions.
     func healNode(_ index: Int) throws {
+        if let proxies {
+            for proxy in proxies.links(ofNode: index) { proxy.heal() }
+            return
+        }
         var targets = (1...memberCount).map { "\(memberSubnet($0)).2/32" }
         targets.append("\(databaseAddress(forNode: index))/32")
         for target in targets {
@@ -124,6 +183,37 @@ final class NetworkLab: Sendable {
     /// Reconnects etcd member `index`.
     func healMember(_ index: Int) throws {
         try Shell.check(["ip", "-n", memberNamespace(index), "route", "replace", "default", "via", "\(memberSubnet(index)).1"])
+    }
+
+    /// Whether node `index` gets an answer from etcd (member 1) within a second: in proxy mode an
+    /// HTTP request through its proxy, elsewhere a TCP connect from its namespace.
+    func nodeReachesEtcd(_ index: Int) -> Bool {
+        if let proxies { return RoundTrip.succeeds(port: proxies.etcdProxies(forNode: index)[0].port, request: RoundTrip.etcdRequest) }
+        let member = memberEndpoint(1)
+        return canConnect(fromNode: index, to: member.host, port: member.client)
+    }
+
+    /// Whether node `index` gets an answer from PostgreSQL (on `serverPort`) within a second: in proxy
+    /// mode an SSLRequest through its proxy, elsewhere a TCP connect from its namespace.
+    func nodeReachesDatabase(_ index: Int, serverPort: Int) -> Bool {
+        if let proxies { return RoundTrip.succeeds(port: proxies.databaseProxy(forNode: index).port, request: RoundTrip.postgresRequest) }
+        return canConnect(fromNode: index, to: databaseAddress(forNode: index), port: serverPort)
+    }
+
+    /// Whether the harness itself holds node `index`'s etcd links (or its database link) cut: the
+    /// proxy mode's second witness of a partition, beside the failed round trip. Always true for
+    /// namespaces, whose routes `ip` has already confirmed.
+    func holdsCut(node index: Int, etcd: Bool) -> Bool {
+        guard let proxies else { return true }
+        return etcd ? proxies.etcdProxies(forNode: index).allSatisfy(\.isCut) : proxies.databaseProxy(forNode: index).isCut
+    }
+
+    /// The bytes node `index`'s proxies have dropped so far and the connections they hold
+    /// blackholed now, for a fault's detail; nil without proxies.
+    func proxyCounters(node index: Int) -> (dropped: Int, held: Int)? {
+        guard let proxies else { return nil }
+        let links = proxies.links(ofNode: index)
+        return (links.reduce(0) { $0 + $1.droppedBytes }, links.reduce(0) { $0 + $1.heldConnections })
     }
 
     /// Whether a TCP connection to `host:port` opens within a second from node `node`'s
@@ -170,6 +260,7 @@ final class NetworkLab: Sendable {
     /// Deletes the harness's namespaces (and with them their veth pairs), also leftovers of an
     /// earlier run that was killed.
     func tearDown() {
+        proxies?.close()
         guard mode == .namespaces else { return }
         let existing = (try? Shell.run(["ip", "netns", "list"]))?.output ?? ""
         for line in existing.split(separator: "\n") {

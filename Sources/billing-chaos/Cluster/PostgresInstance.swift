@@ -12,14 +12,15 @@ final class PostgresInstance: Sendable {
     private let binDirectory: String
     private let socketDirectory: String
 
-    init(directory: String, listenAddresses: [String]) throws {
+    /// - Parameter port: The port to listen on; a free one when nil.
+    init(directory: String, listenAddresses: [String], port: Int? = nil) throws {
         let candidates = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = candidates.compactMap(Int.init).max() else {
             throw HarnessError("no PostgreSQL server under /usr/lib/postgresql; install Debian's postgresql package (scripts/install-test-deps.sh does)")
         }
         binDirectory = "/usr/lib/postgresql/\(version)/bin"
         socketDirectory = directory
-        port = try FreePort.pick()
+        self.port = try port ?? FreePort.pick()
         let data = "\(directory)/data"
         let asPostgres = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : []
         if getuid() == 0 { try Shell.check(["chown", "postgres:", directory]) }
@@ -33,7 +34,7 @@ final class PostgresInstance: Sendable {
             name: "postgres",
             arguments: asPostgres + [
                 "\(binDirectory)/postgres", "-D", data, "-c", "listen_addresses=\(listenAddresses.joined(separator: ","))",
-                "-c", "port=\(port)", "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
+                "-c", "port=\(self.port)", "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
                 "-c", "max_connections=300",
             ],
             environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"], logPath: "\(directory)/postgres.log"
@@ -45,6 +46,10 @@ final class PostgresInstance: Sendable {
         try process.start()
         for _ in 0..<300 {
             if (try? Shell.run(["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 { return }
+            // Right after a SIGKILL, a backend that is still exiting can hold the old shared memory
+            // block; the new postmaster then gives up at once ("pre-existing shared memory block is
+            // still in use"), and a second start a moment later finds it released.
+            if process.reapIfFailed() != nil { try process.start() }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw HarnessError("PostgreSQL did not accept connections within 30 s; see \(process.logPath)")
@@ -58,6 +63,6 @@ final class PostgresInstance: Sendable {
         ])
     }
 
-    /// The URL a client at `host` uses.
-    func url(host: String) -> String { "postgres://billing:billing@\(host):\(port)/billing" }
+    /// The URL a client uses at `host` (and `port`, a proxy's, when it is not the server's own).
+    func url(host: String, port: Int? = nil) -> String { "postgres://billing:billing@\(host):\(port ?? self.port)/billing" }
 }

@@ -46,20 +46,24 @@ struct FaultInjector: Sendable {
             node.process.resume()
             record.detail = "SIGSTOP \(node.id) (token \(token)) for 2.5 × TTL, then SIGCONT"
         case .leaderEtcdPartition:
+            let before = lab.proxyCounters(node: node.index)
             try lab.partitionNodeFromEtcd(node.index)
-            let member = lab.memberEndpoint(1)
-            if !lab.canConnect(fromNode: node.index, to: member.host, port: member.client) { record.confirmedMs = now() }
+            if !lab.nodeReachesEtcd(node.index), lab.holdsCut(node: node.index, etcd: true) { record.confirmedMs = now() }
             let next = await cluster.waitForLeader(above: token, timeout: ttl * 4 + .seconds(10))
+            let during = lab.proxyCounters(node: node.index)
             try lab.healNode(node.index)
-            let healed = lab.canConnect(fromNode: node.index, to: member.host, port: member.client)
-            record.detail = "\(node.id) (token \(token)) cut off from etcd; next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); healed\(healed ? "" : " (etcd not yet reachable again)")"
+            let healed = lab.nodeReachesEtcd(node.index)
+            record.detail = "\(node.id) (token \(token)) cut off from etcd; next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); healed\(healed ? "" : " (etcd not yet reachable again)")\(Self.proxyNote(before, during))"
         case .leaderDatabasePartition:
+            let before = lab.proxyCounters(node: node.index)
             try lab.partitionNodeFromDatabase(node.index)
-            let host = lab.databaseAddress(forNode: node.index)
-            if !lab.canConnect(fromNode: node.index, to: host, port: cluster.postgres.port) { record.confirmedMs = now() }
+            if !lab.nodeReachesDatabase(node.index, serverPort: cluster.postgres.port), lab.holdsCut(node: node.index, etcd: false) {
+                record.confirmedMs = now()
+            }
             try await Task.sleep(for: ttl * 1.5)
+            let during = lab.proxyCounters(node: node.index)
             try lab.healNode(node.index)
-            record.detail = "\(node.id) (token \(token)) cut off from PostgreSQL for 1.5 × TTL"
+            record.detail = "\(node.id) (token \(token)) cut off from PostgreSQL for 1.5 × TTL\(Self.proxyNote(before, during))"
         case .clockSkew:
             await node.process.terminate(grace: .seconds(15))
             try node.start(skewSeconds: skewSeconds)
@@ -76,6 +80,12 @@ struct FaultInjector: Sendable {
         }
         record.endMs = now()
         return record
+    }
+
+    /// What the proxies dropped and held during a partition, for its detail ("" without proxies).
+    private static func proxyNote(_ before: (dropped: Int, held: Int)?, _ during: (dropped: Int, held: Int)?) -> String {
+        guard let before, let during else { return "" }
+        return "; the proxies dropped \(during.dropped - before.dropped) bytes and held \(during.held) connections blackholed"
     }
 
     private func killMember(leader: Bool, random: inout some RandomNumberGenerator) async throws -> FaultRecord {

@@ -1,6 +1,6 @@
 /// The faults the harness injects. Each is counted only once the harness has confirmed that it
-/// took effect (a process reaped or stopped, a connection refused from inside a namespace, the
-/// sandbox's counters, a node's clock).
+/// took effect (a process reaped or stopped, a connection refused from inside a namespace or a
+/// request unanswered through a cut proxy, the sandbox's counters, a node's clock).
 enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     /// SIGKILL of the leading node, then a restart once another node leads.
     case leaderKill = "leader-kill"
@@ -34,14 +34,6 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     var targetsLeader: Bool {
         switch self {
         case .leaderKill, .leaderPause, .leaderEtcdPartition, .clockSkew: true
-        default: false
-        }
-    }
-
-    /// Faults that cut the network, impossible without namespaces.
-    var needsPartitions: Bool {
-        switch self {
-        case .leaderEtcdPartition, .leaderDatabasePartition, .etcdMemberIsolation: true
         default: false
         }
     }
