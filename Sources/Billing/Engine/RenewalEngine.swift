@@ -19,10 +19,17 @@ import Payments
 ///    it. Cancel-at-period-end ends a subscription at its period end without a charge. Missed
 ///    periods after downtime are billed one by one, in order, until the subscription is paid up.
 ///
+/// On a store that writes a batch more cheaply than its rows one by one
+/// (``BillingStore/writesInBatches``: PostgreSQL), the (a) and (c) writes of concurrent renewals
+/// are group-committed: a write waits only for the batch statement already running, then goes
+/// with everything queued behind it; each renewal still gets its own result, and a batch is
+/// fenced as a whole.
+///
 /// Due decisions use one "now" per pass, read from the injected ``BillingClock``: use
 /// ``DatabaseBillingClock`` so that every replica agrees. Waits (rate limit, back-off, between
-/// passes) use the injected `Clock<Duration>`. The engine stops the instant its task is cancelled:
-/// a renewal interrupted between (a) and (c) stays pending and the next leader reconciles it.
+/// passes) use the injected `Clock<Duration>`. The engine stops the instant its task is cancelled
+/// (a write whose batch statement is already running waits for that one statement): a renewal
+/// interrupted between (a) and (c) stays pending and the next leader reconciles it.
 ///
 /// Bad rows (negative price, unknown currency or interval, ...) are logged, counted and listed in
 /// the ``RenewalReport``, and skipped. Not guaranteed: exactly-once toward a provider that does not
