@@ -361,8 +361,9 @@ struct RenewalEngineTests {
         }
     }
 
-    @Test func stopsTheInstantItsTaskIsCancelledAndTheNextLeaderReconciles() async throws {
-        try await withTestStore(.sqlite) { store in
+    @Test(arguments: StoreKind.available)
+    func stopsTheInstantItsTaskIsCancelledAndTheNextLeaderReconciles(_ kind: StoreKind) async throws {
+        try await withTestStore(kind) { store in
             let harness = EngineHarness(store: store, now: "2025-02-28T00:00:00Z")
             try await harness.save(Fixtures.subscription("s"))
             let entered = AsyncStream<Void>.makeStream()

@@ -19,10 +19,17 @@ import Payments
 ///    it. Cancel-at-period-end ends a subscription at its period end without a charge. Missed
 ///    periods after downtime are billed one by one, in order, until the subscription is paid up.
 ///
+/// On a store that writes a batch more cheaply than its rows one by one
+/// (``BillingStore/writesInBatches``: PostgreSQL), the (a) and (c) writes of concurrent renewals
+/// are group-committed: a write waits only for the batch statement already running, then goes
+/// with everything queued behind it; each renewal still gets its own result, and a batch is
+/// fenced as a whole.
+///
 /// Due decisions use one "now" per pass, read from the injected ``BillingClock``: use
 /// ``DatabaseBillingClock`` so that every replica agrees. Waits (rate limit, back-off, between
-/// passes) use the injected `Clock<Duration>`. The engine stops the instant its task is cancelled:
-/// a renewal interrupted between (a) and (c) stays pending and the next leader reconciles it.
+/// passes) use the injected `Clock<Duration>`. The engine stops the instant its task is cancelled
+/// (a write whose batch statement is already running waits for that one statement): a renewal
+/// interrupted between (a) and (c) stays pending and the next leader reconciles it.
 ///
 /// Bad rows (negative price, unknown currency or interval, ...) are logged, counted and listed in
 /// the ``RenewalReport``, and skipped. Not guaranteed: exactly-once toward a provider that does not
@@ -101,10 +108,9 @@ public final class RenewalEngine: Sendable {
     ///   ``BillingError/Code/providerFailure``, errors of `checkLeadership`, `CancellationError`.
     @discardableResult
     public func runPass(fence: Fence, checkLeadership: @escaping @Sendable () throws -> Void = {}) async throws -> RenewalReport {
-        let pass = Pass(engine: self, fence: fence, checkLeadership: checkLeadership)
-        try checkLeadership()
-        try await pass.fenced { try await store.claimFence(fence) }
+        try await fenced(fence, checkLeadership) { try await store.claimFence(fence) }
         let now = try await billingClock.now()
+        let pass = Pass(engine: self, fence: fence, now: now, checkLeadership: checkLeadership)
         var report = RenewalReport(now: now)
         let unresolved = try await reconcile(pass, now: now, into: &report)
         try await renewDue(pass, now: now, skipping: unresolved, into: &report)
@@ -116,21 +122,58 @@ public final class RenewalEngine: Sendable {
         return report
     }
 
-    /// The context of one pass, shared by its concurrent renewals.
+    /// Runs a fenced store write after `checkLeadership`, counting a stale-token rejection.
+    private func fenced<T>(_ fence: Fence, _ checkLeadership: () throws -> Void, _ write: () async throws -> T) async throws -> T {
+        do {
+            try checkLeadership()
+            return try await write()
+        } catch let error as BillingError where error.code == .staleFencingToken {
+            metrics.fencedRejections.increment()
+            logger.error("the billing store rejected this leader's fencing token; stopping", metadata: ["fence": "\(fence)", "error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// The context of one pass, shared by its concurrent renewals, and the way its renewal steps
+    /// reach the store.
     struct Pass: Sendable {
         let engine: RenewalEngine
         let fence: Fence
+        let now: Timestamp
         let checkLeadership: @Sendable () throws -> Void
+        /// Group commit of steps (a) and (c) when the store writes batches cheaper than rows
+        /// (``BillingStore/writesInBatches``); nil: every write goes alone.
+        private let begins: WriteBatcher<ChargeIntent, Charge>?
+        private let records: WriteBatcher<RenewalRecord, Void>?
 
-        /// Runs a fenced store write, counting a stale-token rejection.
-        func fenced<T>(_ write: () async throws -> T) async throws -> T {
-            do {
-                try checkLeadership()
-                return try await write()
-            } catch let error as BillingError where error.code == .staleFencingToken {
-                engine.metrics.fencedRejections.increment()
-                engine.logger.error("the billing store rejected this leader's fencing token; stopping", metadata: ["fence": "\(fence)", "error": "\(error)"])
-                throw error
+        init(engine: RenewalEngine, fence: Fence, now: Timestamp, checkLeadership: @escaping @Sendable () throws -> Void) {
+            self.engine = engine
+            self.fence = fence
+            self.now = now
+            self.checkLeadership = checkLeadership
+            let store = engine.store
+            if store.writesInBatches {
+                begins = WriteBatcher { try await store.beginCharges($0, fence: fence, at: now) }
+                records = WriteBatcher { try await store.recordRenewals($0, fence: fence, at: now) }
+            } else {
+                begins = nil
+                records = nil
+            }
+        }
+
+        /// Step (a), fenced: writes the pending charge of `intent` (see ``BillingStore/beginCharge(_:fence:at:)``).
+        func beginCharge(_ intent: ChargeIntent) async throws -> Charge {
+            try await engine.fenced(fence, checkLeadership) {
+                if let begins { return try await begins.submit(intent) }
+                return try await engine.store.beginCharge(intent, fence: fence, at: now)
+            }
+        }
+
+        /// Step (c), fenced: records an outcome (see ``BillingStore/recordRenewal(_:fence:at:)``).
+        func recordRenewal(_ record: RenewalRecord) async throws {
+            try await engine.fenced(fence, checkLeadership) {
+                if let records { return try await records.submit(record) }
+                try await engine.store.recordRenewal(record, fence: fence, at: now)
             }
         }
     }
@@ -266,7 +309,7 @@ public final class RenewalEngine: Sendable {
                 amount: subscription.plan.price, customer: subscription.customer, paymentMethod: subscription.paymentMethod, attempt: attempt
             )
             // (a) The pending charge, before the provider hears of it.
-            let charge = try await pass.fenced { try await store.beginCharge(intent, fence: pass.fence, at: now) }
+            let charge = try await pass.beginCharge(intent)
             // (b) The provider call, with the row's key (an earlier attempt's, if one is open).
             let outcome: ChargeOutcome
             switch charge.status {
@@ -327,7 +370,7 @@ public final class RenewalEngine: Sendable {
     /// Step (c)'s transaction. A concurrent change is counted and skipped; returns whether it was written.
     private func write(_ record: RenewalRecord, pass: Pass, now: Timestamp, into report: inout RenewalReport) async throws -> Bool {
         do {
-            try await pass.fenced { try await store.recordRenewal(record, fence: pass.fence, at: now) }
+            try await pass.recordRenewal(record)
             return true
         } catch let error as BillingError where error.code == .concurrentModification {
             logger.warning("renewal not recorded: \(error.message)", metadata: ["subscription": "\(record.subscriptionID)"])

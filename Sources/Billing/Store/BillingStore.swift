@@ -55,4 +55,20 @@ public protocol BillingStore: Sendable {
     ///   record's key or the subscription no longer has the expected period and attempt count (nothing
     ///   is written then); ``BillingError/Code/staleFencingToken``.
     func recordRenewal(_ record: RenewalRecord, fence: Fence, at now: Timestamp) async throws
+
+    /// Whether ``beginCharges(_:fence:at:)`` and ``recordRenewals(_:fence:at:)`` write a batch for
+    /// less than its rows one by one; the engine groups its writes only then. Default: false.
+    var writesInBatches: Bool { get }
+
+    /// Step (a) for many renewals: one result per intent, in order, each as
+    /// ``beginCharge(_:fence:at:)`` would have answered it. A stale fence fails every row.
+    /// Default: the intents one by one.
+    /// - Throws: when the batch as a whole could not be written (the database unreachable).
+    func beginCharges(_ intents: [ChargeIntent], fence: Fence, at now: Timestamp) async throws -> [Result<Charge, any Error>]
+
+    /// Step (c) for many renewals of distinct subscriptions: one result per record, in order, each
+    /// as ``recordRenewal(_:fence:at:)`` would have answered it (a concurrent modification fails
+    /// only its own record; a stale fence fails every record). Default: the records one by one.
+    /// - Throws: when the batch as a whole could not be written (the database unreachable).
+    func recordRenewals(_ records: [RenewalRecord], fence: Fence, at now: Timestamp) async throws -> [Result<Void, any Error>]
 }

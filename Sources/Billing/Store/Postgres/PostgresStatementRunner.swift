@@ -46,6 +46,8 @@ struct PostgresStatementRunner: SQLConnection {
             case .integer(let value): bindings.append(value)
             case .text(let value): bindings.append(value)
             case .null: bindings.appendNull()
+            case .integers(let values): bindings.append(values)
+            case .texts(let values): bindings.append(values)
             }
         }
         return bindings

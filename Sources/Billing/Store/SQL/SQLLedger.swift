@@ -310,14 +310,14 @@ struct SQLLedger: Sendable {
         }
     }
 
-    private static func chargeClosed(_ record: RenewalRecord) -> BillingError {
+    static func chargeClosed(_ record: RenewalRecord) -> BillingError {
         BillingError(
             code: .concurrentModification,
             message: "the charge of \(record.subscriptionID) for \(record.periodStart) is no longer open under key \(record.charge?.idempotencyKey ?? "?"); its outcome was not recorded twice"
         )
     }
 
-    private static func subscriptionChanged(_ record: RenewalRecord) -> BillingError {
+    static func subscriptionChanged(_ record: RenewalRecord) -> BillingError {
         let transition = record.subscription
         return BillingError(
             code: .concurrentModification,

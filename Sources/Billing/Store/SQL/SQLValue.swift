@@ -3,6 +3,10 @@ enum SQLValue: Hashable, Sendable {
     case integer(Int64)
     case text(String)
     case null
+    /// An array (PostgreSQL only: the batch statements of ``BatchStatements``).
+    case integers([Int64])
+    /// An array (PostgreSQL only: the batch statements of ``BatchStatements``).
+    case texts([String])
 
     /// `.integer` for a value, `.null` for nil.
     static func integer(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }

@@ -10,7 +10,7 @@ struct SQLiteStatementRunner: SQLConnection {
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let collected = Mutex<[SQLRow]>([])
-        try await connection.query(Self.numberedPlaceholders(sql), binds.map(Self.data)) { row in
+        try await connection.query(Self.numberedPlaceholders(sql), try binds.map(Self.data)) { row in
             var values: [String: SQLValue] = [:]
             for column in row.columns {
                 values[column.name] = Self.value(column.data)
@@ -42,11 +42,13 @@ struct SQLiteStatementRunner: SQLConnection {
         return result
     }
 
-    private static func data(_ value: SQLValue) -> SQLiteData {
+    private static func data(_ value: SQLValue) throws(BillingError) -> SQLiteData {
         switch value {
         case .integer(let value): .integer(Int(value))
         case .text(let value): .text(value)
         case .null: .null
+        case .integers, .texts:
+            throw BillingError.invalidStoreData("SQLite has no array parameters; only the PostgreSQL batch statements bind arrays")
         }
     }
 
