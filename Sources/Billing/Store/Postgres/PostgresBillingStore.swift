@@ -112,12 +112,12 @@ public final class PostgresBillingStore: BillingStore, Service {
 
     /// Step (a) for many renewals in one fenced statement, a transaction of its own.
     public func beginCharges(_ intents: [ChargeIntent], fence: Fence, at now: Timestamp) async throws -> [Result<Charge, any Error>] {
-        try await ledger.beginCharges(intents, fence: fence, now: now)
+        try await calls.run { [ledger] in try await ledger.beginCharges(intents, fence: fence, now: now) }
     }
 
     /// Step (c) for many renewals in one fenced statement, a transaction of its own; each
     /// renewal's charge and subscription are updated together or not at all.
     public func recordRenewals(_ records: [RenewalRecord], fence: Fence, at now: Timestamp) async throws -> [Result<Void, any Error>] {
-        try await ledger.recordRenewals(records, fence: fence, now: now)
+        try await calls.run { [ledger] in try await ledger.recordRenewals(records, fence: fence, now: now) }
     }
 }
