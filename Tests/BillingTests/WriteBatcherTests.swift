@@ -95,14 +95,21 @@ struct WriteBatcherTests {
         #expect(gate.batches.withLock { $0 } == [[1], [4]])
     }
 
-    @Test func aCallerCancelledWhileItsBatchIsWrittenGetsItsResult() async throws {
+    @Test func aCallerCancelledWhileItsBatchIsWrittenLeavesAtOnceAndTheOthersGetTheirResults() async throws {
         let gate = GatedWrite()
         let batcher = WriteBatcher<Int, Int> { await gate.write($0) }
-        let writing = Task { try await batcher.submit(7) }
+        let first = Task { try await batcher.submit(1) }
         for await _ in gate.entered.stream { break }
-        writing.cancel()
+        // Two more queue behind the running statement and go together as the next batch.
+        let second = Task { try await batcher.submit(7) }
+        let third = Task { try await batcher.submit(8) }
+        while batcher.queuedCount < 2 { await Task.yield() }
+        first.cancel()
+        // The statement is still held: the cancelled caller does not wait for it.
+        await #expect(throws: CancellationError.self) { try await first.value }
         gate.open()
-        // The statement ran to its end: its caller learns that the row was written.
-        #expect(try await writing.value == 70)
+        #expect(try await third.value == 80)
+        #expect(try await second.value == 70)
+        #expect(gate.batches.withLock { $0 } == [[1], [7, 8]])
     }
 }

@@ -27,9 +27,10 @@ import Payments
 ///
 /// Due decisions use one "now" per pass, read from the injected ``BillingClock``: use
 /// ``DatabaseBillingClock`` so that every replica agrees. Waits (rate limit, back-off, between
-/// passes) use the injected `Clock<Duration>`. The engine stops the instant its task is cancelled
-/// (a write whose batch statement is already running waits for that one statement): a renewal
-/// interrupted between (a) and (c) stays pending and the next leader reconciles it.
+/// passes) use the injected `Clock<Duration>`. The engine stops the instant its task is cancelled,
+/// without waiting for store calls in flight (a write it left may still land, fenced like any
+/// slow write): a renewal interrupted between (a) and (c) stays pending and the next leader
+/// reconciles it.
 ///
 /// Bad rows (negative price, unknown currency or interval, ...) are logged, counted and listed in
 /// the ``RenewalReport``, and skipped. Not guaranteed: exactly-once toward a provider that does not

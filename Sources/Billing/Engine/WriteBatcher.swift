@@ -7,9 +7,11 @@ import Synchronization
 /// per-statement and per-transaction work.
 ///
 /// Batches run in an unstructured task so that one cancelled waiter cannot abort the write its
-/// neighbours wait for. A waiter cancelled while still queued leaves at once with
-/// `CancellationError` (its row is never written); one cancelled while its batch runs waits for
-/// that one statement to end, so that nothing is written after the engine has returned.
+/// neighbours wait for. A cancelled waiter leaves at once with `CancellationError`: one still
+/// queued is never written; one whose batch is running does not wait for it (a statement on a
+/// connection that a partition cut off may not end for minutes), and its row may still be
+/// written afterwards. That is safe for the same reason as any slow write: the batch is fenced
+/// in its statement, and whatever it leaves pending the next pass reconciles.
 final class WriteBatcher<Input: Sendable, Output: Sendable>: Sendable {
     /// Writes a batch: one result per input, in order, or throws for the whole batch.
     typealias Write = @Sendable ([Input]) async throws -> [Result<Output, any Error>]
@@ -22,6 +24,8 @@ final class WriteBatcher<Input: Sendable, Output: Sendable>: Sendable {
 
     private struct State {
         var queue: [Waiter] = []
+        /// The waiters of the batch being written, until they are answered or leave.
+        var writingFor: [UInt64: Waiter] = [:]
         var writing = false
         var nextID: UInt64 = 0
     }
@@ -62,6 +66,7 @@ final class WriteBatcher<Input: Sendable, Output: Sendable>: Sendable {
             }
         } onCancel: {
             let removed = state.withLock { state -> Waiter? in
+                if let waiter = state.writingFor.removeValue(forKey: id) { return waiter }
                 guard let index = state.queue.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.queue.remove(at: index)
             }
@@ -76,20 +81,27 @@ final class WriteBatcher<Input: Sendable, Output: Sendable>: Sendable {
                 let batch = state.queue
                 state.queue.removeAll(keepingCapacity: true)
                 if batch.isEmpty { state.writing = false }
+                for waiter in batch { state.writingFor[waiter.id] = waiter }
                 return batch
             }
             if batch.isEmpty { return }
+            let outcome: Result<[Result<Output, any Error>], any Error>
             do {
                 let results = try await write(batch.map(\.input))
                 guard results.count == batch.count else {
                     throw BillingError.invalidStoreData("a batched write answered \(results.count) results for \(batch.count) rows")
                 }
-                for (waiter, result) in zip(batch, results) {
-                    waiter.continuation.resume(with: result)
-                }
+                outcome = .success(results)
             } catch {
-                for waiter in batch {
-                    waiter.continuation.resume(throwing: error)
+                outcome = .failure(error)
+            }
+            // Only the waiters still here get an answer: the others left when cancelled.
+            let answering = state.withLock { state in batch.map { state.writingFor.removeValue(forKey: $0.id) } }
+            for (index, waiter) in answering.enumerated() {
+                guard let waiter else { continue }
+                switch outcome {
+                case .success(let results): waiter.continuation.resume(with: results[index])
+                case .failure(let error): waiter.continuation.resume(throwing: error)
                 }
             }
         }

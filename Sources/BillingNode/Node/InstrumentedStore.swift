@@ -4,7 +4,7 @@ import LeaderElection
 /// The billing store as the node's engine sees it: every call is counted in ``StoreProgress``
 /// (so that a leader that cannot reach the database steps down), and every fenced write is
 /// logged with its token, start, end and whether the store accepted it, when the node keeps an
-/// event log. Everything is passed on unchanged.
+/// event log (a batch write as one write per row). Everything is passed on unchanged.
 struct InstrumentedStore: BillingStore {
     let base: any BillingStore
     let progress: StoreProgress
@@ -52,18 +52,57 @@ struct InstrumentedStore: BillingStore {
         }
     }
 
+    var writesInBatches: Bool { base.writesInBatches }
+
+    func beginCharges(_ intents: [ChargeIntent], fence: Fence, at now: Timestamp) async throws -> [Result<Charge, any Error>] {
+        try await loggedBatch("begin_charge", fence: fence, rows: intents.map { ($0.subscriptionID, $0.periodStart) }) {
+            try await base.beginCharges(intents, fence: fence, at: now)
+        }
+    }
+
+    func recordRenewals(_ records: [RenewalRecord], fence: Fence, at now: Timestamp) async throws -> [Result<Void, any Error>] {
+        try await loggedBatch("record_renewal", fence: fence, rows: records.map { ($0.subscriptionID, $0.periodStart) }) {
+            try await base.recordRenewals(records, fence: fence, at: now)
+        }
+    }
+
     private func logged<T>(_ operation: String, fence: Fence, subscription: String, periodStart: Timestamp, _ write: () async throws -> T) async throws -> T {
         let start = NodeEventLog.realNowMs()
         do {
             let value = try await tracked(write)
-            log?.append(.write, token: fence.token.rawValue, startMs: start, operation: operation, subscription: subscription,
-                        periodStartMs: periodStart.millisecondsSinceEpoch, result: "accepted")
+            logWrite(operation, fence: fence, subscription: subscription, periodStart: periodStart, startMs: start, error: nil)
             return value
         } catch {
-            let stale = (error as? BillingError)?.code == .staleFencingToken
-            log?.append(.write, token: fence.token.rawValue, startMs: start, operation: operation, subscription: subscription,
-                        periodStartMs: periodStart.millisecondsSinceEpoch, result: stale ? "stale" : "failed", detail: stale ? nil : "\(error)")
+            logWrite(operation, fence: fence, subscription: subscription, periodStart: periodStart, startMs: start, error: error)
             throw error
         }
+    }
+
+    /// A batch write is logged as one write per row, each with the batch's start and its own result.
+    private func loggedBatch<T>(
+        _ operation: String, fence: Fence, rows: [(subscription: String, periodStart: Timestamp)],
+        _ write: () async throws -> [Result<T, any Error>]
+    ) async throws -> [Result<T, any Error>] {
+        let start = NodeEventLog.realNowMs()
+        do {
+            let results = try await tracked(write)
+            for (row, result) in zip(rows, results) {
+                let error: (any Error)? = if case .failure(let error) = result { error } else { nil }
+                logWrite(operation, fence: fence, subscription: row.subscription, periodStart: row.periodStart, startMs: start, error: error)
+            }
+            return results
+        } catch {
+            for row in rows {
+                logWrite(operation, fence: fence, subscription: row.subscription, periodStart: row.periodStart, startMs: start, error: error)
+            }
+            throw error
+        }
+    }
+
+    private func logWrite(_ operation: String, fence: Fence, subscription: String, periodStart: Timestamp, startMs: Int64, error: (any Error)?) {
+        let stale = (error as? BillingError)?.code == .staleFencingToken
+        log?.append(.write, token: fence.token.rawValue, startMs: startMs, operation: operation, subscription: subscription,
+                    periodStartMs: periodStart.millisecondsSinceEpoch, result: error == nil ? "accepted" : stale ? "stale" : "failed",
+                    detail: error == nil || stale ? nil : "\(error!)")
     }
 }
