@@ -5,7 +5,9 @@ import PostgresNIO
 ///
 /// Transactions run at PostgreSQL's default isolation, READ COMMITTED; the fence row's share lock
 /// and the guarded updates give the engine what it needs (see ``SQLLedger``). A transaction that
-/// PostgreSQL aborts as a deadlock or serialization failure is retried, at most three times.
+/// PostgreSQL aborts as a deadlock or serialization failure, or whose session it ended for
+/// sitting idle inside it (a client starved of CPU looks like that), is retried, at most three
+/// times.
 struct PostgresDatabase: SQLDatabase {
     let dialect = SQLDialect.postgres
     let displayName: String
@@ -52,10 +54,12 @@ struct PostgresDatabase: SQLDatabase {
         return wrapper.closureError ?? wrapper.commitError ?? wrapper.beginError ?? error
     }
 
-    /// Deadlock detected (40P01) or serialization failure (40001): nothing was written; run again.
+    /// Deadlock detected (40P01), serialization failure (40001), or the session ended while idle
+    /// in its transaction (25P03, `idle_in_transaction_session_timeout`: the server had not
+    /// received COMMIT): nothing was written; run again, on another connection.
     private static func isRetryable(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
-        return state == "40P01" || state == "40001"
+        return state == "40P01" || state == "40001" || state == "25P03"
     }
 
     /// Maps PostgreSQL failures to ``BillingError``; ``BillingError`` and `CancellationError` pass through.
