@@ -56,8 +56,12 @@ long) tier=long; phase=(--tier long --rate 20); control_phase=(--duration 90) ;;
 *) echo "usage: $0 short|long [SEED] | totals DIR" >&2; exit 2 ;;
 esac
 seed=${2:-1}
-swift build --product billing
-swift build --product billing-chaos
+# CHAOS_SKIP_BUILD=1: the binaries are built already (scripts/test.sh's `swift build
+# --build-tests` builds them, and a product build after it would compile everything again).
+if [[ -z ${CHAOS_SKIP_BUILD:-} ]]; then
+    swift build --product billing
+    swift build --product billing-chaos
+fi
 bin=$(swift build --show-bin-path)
 out=chaos-results/$tier
 mkdir -p "$out"
