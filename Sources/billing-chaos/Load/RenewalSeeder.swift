@@ -43,12 +43,26 @@ enum RenewalSeeder {
     /// Saves `subscriptions` with eight writers at a time, roughly in the order given: one
     /// transaction each, 30,000 rows take minutes on a busy machine, so a run saves the first
     /// ones before its nodes start and the rest while they charge (saving outruns the load).
-    static func save(_ subscriptions: some Collection<Subscription>, to store: any BillingStore) async throws {
+    /// Saving rides out the faults meanwhile (a cold start kills PostgreSQL): a row that cannot be
+    /// saved is tried again, every half second for up to `patience`.
+    static func save(_ subscriptions: some Collection<Subscription>, to store: any BillingStore, patience: Duration = .seconds(120)) async throws {
         let subscriptions = Array(subscriptions)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<8 {
                 let share = stride(from: lane, to: subscriptions.count, by: 8).map { subscriptions[$0] }
-                group.addTask { for subscription in share { try await store.saveSubscription(subscription.stored) } }
+                group.addTask {
+                    for subscription in share {
+                        let deadline = ContinuousClock.now + patience
+                        while true {
+                            do {
+                                try await store.saveSubscription(subscription.stored)
+                                break
+                            } catch let error as BillingError where error.code == .storeUnavailable && ContinuousClock.now < deadline {
+                                try await Task.sleep(for: .milliseconds(500))
+                            }
+                        }
+                    }
+                }
             }
             try await group.waitForAll()
         }
