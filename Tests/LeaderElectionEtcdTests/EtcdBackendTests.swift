@@ -38,6 +38,68 @@ extension EtcdIntegrationTests {
             }
         }
 
+        @Test("a waiter leads once no older candidate is left, not when only its predecessor leaves")
+        func waiterLeadsAfterEveryOlderCandidate() async throws {
+            try await EtcdCluster.with(members: 1) { cluster in
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { backend in
+                    var leases: [LeaseID] = []
+                    var candidacies: [Candidate] = []
+                    for value in ["a", "b", "c"] {
+                        let lease = try await backend.grantLease(ttl: .seconds(30))
+                        leases.append(lease)
+                        candidacies.append(try await backend.campaign(election: "queue", lease: lease, value: value))
+                    }
+                    let outcomes = Locked<[String: String]>([:])
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for candidacy in candidacies.dropFirst() {
+                            group.addTask {
+                                do {
+                                    try await backend.waitUntilLeader(candidacy)
+                                    outcomes.withLock { $0[candidacy.value] = "led" }
+                                } catch let error as ElectionError where error.code == .leaseExpired {
+                                    outcomes.withLock { $0[candidacy.value] = "lost" }
+                                }
+                            }
+                        }
+                        // c waits behind two older candidates; its predecessor b leaves first.
+                        try await Task.sleep(for: .milliseconds(300))
+                        try await backend.revokeLease(leases[1])
+                        try await Task.sleep(for: .milliseconds(300))
+                        #expect(outcomes.withLock { $0 } == ["b": "lost"])
+                        try await backend.revokeLease(leases[0])
+                        try await group.waitForAll()
+                    }
+                    #expect(outcomes.withLock { $0 } == ["b": "lost", "c": "led"])
+                    try await backend.revokeLease(leases[2])
+                }
+            }
+        }
+
+        @Test("a waiter right behind the leader stops when its own key is deleted")
+        func waiterStopsWhenItsKeyIsDeleted() async throws {
+            try await EtcdCluster.with(members: 1) { cluster in
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { backend in
+                    let leaderLease = try await backend.grantLease(ttl: .seconds(30))
+                    let leader = try await backend.campaign(election: "deleted", lease: leaderLease, value: "leader")
+                    let waiterLease = try await backend.grantLease(ttl: .seconds(30))
+                    let waiter = try await backend.campaign(election: "deleted", lease: waiterLease, value: "waiter")
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            let error = await #expect(throws: ElectionError.self) { try await backend.waitUntilLeader(waiter) }
+                            #expect(error?.code == .leaseExpired)
+                        }
+                        try await Task.sleep(for: .milliseconds(300))
+                        // Its key goes (the lease stays), then the leader's: it must not lead.
+                        try await backend.resign(waiter)
+                        try await backend.resign(leader)
+                        try await group.waitForAll()
+                    }
+                    try await backend.revokeLease(leaderLease)
+                    try await backend.revokeLease(waiterLease)
+                }
+            }
+        }
+
         @Test("requests to unreachable members fail with storeUnavailable naming the endpoints")
         func unreachable() async throws {
             let ports = try FreePorts.take(2)

@@ -80,7 +80,8 @@ extension EtcdBackend {
         var watchFailures = 0
         while true {
             try Task.checkCancellation()
-            // In one read: that the own key still exists, and the newest older candidate.
+            // In one read: that the own key still exists, and the two newest older candidates
+            // (two, to learn whether the newest one is the only one).
             let request = Etcdserverpb_TxnRequest.with {
                 $0.compare = [.createRevision(of: ownKey, equals: candidacy.token.rawValue)]
                 $0.success = [
@@ -90,7 +91,7 @@ extension EtcdBackend {
                             $0.rangeEnd = keys.prefixEnd
                             $0.sortTarget = .create
                             $0.sortOrder = .descend
-                            $0.limit = 1
+                            $0.limit = 2
                             $0.maxCreateRevision = candidacy.token.rawValue - 1
                         }
                     }
@@ -98,42 +99,19 @@ extension EtcdBackend {
             }
             let response = try await txn("wait for leadership in election \(candidacy.election)", request, lease: candidacy.lease)
             guard response.succeeded else { throw ElectionError.leaseExpired(candidacy.lease) }
-            guard let predecessor = response.responses.first?.responseRange.kvs.first else { return }
-            // Watch only the predecessor (and the own key, to stop at once if it disappears),
-            // for deletions only, from just after the read. Go's election starts at the read's
-            // revision itself; no deletion of a key that existed then can carry that revision,
-            // so both see the same deletions, but a watch from a revision etcd has not reached
-            // yet is "synced" at once, while one from a past revision waits for etcd's 100 ms
-            // sync loop before it gets events.
+            let older = response.responses.first?.responseRange.kvs ?? []
+            guard let predecessor = older.first else { return }
             let predecessorKey = predecessor.key
-            let revision = response.header.revision + 1
-            let watchers: [Etcdserverpb_WatchCreateRequest] = [predecessorKey, ownKey].map { key in
-                .with {
-                    $0.key = key
-                    $0.startRevision = revision
-                    $0.filters = [.noput]
-                }
+            // When the predecessor is the only older candidate, its deletion makes this one the
+            // oldest: a key created later, even under an old name, gets a newer create revision,
+            // so no older one can appear. Then no read is needed after the deletion.
+            let predecessorIsOldest = older.count == 1
+            let outcome = try await watchDeletion(of: predecessorKey, ownKey: ownKey, after: response.header.revision, oneWatcher: predecessorIsOldest, failures: &watchFailures)
+            switch outcome {
+            case .ownKeyDeleted: throw ElectionError.leaseExpired(candidacy.lease)
+            case .predecessorDeleted where predecessorIsOldest: return
+            case .predecessorDeleted, .watchFailed: continue
             }
-            let ownKeyDeleted: Bool
-            do {
-                ownKeyDeleted = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) { message in
-                    for event in message.events where event.type == .delete {
-                        if event.kv.key == ownKey { return true }
-                        if event.kv.key == predecessorKey { return false }
-                    }
-                    return nil
-                }
-            } catch let error as ElectionError where error.code == .storeUnavailable {
-                // A broken watch stream: read again (on the next member) and watch anew, a few
-                // times, before leaving the retry to the caller.
-                watchFailures += 1
-                guard watchFailures <= client.members.count * 2 else { throw error }
-                logger.debug("watch of the predecessor failed; reading again", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: .milliseconds(10 * watchFailures))
-                continue
-            }
-            watchFailures = 0
-            if ownKeyDeleted { throw ElectionError.leaseExpired(candidacy.lease) }
         }
     }
 
@@ -194,6 +172,71 @@ extension EtcdBackend {
     }
 
     // MARK: - Helpers
+
+    /// What ended a wait for the predecessor's deletion.
+    private enum WaitOutcome {
+        case predecessorDeleted
+        case ownKeyDeleted
+        /// The watch broke; read again and watch anew.
+        case watchFailed
+    }
+
+    /// Waits for the deletion of the predecessor's key (or of the own key) after `revision`.
+    ///
+    /// Watches only those two keys, for deletions only, from just after the read. Go's election
+    /// starts at the read's revision itself; no deletion of a key that existed then can carry
+    /// that revision, so both see the same deletions, but a watch from a revision etcd has not
+    /// reached yet is "synced" at once, while one from a past revision waits for etcd's 100 ms
+    /// sync loop before it gets events.
+    ///
+    /// With `oneWatcher`, for a caller that reads nothing after the predecessor's deletion, a single
+    /// watcher covers the range from the lower key to the higher one: etcd sends one watcher's
+    /// events in revision order (two watchers' events it may send in any order when its sync loop
+    /// catches them up), so a deletion of the own key before the predecessor's is never missed.
+    /// Deletions of the keys in between (younger candidates) are ignored. Otherwise two watchers on
+    /// the exact keys, so that nothing else wakes this candidate.
+    private func watchDeletion(
+        of predecessorKey: Data,
+        ownKey: Data,
+        after revision: Int64,
+        oneWatcher: Bool,
+        failures: inout Int
+    ) async throws -> WaitOutcome {
+        func watcher(_ key: Data, rangeEnd: Data? = nil) -> Etcdserverpb_WatchCreateRequest {
+            .with {
+                $0.key = key
+                if let rangeEnd { $0.rangeEnd = rangeEnd }
+                $0.startRevision = revision + 1
+                $0.filters = [.noput]
+            }
+        }
+        let watchers: [Etcdserverpb_WatchCreateRequest]
+        if oneWatcher {
+            let (low, high) = ownKey.lexicographicallyPrecedes(predecessorKey) ? (ownKey, predecessorKey) : (predecessorKey, ownKey)
+            watchers = [watcher(low, rangeEnd: high + [0])]
+        } else {
+            watchers = [watcher(predecessorKey), watcher(ownKey)]
+        }
+        do {
+            let outcome = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) { message -> WaitOutcome? in
+                let deleted = message.events.filter { $0.type == .delete }.map(\.kv.key)
+                // The own key first: gone is gone, even when the predecessor went before it.
+                if deleted.contains(ownKey) { return .ownKeyDeleted }
+                if deleted.contains(predecessorKey) { return .predecessorDeleted }
+                return nil
+            }
+            failures = 0
+            return outcome
+        } catch let error as ElectionError where error.code == .storeUnavailable {
+            // A broken watch stream: read again (on the next member) and watch anew, a few
+            // times, before leaving the retry to the caller.
+            failures += 1
+            guard failures <= client.members.count * 2 else { throw error }
+            logger.debug("watch of the predecessor failed; reading again", metadata: ["error": "\(error)"])
+            try await Task.sleep(for: .milliseconds(10 * failures))
+            return .watchFailed
+        }
+    }
 
     /// The leader (lowest create revision under the prefix) and the revision of the read.
     private func readLeader(_ election: String) async throws -> (leader: Candidate?, revision: Int64) {
