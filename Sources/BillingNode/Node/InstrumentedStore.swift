@@ -100,9 +100,12 @@ struct InstrumentedStore: BillingStore {
     }
 
     private func logWrite(_ operation: String, fence: Fence, subscription: String, periodStart: Timestamp, startMs: Int64, error: (any Error)?) {
-        let stale = (error as? BillingError)?.code == .staleFencingToken
+        let (result, detail): (String, String?) = switch error {
+        case nil: ("accepted", nil)
+        case let error as BillingError where error.code == .staleFencingToken: ("stale", nil)
+        case let error?: ("failed", "\(error)")
+        }
         log?.append(.write, token: fence.token.rawValue, startMs: startMs, operation: operation, subscription: subscription,
-                    periodStartMs: periodStart.millisecondsSinceEpoch, result: error == nil ? "accepted" : stale ? "stale" : "failed",
-                    detail: error == nil || stale ? nil : "\(error!)")
+                    periodStartMs: periodStart.millisecondsSinceEpoch, result: result, detail: detail)
     }
 }
