@@ -51,20 +51,22 @@ enum RenewalSeeder {
             for lane in 0..<8 {
                 let share = stride(from: lane, to: subscriptions.count, by: 8).map { subscriptions[$0] }
                 group.addTask {
-                    for subscription in share {
-                        let deadline = ContinuousClock.now + patience
-                        while true {
-                            do {
-                                try await store.saveSubscription(subscription.stored)
-                                break
-                            } catch let error as BillingError where error.code == .storeUnavailable && ContinuousClock.now < deadline {
-                                try await Task.sleep(for: .milliseconds(500))
-                            }
-                        }
-                    }
+                    for subscription in share { try await save(subscription, to: store, patience: patience) }
                 }
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// Saves one subscription, again every half second while the store is unavailable, for up to `patience`.
+    private static func save(_ subscription: Subscription, to store: any BillingStore, patience: Duration) async throws {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            do {
+                return try await store.saveSubscription(subscription.stored)
+            } catch let error as BillingError where error.code == .storeUnavailable && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 }
