@@ -7,12 +7,7 @@ struct PostgresStatementRunner: SQLConnection {
     let logger: Logger
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(binds)), logger: logger)
-        var result: [SQLRow] = []
-        for try await row in rows {
-            result.append(try Self.row(row))
-        }
-        return result
+        try await Self.collect(connection.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(binds)), logger: logger))
     }
 
     func query(prepared statement: any SQLPreparedText.Type, _ binds: [SQLValue]) async throws -> [SQLRow] {
@@ -20,7 +15,11 @@ struct PostgresStatementRunner: SQLConnection {
     }
 
     private func execute<Text: SQLPreparedText>(_ text: Text.Type, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let rows = try await connection.execute(PreparedStatement<Text>(bindings: Self.bindings(binds)), logger: logger)
+        try await Self.collect(connection.execute(PreparedStatement<Text>(bindings: Self.bindings(binds)), logger: logger))
+    }
+
+    /// Every row of a result, decoded.
+    private static func collect(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [SQLRow] {
         var result: [SQLRow] = []
         for try await row in rows {
             result.append(try Self.row(row))
