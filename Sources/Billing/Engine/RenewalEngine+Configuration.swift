@@ -24,6 +24,10 @@ extension RenewalEngine {
         public var dunning: DunningSchedule = .default
         /// The pause between passes of ``RenewalEngine/run(fence:checkLeadership:)``; default 1 s.
         public var passInterval: Duration = .seconds(1)
+        /// How long a pass of ``RenewalSession/runPass()`` waits for its slowest renewals before
+        /// it returns and the next pass may start beside them; default 1 s. A hung provider
+        /// request or store call then delays only its own subscription.
+        public var stragglerGrace: Duration = .seconds(1)
 
         /// The defaults.
         public static let `default` = Configuration()
@@ -48,6 +52,7 @@ extension RenewalEngine {
                 throw invalid("initialBackoff must be positive and at most maximumBackoff (\(initialBackoff), \(maximumBackoff))")
             }
             guard passInterval > .zero else { throw invalid("passInterval must be positive, not \(passInterval)") }
+            guard stragglerGrace > .zero else { throw invalid("stragglerGrace must be positive, not \(stragglerGrace)") }
         }
 
         /// The pause before retry number `retry` (1-based) of one request.

@@ -19,6 +19,10 @@ import Payments
 ///    it. Cancel-at-period-end ends a subscription at its period end without a charge. Missed
 ///    periods after downtime are billed one by one, in order, until the subscription is paid up.
 ///
+/// In ``run(fence:checkLeadership:)`` (and any ``withSession(fence:checkLeadership:_:)``) a pass
+/// does not wait for its slowest renewals beyond ``Configuration/stragglerGrace``: the next pass
+/// starts beside them and leaves their subscriptions alone (``RenewalSession``).
+///
 /// On a store that writes a batch more cheaply than its rows one by one
 /// (``BillingStore/writesInBatches``: PostgreSQL), the (a) and (c) writes of concurrent renewals
 /// are group-committed: a write waits only for the batch statement already running, then goes
@@ -38,12 +42,12 @@ import Payments
 public final class RenewalEngine: Sendable {
     /// How the engine paces itself.
     public let configuration: Configuration
-    private let store: any BillingStore
+    let store: any BillingStore
     private let provider: any PaymentProvider
-    private let billingClock: any BillingClock
-    private let clock: SleepClock
+    let billingClock: any BillingClock
+    let clock: SleepClock
     private let limiter: RateLimiter
-    private let logger: Logger
+    let logger: Logger
     private let metrics: RenewalMetrics
 
     /// Creates an engine.
@@ -82,25 +86,29 @@ public final class RenewalEngine: Sendable {
         try await run(fence: Fence(leadership), checkLeadership: { try leadership.checkValid() })
     }
 
-    /// Runs a pass, waits ``Configuration/passInterval``, and again, until cancelled.
+    /// Runs a pass, waits ``Configuration/passInterval``, and again, until cancelled, in one
+    /// ``RenewalSession``: a pass starts beside the stragglers of earlier ones.
     ///
     /// A pass that fails for a transient reason (database unreachable) is logged and retried after
     /// the interval. Throws ``BillingError/Code/staleFencingToken`` (stop: another leader took
     /// over), ``BillingError/Code/providerFailure`` (stop: fix the provider configuration), errors of
     /// `checkLeadership`, or `CancellationError`.
     public func run(fence: Fence, checkLeadership: @escaping @Sendable () throws -> Void = {}) async throws {
-        while true {
-            try Task.checkCancellation()
-            do {
-                _ = try await runPass(fence: fence, checkLeadership: checkLeadership)
-            } catch let error as BillingError where error.code == .storeUnavailable {
-                logger.warning("renewal pass failed; retrying after \(configuration.passInterval)", metadata: ["error": "\(error)"])
+        try await withSession(fence: fence, checkLeadership: checkLeadership) { session in
+            while true {
+                try Task.checkCancellation()
+                do {
+                    try await session.runPass()
+                } catch let error as BillingError where error.code == .storeUnavailable {
+                    self.logger.warning("renewal pass failed; retrying after \(self.configuration.passInterval)", metadata: ["error": "\(error)"])
+                }
+                try await self.clock.sleep(for: self.configuration.passInterval)
             }
-            try await clock.sleep(for: configuration.passInterval)
         }
     }
 
-    /// One pass: claim the fence, reconcile unresolved charges, renew everything due now.
+    /// One pass on its own: claim the fence, reconcile unresolved charges, renew everything due
+    /// now, and return when every renewal it started has ended.
     /// - Parameters:
     ///   - fence: The election and token every write carries.
     ///   - checkLeadership: Called right before every provider call and store write; throw to stop.
@@ -109,22 +117,50 @@ public final class RenewalEngine: Sendable {
     ///   ``BillingError/Code/providerFailure``, errors of `checkLeadership`, `CancellationError`.
     @discardableResult
     public func runPass(fence: Fence, checkLeadership: @escaping @Sendable () throws -> Void = {}) async throws -> RenewalReport {
-        try await fenced(fence, checkLeadership) { try await store.claimFence(fence) }
-        let now = try await billingClock.now()
-        let pass = Pass(engine: self, fence: fence, now: now, checkLeadership: checkLeadership)
-        var report = RenewalReport(now: now)
-        let unresolved = try await reconcile(pass, now: now, into: &report)
-        try await renewDue(pass, now: now, skipping: unresolved, into: &report)
-        if report.isIdle {
-            logger.debug("renewal pass: nothing due", metadata: ["now": "\(now)", "fence": "\(fence)"])
-        } else {
-            logger.info("renewal pass: \(report)", metadata: ["now": "\(now)", "fence": "\(fence)"])
+        try await withSession(fence: fence, checkLeadership: checkLeadership) { try await $0.runPass(grace: nil) }
+    }
+
+    /// Runs `body` with a ``RenewalSession`` for `fence`: passes of its ``RenewalSession/runPass()``
+    /// share one concurrency limit and start beside each other's stragglers.
+    ///
+    /// When `body` returns, the renewals still in flight run to their end before this returns.
+    /// When `body` throws or the task is cancelled, they are cancelled. When a renewal fails for
+    /// a reason that ends the session (stale token, refused provider, lost leadership), `body` is
+    /// cancelled and that error is thrown.
+    public func withSession<Result: Sendable>(
+        fence: Fence,
+        checkLeadership: @escaping @Sendable () throws -> Void = {},
+        _ body: @escaping @Sendable (RenewalSession) async throws -> Result
+    ) async throws -> Result {
+        let (jobs, queue) = AsyncStream.makeStream(of: RenewalSession.Job.self)
+        let session = RenewalSession(engine: self, fence: fence, checkLeadership: checkLeadership, jobs: queue)
+        // Children: the worker that runs the renewals (nil when it ends) and the body (its result).
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await withThrowingDiscardingTaskGroup { renewals in
+                    for await job in jobs {
+                        renewals.addTask { try await job() }
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                // No pass starts a renewal after the body ends; the worker finishes those running.
+                defer { queue.finish() }
+                return .some(try await body(session))
+            }
+            // The first error (the body's, or a renewal's that ends the session) cancels the rest.
+            var result: Result?
+            while let ended = try await group.next() {
+                if let value = ended { result = value }
+            }
+            guard let result else { throw CancellationError() }
+            return result
         }
-        return report
     }
 
     /// Runs a fenced store write after `checkLeadership`, counting a stale-token rejection.
-    private func fenced<T>(_ fence: Fence, _ checkLeadership: () throws -> Void, _ write: () async throws -> T) async throws -> T {
+    func fenced<T>(_ fence: Fence, _ checkLeadership: () throws -> Void, _ write: () async throws -> T) async throws -> T {
         do {
             try checkLeadership()
             return try await write()
@@ -179,83 +215,10 @@ public final class RenewalEngine: Sendable {
         }
     }
 
-    // MARK: Phases
-
-    /// Phase 1: re-asks the provider about every pending or unknown charge. Returns the
-    /// subscriptions whose charge is still unresolved, which phase 2 leaves alone.
-    private func reconcile(_ pass: Pass, now: Timestamp, into report: inout RenewalReport) async throws -> Set<String> {
-        var stillOpen = Set<String>()
-        var cursor: ChargeCursor?
-        var results: [(String, RenewalReport)] = []
-        while true {
-            let page = try await store.unresolvedCharges(after: cursor, limit: configuration.batchSize)
-            guard let last = page.last else { break }
-            cursor = ChargeCursor(after: last)
-            results += try await boundedMap(page) { charge in
-                (charge.subscriptionID, try await self.reconcile(charge, pass: pass, now: now))
-            }
-            if page.count < configuration.batchSize { break }
-        }
-        for (subscriptionID, partial) in results {
-            if partial.unknown > 0 || partial.deferred > 0 { stillOpen.insert(subscriptionID) }
-            report.merge(partial)
-        }
-        return stillOpen
-    }
-
-    /// Phase 2: renews every subscription due at `now`, in due order, each at most once per pass.
-    private func renewDue(_ pass: Pass, now: Timestamp, skipping: Set<String>, into report: inout RenewalReport) async throws {
-        var cursor: DueCursor?
-        var seen = skipping
-        try await withThrowingTaskGroup(of: RenewalReport.self) { group in
-            var inFlight = 0
-            while true {
-                let page = try await store.dueSubscriptions(at: now, after: cursor, limit: configuration.batchSize)
-                guard let last = page.last else { break }
-                cursor = DueCursor(dueAt: last.nextDueAt ?? now, subscriptionID: last.id)
-                for row in page where seen.insert(row.id).inserted {
-                    if inFlight >= configuration.maxConcurrentRenewals, let done = try await group.next() {
-                        report.merge(done)
-                        inFlight -= 1
-                    }
-                    group.addTask { try await self.renew(row, pass: pass, now: now) }
-                    inFlight += 1
-                }
-                if page.count < configuration.batchSize { break }
-            }
-            for try await done in group {
-                report.merge(done)
-            }
-        }
-    }
-
-    /// Runs `body` on every element with at most ``Configuration/maxConcurrentRenewals`` at once.
-    private func boundedMap<Element: Sendable, Result: Sendable>(
-        _ elements: [Element],
-        _ body: @escaping @Sendable (Element) async throws -> Result
-    ) async throws -> [Result] {
-        try await withThrowingTaskGroup(of: Result.self) { group in
-            var results: [Result] = []
-            var inFlight = 0
-            for element in elements {
-                if inFlight >= configuration.maxConcurrentRenewals, let done = try await group.next() {
-                    results.append(done)
-                    inFlight -= 1
-                }
-                group.addTask { try await body(element) }
-                inFlight += 1
-            }
-            for try await done in group {
-                results.append(done)
-            }
-            return results
-        }
-    }
-
     // MARK: One subscription
 
     /// Resolves one pending or unknown charge from an earlier pass.
-    private func reconcile(_ charge: Charge, pass: Pass, now: Timestamp) async throws -> RenewalReport {
+    func reconcile(_ charge: Charge, pass: Pass, now: Timestamp) async throws -> RenewalReport {
         var report = RenewalReport(now: now)
         guard let row = try await store.subscription(id: charge.subscriptionID) else {
             report.badRows.append(.init(subscriptionID: charge.subscriptionID, reason: "has an unresolved charge but no subscription row"))
@@ -279,7 +242,7 @@ public final class RenewalEngine: Sendable {
     }
 
     /// Renews one due subscription: every due period in order, until it is paid up, fails, or ends.
-    private func renew(_ row: StoredSubscription, pass: Pass, now: Timestamp) async throws -> RenewalReport {
+    func renew(_ row: StoredSubscription, pass: Pass, now: Timestamp) async throws -> RenewalReport {
         var report = RenewalReport(now: now)
         var subscription: Subscription
         do {

@@ -212,36 +212,36 @@ public final class BillingNode: Service, Sendable {
         }
     }
 
-    /// Renewal passes, one after another, until leadership ends or billing is paused.
+    /// Renewal passes, one after another, until leadership ends or billing is paused, in one
+    /// renewal session: a pass starts beside the stragglers of earlier ones. Under the
+    /// ``NegativeControl/noFencing`` control each pass instead runs to its end in a task of its
+    /// own that ignores the lost leadership.
     private func runPasses(_ leadership: Leadership) async throws {
         let fence = Fence(leadership)
+        let engine = self.engine
+        try await NodeEventLog.$currentToken.withValue(leadership.token.rawValue) {
+            guard configuration.negativeControl != .noFencing else {
+                return try await repeatPasses {
+                    try await Task { try await engine.runPass(fence: fence, checkLeadership: {}) }.value
+                }
+            }
+            try await engine.withSession(fence: fence, checkLeadership: { try leadership.checkValid() }) { session in
+                try await self.repeatPasses { try await session.runPass() }
+            }
+        }
+    }
+
+    /// Runs `pass`, records its report, waits the pass interval, and again, until billing is paused.
+    private func repeatPasses(_ pass: () async throws -> RenewalReport) async throws {
         while !state.isPaused {
             do {
-                let report = try await NodeEventLog.$currentToken.withValue(leadership.token.rawValue) {
-                    try await runPass(fence: fence, leadership: leadership)
-                }
-                state.record(report)
+                state.record(try await pass())
             } catch let error as BillingError where error.code == .storeUnavailable {
                 state.recordFailure(error.message)
                 logger.warning("renewal pass failed; retrying", metadata: ["error": "\(error.message)"])
             }
             try await Task.sleep(for: configuration.engine.passInterval)
         }
-    }
-
-    /// One renewal pass, cancelled with the leadership, except under the ``NegativeControl/noFencing``
-    /// control, where it runs to its end in a task of its own that ignores the lost leadership.
-    private func runPass(fence: Fence, leadership: Leadership) async throws -> RenewalReport {
-        guard configuration.negativeControl == .noFencing else {
-            return try await engine.runPass(fence: fence, checkLeadership: { try leadership.checkValid() })
-        }
-        let token = leadership.token.rawValue
-        let engine = self.engine
-        return try await Task {
-            try await NodeEventLog.$currentToken.withValue(token) {
-                try await engine.runPass(fence: fence, checkLeadership: {})
-            }
-        }.value
     }
 
     /// Keeps ``NodeState`` up to date with the leader the store reports.
