@@ -132,8 +132,15 @@ struct SandboxPipeline: Sendable {
         if let latency = plan.latency, latency > .zero { try await Task.sleep(for: latency) }
     }
 
-    /// Closes the connection without an answer.
+    /// Ends the connection without an answer.
+    ///
+    /// Shuts the socket's output down before closing it: close(2) alone sends no FIN while
+    /// another process still holds the descriptor (NIO's sockets are not close-on-exec, so a
+    /// process spawned while the connection was open inherits it), and the client would then
+    /// wait for its whole timeout instead of seeing the connection end. shutdown(2) acts on the
+    /// connection itself, whoever else holds it.
     private func close(_ context: SandboxRequestContext) async {
+        try? await context.channel.close(mode: .output).get()
         try? await context.channel.close().get()
     }
 
