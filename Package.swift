@@ -42,6 +42,10 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "ChildProcesses",
+            swiftSettings: strictSwift6
+        ),
+        .target(
             name: "LeaderElection",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
@@ -178,6 +182,7 @@ let package = Package(
                 "Billing",
                 "PaymentSandbox",
                 "LeaderElection",
+                "ChildProcesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -207,6 +212,7 @@ let package = Package(
                 "Billing",
                 "BillingNode",
                 "PaymentSandbox",
+                "ChildProcesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -325,7 +331,7 @@ let package = Package(
         .testTarget(
             name: "ChaosHarnessTests",
             dependencies: [
-                "ChaosHarness", "Billing", "BillingNode", "LeaderElection", "PaymentSandbox",
+                "ChaosHarness", "Billing", "BillingNode", "LeaderElection", "PaymentSandbox", "ChildProcesses",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

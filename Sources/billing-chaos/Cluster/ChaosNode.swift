@@ -1,4 +1,5 @@
 import BillingNode
+import ChildProcesses
 import Foundation
 import Synchronization
 

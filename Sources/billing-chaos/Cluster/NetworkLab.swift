@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// Where the harness's processes live on the network, and the partitions it can cut.

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// A PostgreSQL server from Debian's packages, in a directory of the run, that the harness can

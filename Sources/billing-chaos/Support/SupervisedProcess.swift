@@ -1,14 +1,15 @@
+import ChildProcesses
 import Glibc
 import Synchronization
 
 /// A long-running child of the harness (an etcd member, PostgreSQL, a billing node), started
-/// with `posix_spawn` in a process group of its own, so that a signal reaches every process it
-/// forked (PostgreSQL's backends), with its output appended to a log file.
+/// in a process group of its own, so that a signal reaches every process it forked
+/// (PostgreSQL's backends), with its output appended to a log file.
 final class SupervisedProcess: Sendable {
     /// Whether the process runs, is stopped by SIGSTOP, or is gone.
     enum Phase: Sendable, Equatable {
-        case running(pid_t)
-        case stopped(pid_t)
+        case running(ChildProcess)
+        case stopped(ChildProcess)
         case down
     }
 
@@ -28,12 +29,14 @@ final class SupervisedProcess: Sendable {
 
     var current: Phase { phase.withLock { $0 } }
 
-    var pid: pid_t? {
+    private var process: ChildProcess? {
         switch current {
-        case .running(let pid), .stopped(let pid): pid
+        case .running(let process), .stopped(let process): process
         case .down: nil
         }
     }
+
+    var pid: pid_t? { process?.pid }
 
     /// Replaces the command line used by the next ``start()``.
     func setArguments(_ new: [String]) { arguments.withLock { $0 = new } }
@@ -41,56 +44,36 @@ final class SupervisedProcess: Sendable {
     /// Starts the process (again).
     func start() throws {
         let argv = arguments.withLock { $0 }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
         // A process group of its own, and a clean signal state: the harness's threads block
         // signals that the child must see (SIGTERM for a graceful stop).
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
+        let options = ChildProcess.Options(
+            input: .null, output: .append(toFile: logPath), error: .sameAsOutput,
+            environment: .exactly(environment), processGroup: .newGroup
+        )
+        do {
+            let process = try ChildProcess.spawn(argv[0], Array(argv.dropFirst()), options: options)
+            phase.withLock { $0 = .running(process) }
+        } catch {
+            throw HarnessError("cannot start \(name) (\(argv[0])): \(error.reason)")
         }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
-        guard result == 0 else {
-            throw HarnessError("cannot start \(name) (\(argv[0])): \(String(cString: strerror(result)))")
-        }
-        phase.withLock { $0 = .running(pid) }
     }
 
     /// SIGKILL to the whole process group; returns true once the process is reaped (the fault is confirmed).
     func kill() async -> Bool {
-        guard let pid else { return false }
-        Glibc.kill(-pid, SIGKILL)
-        let reaped = await wait(pid, timeout: .seconds(10)) != nil
+        guard let process else { return false }
+        process.signalGroup(SIGKILL)
+        let reaped = await Self.waitForEnd(process, timeout: .seconds(10))
         if reaped { phase.withLock { $0 = .down } }
         return reaped
     }
 
     /// SIGSTOP to the process group; returns true once the kernel reports the process stopped.
     func pause() async -> Bool {
-        guard case .running(let pid) = current else { return false }
-        Glibc.kill(-pid, SIGSTOP)
-        phase.withLock { $0 = .stopped(pid) }
+        guard case .running(let process) = current else { return false }
+        process.signalGroup(SIGSTOP)
+        phase.withLock { $0 = .stopped(process) }
         for _ in 0..<100 {
-            if Self.processState(pid) == "T" { return true }
+            if Self.processState(process.pid) == "T" { return true }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return false
@@ -98,19 +81,19 @@ final class SupervisedProcess: Sendable {
 
     /// SIGCONT to the process group.
     func resume() {
-        guard case .stopped(let pid) = current else { return }
-        Glibc.kill(-pid, SIGCONT)
-        phase.withLock { $0 = .running(pid) }
+        guard case .stopped(let process) = current else { return }
+        process.signalGroup(SIGCONT)
+        phase.withLock { $0 = .running(process) }
     }
 
     /// SIGTERM (after SIGCONT), then SIGKILL after `grace`.
     func terminate(grace: Duration) async {
         resume()
-        guard let pid else { return }
-        Glibc.kill(-pid, SIGTERM)
-        if await wait(pid, timeout: grace) == nil {
-            Glibc.kill(-pid, SIGKILL)
-            _ = await wait(pid, timeout: .seconds(10))
+        guard let process else { return }
+        process.signalGroup(SIGTERM)
+        if await !Self.waitForEnd(process, timeout: grace) {
+            process.signalGroup(SIGKILL)
+            _ = await Self.waitForEnd(process, timeout: .seconds(10))
         }
         phase.withLock { $0 = .down }
     }
@@ -118,34 +101,26 @@ final class SupervisedProcess: Sendable {
     /// Reaps the process if it exited by itself with a non-zero status (a crash, not a signal
     /// the harness sent); returns that status then.
     func reapIfFailed() -> Int32? {
-        guard case .running(let pid) = current else { return nil }
-        // WNOWAIT: look without reaping, so that a process the harness is killing right now
-        // stays for kill() to reap.
-        var info = siginfo_t()
-        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid,
-              info.si_code == Int32(CLD_EXITED) else { return nil }
-        let status = info._sifields._sigchld.si_status
-        guard status != 0, Self.reap(pid) != nil else { return nil }
+        guard case .running(let process) = current else { return nil }
+        // Look without reaping, so that a process the harness is killing right now stays for
+        // kill() to reap.
+        guard case .exited(let status) = process.exitWithoutReaping(), status != 0 else { return nil }
+        do {
+            guard try process.reap() != nil else { return nil }
+        } catch {
+            // Reaped elsewhere: gone all the same.
+        }
         phase.withLock { $0 = .down }
         return status
     }
 
-    private func wait(_ pid: pid_t, timeout: Duration) async -> Int32? {
-        let clock = ContinuousClock()
-        let end = clock.now + timeout
-        repeat {
-            if let status = Self.reap(pid) { return status }
-            try? await Task.sleep(for: .milliseconds(10))
-        } while clock.now < end
-        return nil
-    }
-
-    private static func reap(_ pid: pid_t) -> Int32? {
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        if result == pid { return status }
-        if result < 0, errno == ECHILD { return -1 }
-        return nil
+    /// Whether `process` ended within `timeout` (reaped here, or already by a concurrent waiter).
+    private static func waitForEnd(_ process: ChildProcess, timeout: Duration) async -> Bool {
+        do {
+            return try await process.wait(timeout: timeout) != nil
+        } catch {
+            return true
+        }
     }
 
     /// The state letter in /proc/PID/stat (R, S, T, Z, ...).

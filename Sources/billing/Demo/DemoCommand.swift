@@ -1,6 +1,7 @@
 import ArgumentParser
 import Billing
 import BillingNode
+import ChildProcesses
 import Foundation
 import Glibc
 import LeaderElection
@@ -108,7 +109,8 @@ struct DemoCommand: AsyncParsableCommand {
             let parent = getpid()
             let demoNodes = try (1...nodes).map { index -> DemoNode in
                 let id = "node-\(index)"
-                let port = try FreePort.pick()
+                let port: Int
+                do { port = try FreePort.pick() } catch { throw CLIError("\(error)") }
                 let logPath = "\(directory)/\(id).log"
                 let arguments = [
                     "node", "--id", id, "--coordination", coordinationText, "--database", databaseText,
@@ -116,7 +118,14 @@ struct DemoCommand: AsyncParsableCommand {
                     "--lease-ttl", String(ttl), "--rate-limit", "0", "--parent-pid", String(parent),
                 ]
                 return DemoNode(id: id, port: port, logPath: logPath) {
-                    try ChildProcess.spawn(executable: executable, arguments: arguments, environment: environmentCopy, logPath: logPath)
+                    do {
+                        return try ChildProcess.spawn(executable, arguments, options: .init(
+                            input: .null, output: .append(toFile: logPath), error: .sameAsOutput,
+                            environment: .exactly(environmentCopy), resetsSignals: false
+                        ))
+                    } catch {
+                        throw CLIError("\(error)")
+                    }
                 }
             }
             for node in demoNodes { try node.start() }

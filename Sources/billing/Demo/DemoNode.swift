@@ -1,3 +1,4 @@
+import ChildProcesses
 import Glibc
 import Synchronization
 
@@ -47,8 +48,8 @@ final class DemoNode: Sendable {
     /// SIGKILL; the process is reaped.
     func kill() async {
         guard case .running(let process) = current else { return }
-        process.send(SIGKILL)
-        let status = await process.wait(timeout: .seconds(5))
+        process.signal(SIGKILL)
+        let status = (try? await process.wait(timeout: .seconds(5)))?.shellStatus
         exits.withLock { $0.append(status ?? -1) }
         phase.withLock { $0 = .down }
     }
@@ -56,14 +57,14 @@ final class DemoNode: Sendable {
     /// SIGSTOP.
     func pause() {
         guard case .running(let process) = current else { return }
-        process.send(SIGSTOP)
+        process.signal(SIGSTOP)
         phase.withLock { $0 = .stopped(process) }
     }
 
     /// SIGCONT.
     func resume() {
         guard case .stopped(let process) = current else { return }
-        process.send(SIGCONT)
+        process.signal(SIGCONT)
         phase.withLock { $0 = .running(process) }
     }
 
@@ -71,11 +72,11 @@ final class DemoNode: Sendable {
     func terminate(grace: Duration) async -> Int32? {
         resume()
         guard case .running(let process) = current else { return nil }
-        process.send(SIGTERM)
-        var status = await process.wait(timeout: grace)
+        process.signal(SIGTERM)
+        var status = (try? await process.wait(timeout: grace))?.shellStatus
         if status == nil {
-            process.send(SIGKILL)
-            status = await process.wait(timeout: .seconds(5))
+            process.signal(SIGKILL)
+            status = (try? await process.wait(timeout: .seconds(5)))?.shellStatus
         }
         exits.withLock { $0.append(status ?? -1) }
         phase.withLock { $0 = .down }
@@ -84,7 +85,7 @@ final class DemoNode: Sendable {
 
     /// Reaps a process that ended by itself (a crash); returns its status.
     func reapIfEnded() -> Int32? {
-        guard case .running(let process) = current, let status = process.reap() else { return nil }
+        guard case .running(let process) = current, let status = (try? process.reap())?.shellStatus else { return nil }
         exits.withLock { $0.append(status) }
         phase.withLock { $0 = .down }
         return status
