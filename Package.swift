@@ -148,6 +148,7 @@ let package = Package(
                 "LeaderElectionEtcd",
                 "LeaderElectionPostgres",
                 "LeaderElectionZooKeeper",
+                "ChildProcesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -230,7 +231,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaderCLITests",
-            dependencies: ["leader"],
+            dependencies: ["leader", "ChildProcesses"],
             swiftSettings: strictSwift6
         ),
         .testTarget(

@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard ProcessSpawner.resolve(command[0]) != nil else {
+        guard ExecutablePath.resolve(command[0]) != nil else {
             throw CLIError("cannot find the command '\(command[0])' (not an executable file, nor found on PATH); check its name or give its path", exitCode: 127)
         }
         let logger = store.makeLogger()

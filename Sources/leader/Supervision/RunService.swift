@@ -1,3 +1,4 @@
+import ChildProcesses
 import LeaderElection
 import Logging
 import ServiceLifecycle
@@ -48,8 +49,8 @@ struct RunService: Service {
         let supervised = try SupervisedCommand.start(
             command: command,
             environment: [
-                ("LEADER_TOKEN", token), ("LEADER_ELECTION", name), ("LEADER_KEY", leadership.key),
-                ("LEADER_CANDIDATE_ID", id), ("LEADER_VALUE", leadership.value),
+                "LEADER_TOKEN": token, "LEADER_ELECTION": name, "LEADER_KEY": leadership.key,
+                "LEADER_CANDIDATE_ID": id, "LEADER_VALUE": leadership.value,
             ],
             grace: grace,
             lostGrace: lostGrace,
@@ -91,7 +92,7 @@ struct RunService: Service {
             try leadership.checkValid()
             throw ElectionError.leadershipLost(.deadlinePassed)
         case .failed(let code):
-            throw SpawnFailure(executable: command[0], code: code).cliError
+            throw SpawnError(executable: command[0], code: code).cliError
         case .supervisorVanished(let exit):
             throw CLIError(
                 "the supervisor process \(supervised.supervisorPID) of the command ended without a report (\(exit)): it was killed from outside, or stopped and so killed by leader when it missed the moment to stop the command. The command's process group was killed and leadership resigned; find out what signalled the supervisor"

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Dispatch
 import Glibc
 import Synchronization
@@ -29,12 +30,15 @@ final class SupervisedCommand: Sendable {
         var lastDeadline: Int64
     }
 
-    /// The supervisor's process ID.
-    let supervisorPID: pid_t
+    /// The supervisor process.
+    private let supervisor: ChildProcess
     private let state: Mutex<State>
 
-    private init(supervisorPID: pid_t, heartbeatDescriptor: Int32, deadline: Int64) {
-        self.supervisorPID = supervisorPID
+    /// The supervisor's process ID.
+    var supervisorPID: pid_t { supervisor.pid }
+
+    private init(supervisor: ChildProcess, heartbeatDescriptor: Int32, deadline: Int64) {
+        self.supervisor = supervisor
         self.state = Mutex(State(heartbeatDescriptor: heartbeatDescriptor, lastDeadline: deadline))
     }
 
@@ -47,13 +51,13 @@ final class SupervisedCommand: Sendable {
     ///   - onStarted: Called with the command's process ID once it runs (on another thread).
     static func start(
         command: [String],
-        environment: [(key: String, value: String)],
+        environment: [String: String],
         grace: Duration,
         lostGrace: Duration,
         deadline: Int64,
         onStarted: @escaping @Sendable (pid_t) -> Void
     ) throws -> SupervisedCommand {
-        let executable = try ProcessSpawner.currentExecutable()
+        let executable = try ExecutablePath.current()
         let heartbeats = try FileDescriptor.makePipe()
         let reports: (read: Int32, write: Int32)
         do {
@@ -65,28 +69,29 @@ final class SupervisedCommand: Sendable {
         }
         // The first deadline waits in the pipe for the supervisor.
         FileDescriptor.write(heartbeats.write, SupervisorProtocol.Command.deadline(deadline).line)
-        let spawner = ProcessSpawner(
-            executable: executable,
-            arguments: [
-                "supervise", "--heartbeat-fd", "3", "--report-fd", "4",
-                "--grace-ns", "\(grace.nanoseconds)", "--lost-grace-ns", "\(lostGrace.nanoseconds)", "--",
-            ] + command,
-            environment: ProcessSpawner.environment(overriding: environment),
-            grouping: .newSession,
+        let arguments = [
+            "supervise", "--heartbeat-fd", "3", "--report-fd", "4",
+            "--grace-ns", "\(grace.nanoseconds)", "--lost-grace-ns", "\(lostGrace.nanoseconds)", "--",
+        ] + command
+        let options = ChildProcess.Options(
+            environment: .inheritOverriding(environment),
+            processGroup: .newSession,
+            searchesPath: true,
             descriptors: [(heartbeats.read, 3), (reports.write, 4)]
         )
-        let pid: pid_t
+        let supervisor: ChildProcess
         do {
-            pid = try spawner.spawn()
+            supervisor = try ChildProcess.spawn(executable, arguments, options: options)
         } catch {
             for descriptor in [heartbeats.read, heartbeats.write, reports.read, reports.write] { close(descriptor) }
-            throw (error as? SpawnFailure)?.cliError ?? error
+            throw error.cliError
         }
+        let pid = supervisor.pid
         close(heartbeats.read)
         close(reports.write)
         // A stopped or stuck supervisor must never block `leader run`.
         FileDescriptor.setNonBlocking(heartbeats.write)
-        let supervised = SupervisedCommand(supervisorPID: pid, heartbeatDescriptor: heartbeats.write, deadline: deadline)
+        let supervised = SupervisedCommand(supervisor: supervisor, heartbeatDescriptor: heartbeats.write, deadline: deadline)
         DispatchQueue(label: "leader.supervisor-reports.\(pid)").async {
             supervised.readReports(from: reports.read, onStarted: onStarted)
         }
@@ -128,7 +133,7 @@ final class SupervisedCommand: Sendable {
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(delay)) + .seconds(1)) {
             self.state.withLock { state in
                 guard state.outcome == nil else { return }
-                kill(self.supervisorPID, SIGKILL)
+                self.supervisor.signal(SIGKILL)
             }
         }
     }
@@ -171,14 +176,13 @@ final class SupervisedCommand: Sendable {
             }
         }
         close(descriptor)
-        var status: Int32 = 0
-        while waitpid(supervisorPID, &status, 0) < 0, errno == EINTR {}
+        let exit = (try? supervisor.waitUntilExit()) ?? .exited(0)
         if final == nil {
             // The watchdog is gone; do its last duty so that the command cannot outlive leadership.
             if let child = state.withLock({ $0.childPID }) { kill(-child, SIGKILL) }
-            final = .supervisorVanished(ProcessExit(waitStatus: status))
+            final = .supervisorVanished(exit)
         }
-        let outcome = final ?? .supervisorVanished(ProcessExit(waitStatus: status))
+        let outcome = final ?? .supervisorVanished(exit)
         let waiters = state.withLock { state -> [CheckedContinuation<Outcome, Never>] in
             state.outcome = outcome
             if state.heartbeatDescriptor >= 0 {

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Glibc
 
 /// The write end of the supervisor's self-pipe: its signal handlers write the signal number there
@@ -60,20 +61,18 @@ struct Supervisor {
             finish(.ended(cause: .deadline, exit: nil))
         }
 
-        let pid: pid_t
+        let child: ChildProcess
         do {
-            pid = try ProcessSpawner(executable: command[0], arguments: Array(command.dropFirst()), environment: nil, grouping: .newGroup).spawn()
-        } catch let failure as SpawnFailure {
-            finish(.failed(errno: failure.code))
+            child = try ChildProcess.spawn(command[0], Array(command.dropFirst()), options: .init(processGroup: .newGroup, searchesPath: true))
         } catch {
-            finish(.failed(errno: EINVAL))
+            finish(.failed(errno: error.code))
         }
-        report(.started(pid: pid))
+        report(.started(pid: child.pid))
 
         var schedule = StopSchedule(grace: grace, lostGrace: lostGrace, deadline: firstDeadline)
         var killed = false
         func stop(_ cause: SupervisorProtocol.Cause) {
-            if schedule.stop(cause, now: MonotonicTime.nanoseconds()) { kill(-pid, SIGTERM) }
+            if schedule.stop(cause, now: MonotonicTime.nanoseconds()) { child.signalGroup(SIGTERM) }
         }
         while true {
             for command in heartbeats.readCommands() {
@@ -87,12 +86,11 @@ struct Supervisor {
             for signal in drainSignals(wake.read) where signal != SIGCHLD {
                 stop(.signal)
             }
-            if let exit = exitOfChild(pid) {
+            if let exit = child.exitWithoutReaping() {
                 // The group's leader is a zombie until reaped, so its group ID cannot be reused:
                 // kill whatever is left of the group, then reap.
-                kill(-pid, SIGKILL)
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                child.signalGroup(SIGKILL)
+                _ = try? child.waitUntilExit()
                 finish(.ended(cause: schedule.cause ?? .exited, exit: exit))
             }
             switch schedule.due(now: MonotonicTime.nanoseconds()) {
@@ -100,7 +98,7 @@ struct Supervisor {
                 stop(.deadline)
                 continue
             case .kill where !killed:
-                kill(-pid, SIGKILL)
+                child.signalGroup(SIGKILL)
                 killed = true
             case .kill, .nothing:
                 break
@@ -133,16 +131,6 @@ struct Supervisor {
             timeout = Int32(clamping: (remaining + 999_999) / 1_000_000)
         }
         _ = poll(&descriptors, nfds_t(descriptors.count), timeout)
-    }
-
-    /// How the child ended, if it has, without reaping it.
-    private func exitOfChild(_ pid: pid_t) -> ProcessExit? {
-        var info = siginfo_t()
-        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid else {
-            return nil
-        }
-        let status = info._sifields._sigchld.si_status
-        return info.si_code == CLD_EXITED ? .exited(status) : .signaled(status)
     }
 
     /// Routes `SIGCHLD`, `SIGTERM`, `SIGINT` and `SIGHUP` to a self-pipe. Returns the pipe.

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Dispatch
 import Foundation
 import Glibc
@@ -12,8 +13,9 @@ final class LeaderProcess: Sendable {
         var exitStatus: Int32?
     }
 
+    private let child: ChildProcess
     /// The process ID.
-    let pid: pid_t
+    var pid: pid_t { child.pid }
     /// A name for messages.
     let label: String
     private let state = Mutex(State())
@@ -21,48 +23,19 @@ final class LeaderProcess: Sendable {
     /// Starts `leader` with `arguments`.
     init(_ arguments: [String], label: String, environment: [String: String] = [:]) throws {
         let binary = try LeaderBinary.path()
-        var out: [Int32] = [-1, -1]
-        var err: [Int32] = [-1, -1]
-        guard pipe(&out) == 0, pipe(&err) == 0 else { throw POSIXError(.EMFILE) }
-        // Later processes must not inherit these ends (an inherited write end would hide EOF).
-        for descriptor in out + err { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        for descriptor in out + err { posix_spawn_file_actions_addclose(&actions, descriptor) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "LEADER_STORE")
         env.merge(environment) { $1 }
-        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, binary, &actions, &attributes, argv, envp)
-        close(out[1])
-        close(err[1])
-        guard status == 0 else {
-            close(out[0])
-            close(err[0])
-            throw POSIXError(POSIXErrorCode(rawValue: status) ?? .EINVAL)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(binary, arguments, options: .init(output: .pipe, error: .pipe, environment: .exactly(env)))
+        } catch {
+            throw POSIXError(POSIXErrorCode(rawValue: error.code) ?? .EINVAL)
         }
-        self.pid = pid
+        self.child = child
         self.label = label
-        let outRead = out[0]
-        let errRead = err[0]
-        DispatchQueue(label: "leader-test.stdout.\(pid)").async { self.readLines(outRead) }
-        DispatchQueue(label: "leader-test.stderr.\(pid)").async { self.readErrors(errRead) }
+        DispatchQueue(label: "leader-test.stdout.\(child.pid)").async { self.readLines(child.outputPipe!) }
+        DispatchQueue(label: "leader-test.stderr.\(child.pid)").async { self.readErrors(child.errorPipe!) }
     }
 
     /// The event lines so far.
@@ -73,7 +46,7 @@ final class LeaderProcess: Sendable {
     var exitStatus: Int32? { state.withLock { $0.exitStatus } }
 
     /// Sends `signal`.
-    func send(_ signal: Int32) { kill(pid, signal) }
+    func send(_ signal: Int32) { child.signal(signal) }
 
     /// Waits until a line satisfies `predicate`; fails after `timeout`.
     @discardableResult
@@ -102,36 +75,19 @@ final class LeaderProcess: Sendable {
     }
 
     private func readLines(_ descriptor: Int32) {
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            buffer += chunk[..<count]
-            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let text = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                if let line = EventLine(text) { state.withLock { $0.lines.append(line) } }
-            }
+        PipeReader.readLines(from: descriptor) { texts in
+            let lines = texts.compactMap { EventLine($0) }
+            state.withLock { $0.lines += lines }
         }
-        close(descriptor)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let shellStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        state.withLock { $0.exitStatus = shellStatus }
+        let status = (try? child.waitUntilExit())?.shellStatus ?? 0
+        state.withLock { $0.exitStatus = status }
     }
 
     private func readErrors(_ descriptor: Int32) {
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            let text = String(decoding: chunk[..<count], as: UTF8.self)
+        PipeReader.readChunks(from: descriptor) { chunk in
+            let text = String(decoding: chunk, as: UTF8.self)
             state.withLock { $0.errorText += text }
         }
-        close(descriptor)
     }
 }
 
