@@ -199,6 +199,7 @@ let package = Package(
                 "BillingCLI",
                 "Billing",
                 "PaymentSandbox",
+                "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import Testing
@@ -13,14 +14,14 @@ extension BillingProcessTests {
         let script = root.appendingPathComponent("scripts/check-dashboard.py").path
         let directory = NSTemporaryDirectory() + "billing-dashboard-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let port = try TestPorts.pick()
+        let port = try FreePort.pick()
         let demo = try NodeProcess.spawnProcess(
             arguments: ["demo", "--duration", "60", "--nodes", "3", "--subscriptions", "2000", "--no-chaos", "--dashboard-port", String(port)],
             environment: [:], logPath: directory + "/demo.log"
         )
         defer {
-            _ = kill(demo, SIGKILL)
-            _ = waitpid(demo, nil, 0)
+            demo.signal(SIGKILL)
+            _ = try? demo.waitUntilExit()
         }
         let dashboard = "http://127.0.0.1:\(port)/"
         let up = await eventually(timeout: .seconds(90)) { await HTTP.request(dashboard + "cluster")?.body.contains("\"role\":\"leader\"") == true ? true : nil }

@@ -1,4 +1,5 @@
 import BillingNode
+import ChildProcesses
 import Foundation
 import Glibc
 import Testing
@@ -83,7 +84,7 @@ struct BillingProcessTests {
             leader.send(SIGTERM)
             let next = await cluster.waitForLeader(among: others, tokenAbove: status.token ?? 0, timeout: .seconds(20))
             let handover = clock.now - sent
-            let exit = await NodeProcess.waitForExit(leader.pid, timeout: .seconds(20))
+            let exit = await NodeProcess.waitForExit(leader.process, timeout: .seconds(20))
             #expect(exit == 0)
             #expect(next != nil)
             // A resignation revokes the lease: no waiting for the 5 s TTL.
@@ -96,11 +97,11 @@ struct BillingProcessTests {
         let directory = NSTemporaryDirectory() + "billing-demo-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let output = directory + "/demo.json"
-        let pid = try NodeProcess.spawnProcess(
+        let demo = try NodeProcess.spawnProcess(
             arguments: ["demo", "--duration", "20", "--subscriptions", "600", "--json"], environment: [:], logPath: output
         )
-        let exit = await NodeProcess.waitForExit(pid, timeout: .seconds(300))
-        if exit == nil { _ = kill(pid, SIGKILL) }
+        let exit = await NodeProcess.waitForExit(demo, timeout: .seconds(300))
+        if exit == nil { demo.signal(SIGKILL) }
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         let progress = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
         let json = try #require(text.split(separator: "\n").last, "no JSON on standard output; standard error:\n\(progress)")

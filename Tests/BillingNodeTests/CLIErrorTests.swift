@@ -9,8 +9,8 @@ struct CLIErrorTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = directory + "/out.log"
-        let pid = try NodeProcess.spawnProcess(arguments: arguments, environment: environment, logPath: log)
-        let status = await NodeProcess.waitForExit(pid, timeout: .seconds(60))
+        let process = try NodeProcess.spawnProcess(arguments: arguments, environment: environment, logPath: log)
+        let status = await NodeProcess.waitForExit(process, timeout: .seconds(60))
         return (status, (try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? "")
     }
 

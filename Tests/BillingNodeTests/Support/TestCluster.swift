@@ -1,5 +1,6 @@
 import Billing
 import BillingNode
+import ChildProcesses
 import Foundation
 import Glibc
 import Logging
@@ -40,7 +41,7 @@ final class TestCluster: Sendable {
             var nodes: [NodeProcess] = []
             for index in 1...count {
                 let id = "node-\(index)"
-                let port = try TestPorts.pick()
+                let port = try FreePort.pick()
                 nodes.append(try NodeProcess.spawn(
                     id: id, port: port,
                     arguments: [
@@ -104,22 +105,5 @@ final class TestCluster: Sendable {
             }
             return nil
         }
-    }
-}
-
-/// Free loopback ports for the nodes.
-enum TestPorts {
-    static func pick() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let result = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
-        }
-        guard result == 0 else { throw TestFailure("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
