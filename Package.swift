@@ -200,6 +200,7 @@ let package = Package(
                 "Billing",
                 "PaymentSandbox",
                 "ChildProcesses",
+                "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -226,7 +227,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "leader-bench",
-            dependencies: [],
+            dependencies: ["ChildProcesses"],
             path: "Benchmarks/LeaderBench",
             swiftSettings: strictSwift6
         ),
@@ -266,6 +267,7 @@ let package = Package(
             dependencies: [
                 "LeaderElection",
                 "LeaderElectionEtcd",
+                "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EtcdBench",
@@ -277,6 +279,7 @@ let package = Package(
                 "LeaderElection",
                 "LeaderElectionPostgres",
                 "LeaderElectionZooKeeper",
+                "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/BackendsBench",

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 
@@ -16,7 +17,7 @@ final class ZooKeeperServer: Sendable {
         let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         directory = "\(base)/backends-bench-zk-\(getpid())"
         try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
-        let port = try Self.freePort()
+        let port = try FreePort.pick()
         endpoint = "127.0.0.1:\(port)"
         try """
         tickTime=200
@@ -72,22 +73,5 @@ final class ZooKeeperServer: Sendable {
             data += buffer[0..<count]
         }
         return String(decoding: data, as: UTF8.self)
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw BenchError("no free port") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Dispatch
 import Foundation
 import Glibc
@@ -15,41 +16,22 @@ final class BenchProcess: Sendable {
         var event: String { String(text.prefix { $0 != " " }) }
     }
 
+    private let child: ChildProcess
     /// The process ID.
-    let pid: pid_t
+    var pid: pid_t { child.pid }
     private let state = Mutex<(lines: [Line], exited: Bool)>(([], false))
 
     /// Starts `binary`; standard output is read line by line, standard error goes to `errorPath`
     /// (or is discarded).
     init(binary: String, arguments: [String], errorPath: String = "/dev/null") throws {
-        var out: [Int32] = [-1, -1]
-        guard pipe(&out) == 0 else { throw BenchError("cannot create a pipe: \(String(cString: strerror(errno)))") }
-        for descriptor in out { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, binary, &actions, &attributes, argv, environ)
-        close(out[1])
-        guard status == 0 else {
-            close(out[0])
-            throw BenchError("cannot start \(binary): \(String(cString: strerror(status)))")
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(binary, arguments, options: .init(input: .null, output: .pipe, error: .append(toFile: errorPath)))
+        } catch {
+            throw BenchError(error.description)
         }
-        self.pid = pid
-        let descriptor = out[0]
-        Thread.detachNewThread { self.read(descriptor) }
+        self.child = child
+        Thread.detachNewThread { self.read(child.outputPipe!) }
     }
 
     /// The lines so far.
@@ -58,7 +40,7 @@ final class BenchProcess: Sendable {
     var exited: Bool { state.withLock { $0.exited } }
 
     /// Sends `signal`.
-    func send(_ signal: Int32) { kill(pid, signal) }
+    func send(_ signal: Int32) { child.signal(signal) }
 
     /// Waits for the first line satisfying `predicate` that arrived after `after`; nil after `timeout`.
     func waitFor(after: Int64 = 0, timeout: Duration = .seconds(30), _ predicate: (Line) -> Bool) -> Line? {
@@ -84,23 +66,11 @@ final class BenchProcess: Sendable {
     }
 
     private func read(_ descriptor: Int32) {
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = Glibc.read(descriptor, &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
+        PipeReader.readLines(from: descriptor) { texts in
             let now = monotonicNanoseconds()
-            buffer += chunk[..<count]
-            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let text = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                state.withLock { $0.lines.append(Line(text: text, arrivedAt: now)) }
-            }
+            state.withLock { $0.lines += texts.map { Line(text: $0, arrivedAt: now) } }
         }
-        close(descriptor)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        _ = try? child.waitUntilExit()
         state.withLock { $0.exited = true }
     }
 }
