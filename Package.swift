@@ -200,7 +200,6 @@ let package = Package(
                 "Billing",
                 "PaymentSandbox",
                 "ChildProcesses",
-                "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -291,6 +290,7 @@ let package = Package(
                 "LeaderElectionEtcd",
                 "LeaderElectionTesting",
                 "leader",
+                "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift6
@@ -312,6 +312,7 @@ let package = Package(
                 "LeaderElectionZooKeeper",
                 "LeaderElectionTesting",
                 "leader",
+                "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

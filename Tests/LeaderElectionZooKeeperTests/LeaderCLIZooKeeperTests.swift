@@ -1,3 +1,4 @@
+import ChildProcesses
 import Glibc
 import Testing
 
@@ -38,7 +39,7 @@ extension ZooKeeperIntegrationTests {
         @Test("an unreachable ZooKeeper is reported with what to check")
         func unreachable() async throws {
             let leader = try LeaderBinary.path()
-            let port = try ZooKeeperEnsemble.freePorts(1)[0]
+            let port = try FreePort.pick()
             let output = try await runToEnd(leader, ["status", "jobs", "--store", "zookeeper://127.0.0.1:\(port)"])
             #expect(output.contains("127.0.0.1:\(port)"), "\(output)")
             #expect(output.contains("check that the servers run"), "\(output)")

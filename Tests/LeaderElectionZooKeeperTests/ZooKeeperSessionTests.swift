@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import LeaderElection
@@ -108,7 +109,7 @@ extension ZooKeeperIntegrationTests {
 
         @Test("unreachable servers fail with storeUnavailable naming them")
         func unreachable() async throws {
-            let ports = try ZooKeeperEnsemble.freePorts(2)
+            let ports = try FreePort.pick(2)
             var configuration = ZooKeeperConfiguration(endpoints: ports.map { .init(host: "127.0.0.1", port: $0) })
             configuration.requestTimeout = .seconds(3)
             try await ZooKeeperBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import LeaderElection
@@ -69,7 +70,7 @@ final class EtcdCluster: Sendable {
         guard let etcd = EtcdBinaries.etcd else { throw EtcdTestError(EtcdBinaries.missing) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try FreePorts.take(2 * count)
+        let ports = try FreePort.pick(2 * count)
         let names = (0..<count).map { "m\($0)" }
         let initialCluster = (0..<count).map { "\(names[$0])=http://127.0.0.1:\(ports[2 * $0 + 1])" }.joined(separator: ",")
         let token = "test-\(UUID().uuidString.prefix(8))"
@@ -186,32 +187,4 @@ final class EtcdCluster: Sendable {
 struct EtcdTestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Free loopback TCP ports, found by binding port 0.
-enum FreePorts {
-    static func take(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { for socket in sockets { close(socket) } }
-        var ports: [Int] = []
-        for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw EtcdTestError("socket() failed: \(errno)") }
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else { throw EtcdTestError("bind() failed: \(errno)") }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
-        }
-        return ports
-    }
 }

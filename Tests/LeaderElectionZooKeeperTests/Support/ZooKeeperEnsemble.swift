@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import LeaderElectionZooKeeper
@@ -46,7 +47,7 @@ final class ZooKeeperEnsemble: Sendable {
         guard available else { throw ZooKeeperTestError(missing) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zk-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let ports = try freePorts(count * 3)
+        let ports = try FreePort.pick(count * 3)
         var servers: [Server] = []
         do {
             for index in 0..<count {
@@ -154,30 +155,5 @@ final class ZooKeeperEnsemble: Sendable {
             data += buffer[0..<count]
         }
         return String(decoding: data, as: UTF8.self)
-    }
-
-    /// `count` distinct free loopback ports.
-    static func freePorts(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { for fd in sockets { close(fd) } }
-        var ports: [Int] = []
-        for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = 0
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else { throw ZooKeeperTestError("no free port") }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
-            }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
-        }
-        return ports
     }
 }
