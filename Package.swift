@@ -231,6 +231,11 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .testTarget(
+            name: "ChildProcessesTests",
+            dependencies: ["ChildProcesses"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
             name: "LeaderCLITests",
             dependencies: ["leader", "ChildProcesses"],
             swiftSettings: strictSwift6
