@@ -97,8 +97,9 @@ extension ChildProcess {
         public var resetsSignals: Bool
         /// Whether a bare executable name is looked up in `PATH` (`posix_spawnp`).
         public var searchesPath: Bool
-        /// More descriptors for the child: `(descriptor here, descriptor in the child)`. Others
-        /// beyond 0, 1 and 2 are inherited unless they close on exec.
+        /// More descriptors for the child: `(descriptor here, descriptor in the child)`, the
+        /// targets numbered from 3 up without gaps. Every other descriptor beyond 0, 1 and 2 is
+        /// closed in the child (see ``ChildProcess/spawn(_:_:options:)``).
         public var descriptors: [(source: Int32, target: Int32)]
 
         public init(

@@ -62,6 +62,13 @@ public struct ChildProcess: Sendable, Hashable {
             // glibc clears FD_CLOEXEC when source == target, as POSIX requires.
             posix_spawn_file_actions_adddup2(&actions, source, target)
         }
+        // Nothing else this process has open reaches the child. SwiftNIO's sockets do not close
+        // on exec: a child holding a copy of a connection keeps it open after we close it, so
+        // the peer sees no end of file (a client of our server waits for its timeout), and a
+        // supervised command would hold this process's etcd connections.
+        let targets = options.descriptors.map(\.target).sorted()
+        precondition(targets == Array(3..<3 + Int32(targets.count)), "descriptors must be numbered from 3 up without gaps")
+        Self.addCloseFrom(&actions, 3 + Int32(targets.count))
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -106,6 +113,15 @@ public struct ChildProcess: Sendable, Hashable {
             throw SpawnError(executable: executable, code: status)
         }
         return ChildProcess(pid: pid, outputPipe: readEnds[0], errorPipe: readEnds[1])
+    }
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34 and later), looked up at run
+    /// time because Swift's Glibc module does not export GNU extensions. On an older C library
+    /// the child inherits the descriptors that do not close on exec.
+    private static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) {
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
     }
 
     /// Sends `signal` to the process.

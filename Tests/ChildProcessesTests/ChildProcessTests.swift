@@ -64,6 +64,23 @@ import Testing
         #expect(throws: NotAChild.self) { try child.reap() }
     }
 
+    @Test func onlyThePassedDescriptorsReachTheChild() throws {
+        // Two pipes whose ends do not close on exec, as SwiftNIO's sockets do not.
+        var kept: [Int32] = [-1, -1]
+        var passed: [Int32] = [-1, -1]
+        #expect(pipe(&kept) == 0 && pipe(&passed) == 0)
+        defer { (kept + passed).forEach { _ = close($0) } }
+        let child = try ChildProcess.spawn(
+            "/bin/sh", ["-c", "ls /proc/self/fd"],
+            options: .init(output: .pipe, descriptors: [(source: passed[0], target: Int32(3))])
+        )
+        var open: [String] = []
+        PipeReader.readLines(from: try #require(child.outputPipe)) { open += $0 }
+        #expect(try child.waitUntilExit() == .exited(0))
+        // 0, 1, 2, the passed descriptor, and the one `ls` opens to read the directory.
+        #expect(open.compactMap { Int32($0) }.filter { $0 > 2 } == [3, 4])
+    }
+
     @Test func aMissingProgramIsASpawnError() {
         let error = #expect(throws: SpawnError.self) { try ChildProcess.spawn("/nonexistent/program", []) }
         #expect(error?.code == ENOENT)
