@@ -120,11 +120,18 @@ public final class RenewalSession: Sendable {
                 self.jobs.finish()
                 throw error
             }
-            if !ledger.finished(result), case .success(let report) = result {
+            guard !ledger.finished(result) else { return }
+            switch result {
+            case .success(let report):
                 self.late.withLock { late in
                     if late == nil { late = RenewalReport(now: report.now) }
                     late?.merge(report)
                 }
+            case .failure(let error):
+                self.engine.logger.debug(
+                    "renewal of \(subscriptionID) failed after its pass settled; a later pass retries it",
+                    metadata: ["error": "\(error)"]
+                )
             }
         }
         if case .terminated = queued {
