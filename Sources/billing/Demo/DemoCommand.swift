@@ -121,7 +121,7 @@ struct DemoCommand: AsyncParsableCommand {
                     do {
                         return try ChildProcess.spawn(executable, arguments, options: .init(
                             input: .null, output: .append(toFile: logPath), error: .sameAsOutput,
-                            environment: .exactly(environmentCopy), resetsSignals: false
+                            environment: .exactly(environmentCopy)
                         ))
                     } catch {
                         throw CLIError("\(error)")

@@ -23,7 +23,7 @@ struct NodeProcess: Sendable {
         let executable = try executable ?? BillingBinary.path()
         return try ChildProcess.spawn(executable, arguments, options: .init(
             input: .null, output: .append(toFile: logPath), error: .append(toFile: logPath + ".err"),
-            environment: .inheritOverriding(environment), resetsSignals: false
+            environment: .inheritOverriding(environment)
         ))
     }
 
