@@ -132,6 +132,22 @@ extension LeaderCLITests {
             #expect(events.contains("exited") && events.last == "resigned", "events: \(events)")
         }
 
+        @Test func commandGetsOnlyStandardDescriptors() async throws {
+            let directory = try TemporaryDirectory()
+            let processes = ProcessSet()
+            defer {
+                processes.killAll()
+                directory.remove()
+            }
+            // `ls` lists its own descriptors: 0, 1, 2 and the directory it reads. Anything more
+            // came from `leader` (its store, its protocol pipes) through the supervisor.
+            let run = try processes.start(
+                ["run", "descriptors", "--store", directory.store, "--ttl", "1", "--", "sh", "-c", "test \"$(ls /proc/self/fd | tr '\\n' ' ')\" = '0 1 2 3 ' || exit 9"],
+                label: "run"
+            )
+            #expect(try await run.waitForExit() == 0, "stderr: \(run.errorText)")
+        }
+
         /// The process IDs whose parent is `pid`.
         static func children(of pid: pid_t) -> [pid_t] {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

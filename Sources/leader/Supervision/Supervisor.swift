@@ -36,9 +36,6 @@ struct Supervisor {
 
     /// Supervises the command to its end, reports, and exits the process.
     func run() -> Never {
-        // The command inherits standard input, output and error only: not the protocol pipes, not
-        // whatever `leader run` or the runtime left open.
-        FileDescriptor.setCloseOnExecFromThreeUp()
         FileDescriptor.setNonBlocking(heartbeatDescriptor)
         let wake = installSignalHandlers()
         var heartbeats = LineReader(descriptor: heartbeatDescriptor)
@@ -63,6 +60,8 @@ struct Supervisor {
 
         let child: ChildProcess
         do {
+            // The command gets standard input, output and error only (ChildProcess closes the
+            // rest in the child): not the protocol pipes, not what the runtime left open.
             child = try ChildProcess.spawn(command[0], Array(command.dropFirst()), options: .init(processGroup: .newGroup, searchesPath: true))
         } catch {
             finish(.failed(errno: error.code))

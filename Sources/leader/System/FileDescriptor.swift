@@ -28,24 +28,6 @@ enum FileDescriptor {
         _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC)
     }
 
-    /// Sets `FD_CLOEXEC` on every open descriptor from 3 up (listed in `/proc/self/fd`), so that
-    /// a program started next inherits only standard input, output and error. (glibc's
-    /// `posix_spawn_file_actions_addclosefrom_np` would do this, but Swift's Glibc module does not
-    /// export it.)
-    static func setCloseOnExecFromThreeUp() {
-        guard let directory = opendir("/proc/self/fd") else { return }
-        defer { closedir(directory) }
-        let own = dirfd(directory)
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { tuple in
-                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { String(cString: $0) }
-            }
-            if let descriptor = Int32(name), descriptor >= 3, descriptor != own {
-                setCloseOnExec(descriptor)
-            }
-        }
-    }
-
     /// Writes all of `text`, retrying on `EINTR`. Returns false if the write failed or would block.
     @discardableResult
     static func write(_ fd: Int32, _ text: String) -> Bool {
