@@ -8,6 +8,7 @@ extension PaymentError {
             case authenticationFailed
             case permissionDenied
             case invalidRequest
+            case lookupUnsupported
         }
 
         private let base: Base
@@ -26,6 +27,9 @@ extension PaymentError {
         /// The provider rejected the request as malformed (HTTP 400/404/422 that is not a decline),
         /// or the request cannot be sent as it is (an idempotency key that is too long).
         public static let invalidRequest = Code(.invalidRequest)
+        /// The provider (or this client of it) cannot find a charge by the references it carries
+        /// (``PaymentProvider/lookUpCharge(_:)``): a charge past its key's retention needs an operator.
+        public static let lookupUnsupported = Code(.lookupUnsupported)
 
         /// The code's name.
         public var description: String { base.rawValue }

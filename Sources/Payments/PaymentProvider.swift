@@ -11,6 +11,18 @@ public protocol PaymentProvider: Sendable {
     /// as ``ChargeOutcome`` values, not thrown. Throws only ``PaymentError`` for faults that no
     /// retry can fix (bad credentials, a request the provider rejects as malformed).
     func charge(_ request: ChargeRequest) async throws -> ChargeOutcome
+
+    /// Finds the charge that `request` (sent earlier, its key possibly forgotten since) made, by
+    /// the references it carries (its metadata, among them `idempotency_key`), without charging.
+    ///
+    /// Used past ``idempotencyKeyRetention``, when re-sending the key could charge a second time.
+    /// Throws ``PaymentError`` when no lookup is possible (``PaymentError/Code/lookupUnsupported``,
+    /// bad credentials); the default implementation always throws.
+    func lookUpCharge(_ request: ChargeRequest) async throws -> ChargeLookupResult
+
+    /// How long the provider is known to keep an idempotency key and replay its first answer.
+    /// The engine replays a key only within this, less its safety margin.
+    var idempotencyKeyRetention: Duration { get }
 }
 
 /// One charge, as the renewal engine asks for it.
