@@ -14,7 +14,7 @@ struct BillingMain: AsyncParsableCommand {
         commandName: "billing",
         abstract: "A replicated subscription-billing service that charges exactly once, on leader election.",
         discussion: "Start with 'billing demo': five replicas, a payment sandbox, crashes and pauses, and an audit.",
-        subcommands: [NodeCommand.self, DemoCommand.self, SandboxCommand.self, SubscriptionsCommand.self, AuditCommand.self]
+        subcommands: [NodeCommand.self, DemoCommand.self, SandboxCommand.self, SubscriptionsCommand.self, ChargesCommand.self, AuditCommand.self]
     )
 
     /// Parses the command line and runs the subcommand; every failure becomes one `error:` line.

@@ -21,7 +21,7 @@ struct BillingStoreBatchTests {
             subscriptionID: intent.subscriptionID, periodStart: intent.periodStart,
             charge: ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .succeeded, providerReference: reference),
             subscription: SubscriptionTransition(
-                expectedPeriodEnd: intent.periodStart, expectedFailedAttempts: 0, status: .active,
+                expectedPeriodEnd: intent.periodStart, expectedFailedAttempts: 0, expectedVersion: 0, status: .active,
                 currentPeriodStart: intent.periodStart, currentPeriodEnd: intent.periodEnd, retry: nil
             )
         )

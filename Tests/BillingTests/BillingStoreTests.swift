@@ -122,7 +122,7 @@ struct BillingStoreTests {
             let intent = Fixtures.intent(for: subscription)
             _ = try await store.beginCharge(intent, fence: fence, at: now)
             let advance = SubscriptionTransition(
-                expectedPeriodEnd: subscription.currentPeriodEnd, expectedFailedAttempts: 0, status: .active,
+                expectedPeriodEnd: subscription.currentPeriodEnd, expectedFailedAttempts: 0, expectedVersion: 0, status: .active,
                 currentPeriodStart: intent.periodStart, currentPeriodEnd: intent.periodEnd, retry: nil
             )
             let succeeded = ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .succeeded, providerReference: "pi_1")

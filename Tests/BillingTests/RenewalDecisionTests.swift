@@ -13,6 +13,9 @@ struct RenewalDecisionTests {
         var chargeStatus: ChargeStatus?
         var subscriptionStatus: SubscriptionStatus?
         var nextAttemptAfter: Duration? = nil
+        /// The subscription's status when the answer arrives (canceled meanwhile, say).
+        var canceledMeanwhile = false
+        var reviewReason: String? = nil
         var testDescription: String { name }
     }
 
@@ -28,8 +31,14 @@ struct RenewalDecisionTests {
              attempt: 5, kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
         Case(name: "hard decline: canceled, no retry", outcome: .declined(code: "card_declined", declineCode: "expired_card", message: "", hard: true, reference: "pi_9"),
              kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
-        Case(name: "retryable after in-pass retries: a failed attempt", outcome: .retryable(message: "500"),
-             kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day),
+        Case(name: "not reached: the charge stays open with its key, the subscription untouched", outcome: .retryable(message: "connection refused"),
+             kind: .unknown, chargeStatus: .pending, subscriptionStatus: nil),
+        Case(name: "not reached on a dunning attempt: still no dunning step consumed", outcome: .retryable(message: "connection refused"),
+             attempt: 3, kind: .unknown, chargeStatus: .pending, subscriptionStatus: nil),
+        Case(name: "success after a cancellation: recorded, not revived, refund review", outcome: .succeeded(reference: "pi_2"),
+             kind: .charged, chargeStatus: .succeeded, subscriptionStatus: nil, canceledMeanwhile: true, reviewReason: RenewalDecision.refundReviewReason),
+        Case(name: "decline after a cancellation: recorded, no dunning", outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
+             kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: nil, canceledMeanwhile: true),
         Case(name: "unknown: charge unknown, subscription untouched", outcome: .unknown(message: "timeout"), kind: .unknown, chargeStatus: .unknown, subscriptionStatus: nil),
         Case(name: "idempotency conflict: unknown, reconcile later", outcome: .idempotencyConflict(message: "in flight"), kind: .unknown, chargeStatus: .unknown, subscriptionStatus: nil),
         Case(name: "rate limited: nothing written", outcome: .rateLimited(retryAfter: .seconds(2)), kind: .deferred, chargeStatus: nil, subscriptionStatus: nil),
@@ -46,6 +55,11 @@ struct RenewalDecisionTests {
             subscription.status = .pastDue
             subscription.retry = RetryState(failedAttempts: testCase.attempt - 1, nextAttemptAt: anchor)
         }
+        if testCase.canceledMeanwhile {
+            subscription.status = .canceled
+            subscription.retry = nil
+        }
+        subscription.version = 7
         let start = subscription.currentPeriodEnd
         let end = try BillingCalendar.periodEnd(startingAt: start, anchor: anchor, interval: .monthly)
         let now = start + .seconds(3600)
@@ -55,8 +69,13 @@ struct RenewalDecisionTests {
             amount: subscription.plan.price, customer: "cus", paymentMethod: "pm", status: .pending, providerReference: nil,
             failureCode: nil, fencingToken: FencingToken(1), attempts: testCase.attempt, createdAt: now, updatedAt: now
         )
-        let decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: testCase.outcome, now: now, dunning: .default)
+        let retryOpenAt = now + .seconds(5)
+        let decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: testCase.outcome, now: now, dunning: .default, retryOpenAt: retryOpenAt)
         #expect(decision.kind == testCase.kind)
+        #expect(decision.record?.charge?.reviewReason == testCase.reviewReason)
+        if decision.kind == .unknown {
+            #expect(decision.record?.charge?.nextSendAt == retryOpenAt, "an open charge waits out its back-off")
+        }
         #expect(decision.record?.charge?.status == testCase.chargeStatus)
         #expect(decision.record?.charge?.idempotencyKey == (testCase.chargeStatus == nil ? nil : charge.idempotencyKey))
         let transition = decision.record?.subscription
@@ -64,6 +83,7 @@ struct RenewalDecisionTests {
         if let transition {
             #expect(transition.expectedPeriodEnd == start)
             #expect(transition.expectedFailedAttempts == testCase.attempt - 1)
+            #expect(transition.expectedVersion == 7)
             if transition.status == .active {
                 #expect(transition.currentPeriodStart == start)
                 #expect(transition.currentPeriodEnd == end)

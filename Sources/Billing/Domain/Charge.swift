@@ -33,12 +33,25 @@ public struct Charge: Hashable, Sendable {
     public var createdAt: Timestamp
     /// When the row last changed.
     public var updatedAt: Timestamp
+    /// When the current key was first sent (written just before the first call); nil for rows
+    /// made by hand. The key is replayed only within the provider's retention of it.
+    public var keySentAt: Timestamp?
+    /// While open after unanswered rounds (provider unreachable): not asked again before this.
+    public var nextSendAt: Timestamp?
+    /// Unanswered rounds in a row for the open charge (the back-off's exponent).
+    public var sendFailures: Int
+    /// Why an operator must look at it (nil: no need): parked while open, refund review once succeeded.
+    public var reviewReason: String?
+
+    /// Whether the engine still works on it: open, and not parked for an operator.
+    public var isAwaitingProvider: Bool { status.isUnresolved && reviewReason == nil }
 
     /// Creates a row.
     public init(
         subscriptionID: String, periodStart: Timestamp, periodEnd: Timestamp, idempotencyKey: String, amount: Money,
         customer: String, paymentMethod: String, status: ChargeStatus, providerReference: String?, failureCode: String?, fencingToken: FencingToken,
-        attempts: Int, createdAt: Timestamp, updatedAt: Timestamp
+        attempts: Int, createdAt: Timestamp, updatedAt: Timestamp,
+        keySentAt: Timestamp? = nil, nextSendAt: Timestamp? = nil, sendFailures: Int = 0, reviewReason: String? = nil
     ) {
         self.subscriptionID = subscriptionID
         self.periodStart = periodStart
@@ -54,5 +67,9 @@ public struct Charge: Hashable, Sendable {
         self.attempts = attempts
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.keySentAt = keySentAt
+        self.nextSendAt = nextSendAt
+        self.sendFailures = sendFailures
+        self.reviewReason = reviewReason
     }
 }

@@ -30,12 +30,14 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
     public var failedAttempts: Int
     /// When the next dunning attempt is due, if one is scheduled.
     public var nextAttemptAt: Timestamp?
+    /// The row version: every write bumps it, every conditional write checks it (0 for a new row).
+    public var version: Int64
 
     /// Creates a row.
     public init(
         id: String, customer: String, paymentMethod: String, interval: String, priceMinor: Int64, currency: String,
         status: String, billingCycleAnchor: Timestamp, currentPeriodStart: Timestamp, currentPeriodEnd: Timestamp,
-        cancelAtPeriodEnd: Bool, failedAttempts: Int, nextAttemptAt: Timestamp?
+        cancelAtPeriodEnd: Bool, failedAttempts: Int, nextAttemptAt: Timestamp?, version: Int64 = 0
     ) {
         self.id = id
         self.customer = customer
@@ -50,6 +52,7 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
         self.cancelAtPeriodEnd = cancelAtPeriodEnd
         self.failedAttempts = failedAttempts
         self.nextAttemptAt = nextAttemptAt
+        self.version = version
     }
 
     /// When the engine looks at this row next, judged from the raw status so that rows with other
@@ -101,7 +104,7 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
         return Subscription(
             id: id, customer: customer, plan: plan, status: status, billingCycleAnchor: billingCycleAnchor,
             currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
-            cancelAtPeriodEnd: cancelAtPeriodEnd, paymentMethod: paymentMethod, retry: retry
+            cancelAtPeriodEnd: cancelAtPeriodEnd, paymentMethod: paymentMethod, retry: retry, version: version
         )
     }
 }

@@ -24,6 +24,8 @@ public struct Subscription: Hashable, Sendable, Identifiable {
     public var paymentMethod: String
     /// Dunning progress; nil unless ``status`` is ``SubscriptionStatus/pastDue``.
     public var retry: RetryState?
+    /// The stored row's version, which step (c) expects unchanged (see ``StoredSubscription/version``).
+    public var version: Int64 = 0
 
     /// Creates a subscription whose first period starts at `anchor`.
     public init(
@@ -51,7 +53,7 @@ public struct Subscription: Hashable, Sendable, Identifiable {
     public init(
         id: String, customer: String, plan: Plan, status: SubscriptionStatus, billingCycleAnchor: Timestamp,
         currentPeriodStart: Timestamp, currentPeriodEnd: Timestamp, cancelAtPeriodEnd: Bool,
-        paymentMethod: String, retry: RetryState?
+        paymentMethod: String, retry: RetryState?, version: Int64 = 0
     ) {
         self.id = id
         self.customer = customer
@@ -63,6 +65,7 @@ public struct Subscription: Hashable, Sendable, Identifiable {
         self.cancelAtPeriodEnd = cancelAtPeriodEnd
         self.paymentMethod = paymentMethod
         self.retry = retry
+        self.version = version
     }
 
     /// When the engine should next act on this subscription: the period end while active, the
@@ -98,7 +101,7 @@ public struct Subscription: Hashable, Sendable, Identifiable {
             priceMinor: plan.price.minorUnits, currency: plan.currency.code, status: status.rawValue,
             billingCycleAnchor: billingCycleAnchor, currentPeriodStart: currentPeriodStart,
             currentPeriodEnd: currentPeriodEnd, cancelAtPeriodEnd: cancelAtPeriodEnd,
-            failedAttempts: retry?.failedAttempts ?? 0, nextAttemptAt: retry?.nextAttemptAt
+            failedAttempts: retry?.failedAttempts ?? 0, nextAttemptAt: retry?.nextAttemptAt, version: version
         )
     }
 }

@@ -2,19 +2,33 @@ import Payments
 
 /// What a provider's answer means for a charge row and its subscription: the pure core of step
 /// (c), with no IO, so that tables can test it.
+///
+/// The rules that keep a charge to one:
+/// - Once a charge row exists it is open (pending or unknown), and only a definite answer for its
+///   own key closes it: ``Payments/ChargeOutcome/succeeded(reference:)`` or a decline. "Not
+///   reached" (``Payments/ChargeOutcome/retryable(message:)``), a lost answer, a key conflict leave
+///   it open with the same key, for a later round after a back-off; the subscription does not move.
+/// - A charge the engine cannot settle at all (the provider rejects the request itself) is parked
+///   for an operator (``park(charge:reason:)``); nothing more is sent for it.
+/// - Only an active or past-due subscription moves, and only for the period right after its
+///   current one. A charge that succeeds on a subscription canceled meanwhile is recorded, does
+///   not revive it, and asks for a refund review.
 public struct RenewalDecision: Hashable, Sendable {
     /// How the renewal ended, for reports and metrics.
     public enum Kind: Hashable, Sendable {
-        /// Paid; the period advanced.
+        /// Paid; the period advanced (or, on a subscription canceled meanwhile, paid and flagged for refund review).
         case charged
-        /// Failed without charging; a dunning retry is scheduled.
+        /// Declined; a dunning retry is scheduled.
         case retryScheduled
-        /// Failed without charging, and dunning is over (schedule exhausted or hard decline): canceled.
+        /// Declined, and dunning is over (schedule exhausted or hard decline): canceled.
         case canceledForNonPayment
-        /// Nobody knows yet whether it charged; reconcile later with the same key.
+        /// Nobody knows yet whether it charged, or the provider could not be asked: the charge
+        /// stays open with its key, for a later round.
         case unknown
-        /// Nothing was decided (rate-limited until the pass gave up); the charge stays pending.
+        /// Nothing was decided (rate-limited until the pass gave up); the charge stays as it was.
         case deferred
+        /// Parked for an operator (``park(charge:reason:)``).
+        case needsReview
     }
 
     /// How the renewal ended.
@@ -24,20 +38,28 @@ public struct RenewalDecision: Hashable, Sendable {
     /// Whether the provider declined (soft or hard), as opposed to another kind of failure.
     public var wasDeclined: Bool
 
+    /// The review reason of a charge that succeeded after its subscription was canceled.
+    public static let refundReviewReason = "refund_review: the subscription was canceled before this charge succeeded"
+
     /// Decides step (c) for `charge` of `subscription` after the provider answered `outcome` at `now`.
     ///
-    /// - `succeeded`: the charge succeeds; the subscription becomes active for the charged period.
+    /// - `succeeded`: the charge succeeds; an active or past-due subscription becomes active for
+    ///   the charged period; a canceled one stays canceled and the charge asks for a refund review.
     /// - `declined` (hard): the charge fails; the subscription is canceled (no retry after a hard decline).
-    /// - `declined` (soft) and `retryable`: the charge fails; the subscription becomes past due
-    ///   with the next retry from `dunning`, or is canceled when dunning is over.
-    /// - `unknown` and `idempotencyConflict`: the charge becomes unknown; the subscription is unchanged.
-    /// - `rateLimited`: nothing is written (the charge stays pending).
-    public static func decide(subscription: Subscription, charge: Charge, outcome: ChargeOutcome, now: Timestamp, dunning: DunningSchedule) -> RenewalDecision {
+    /// - `declined` (soft): the charge fails; the subscription becomes past due with the next
+    ///   retry from `dunning`, or is canceled when dunning is over.
+    /// - `retryable`, `unknown`, `idempotencyConflict`: the charge stays open with its key, not
+    ///   asked again before `retryOpenAt`; the subscription is unchanged.
+    /// - `rateLimited`: nothing is written.
+    public static func decide(
+        subscription: Subscription, charge: Charge, outcome: ChargeOutcome, now: Timestamp, dunning: DunningSchedule, retryOpenAt: Timestamp
+    ) -> RenewalDecision {
         let expectedFailures = subscription.retry?.failedAttempts ?? 0
         func transition(_ status: SubscriptionStatus, retry: RetryState?, advance: Bool) -> SubscriptionTransition {
             SubscriptionTransition(
                 expectedPeriodEnd: subscription.currentPeriodEnd,
                 expectedFailedAttempts: expectedFailures,
+                expectedVersion: subscription.version,
                 status: status,
                 currentPeriodStart: advance ? charge.periodStart : subscription.currentPeriodStart,
                 currentPeriodEnd: advance ? charge.periodEnd : subscription.currentPeriodEnd,
@@ -47,35 +69,54 @@ public struct RenewalDecision: Hashable, Sendable {
         func record(_ update: ChargeUpdate, _ transition: SubscriptionTransition?) -> RenewalRecord {
             RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: update, subscription: transition)
         }
-        // Only a charge for the period right after the current one moves the subscription.
-        let appliesToSubscription = charge.periodStart == subscription.currentPeriodEnd
-        func failed(code: String, hard: Bool, declined: Bool, reference: String? = nil) -> RenewalDecision {
+        // Only a live subscription moves, and only for the period right after the current one.
+        let isLive = subscription.status == .active || subscription.status == .pastDue
+        let appliesToSubscription = isLive && charge.periodStart == subscription.currentPeriodEnd
+        func failed(code: String, hard: Bool, reference: String?) -> RenewalDecision {
             let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .failed, providerReference: reference, failureCode: code)
             let failures = charge.attempts
             if !hard, let next = dunning.nextAttempt(afterFailedAttempts: failures, failedAt: now) {
                 let change = transition(.pastDue, retry: RetryState(failedAttempts: failures, nextAttemptAt: next), advance: false)
-                return RenewalDecision(kind: .retryScheduled, record: record(update, appliesToSubscription ? change : nil), wasDeclined: declined)
+                return RenewalDecision(kind: .retryScheduled, record: record(update, appliesToSubscription ? change : nil), wasDeclined: true)
             }
             let change = transition(.canceled, retry: nil, advance: false)
-            return RenewalDecision(kind: .canceledForNonPayment, record: record(update, appliesToSubscription ? change : nil), wasDeclined: declined)
+            return RenewalDecision(kind: .canceledForNonPayment, record: record(update, appliesToSubscription ? change : nil), wasDeclined: true)
+        }
+        func leftOpen(_ status: ChargeStatus, _ code: String) -> RenewalDecision {
+            let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: status, failureCode: code, nextSendAt: retryOpenAt)
+            return RenewalDecision(kind: .unknown, record: record(update, nil), wasDeclined: false)
         }
         switch outcome {
         case .succeeded(let reference):
+            if subscription.status == .canceled || subscription.status == .inactive {
+                let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference, reviewReason: refundReviewReason)
+                return RenewalDecision(kind: .charged, record: record(update, nil), wasDeclined: false)
+            }
             let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference)
             let change = transition(.active, retry: nil, advance: true)
             return RenewalDecision(kind: .charged, record: record(update, appliesToSubscription ? change : nil), wasDeclined: false)
         case .declined(let code, let declineCode, _, let hard, let reference):
-            return failed(code: declineCode ?? code, hard: hard, declined: true, reference: reference)
+            return failed(code: declineCode ?? code, hard: hard, reference: reference)
         case .retryable:
-            return failed(code: "provider_unavailable", hard: false, declined: false)
+            // Not reached this time; an earlier round may have reached it: the row keeps its status.
+            return leftOpen(charge.status, "provider_unreachable")
         case .unknown:
-            let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .unknown, failureCode: "outcome_unknown")
-            return RenewalDecision(kind: .unknown, record: record(update, nil), wasDeclined: false)
+            return leftOpen(.unknown, "outcome_unknown")
         case .idempotencyConflict:
-            let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .unknown, failureCode: "idempotency_conflict")
-            return RenewalDecision(kind: .unknown, record: record(update, nil), wasDeclined: false)
+            return leftOpen(.unknown, "idempotency_conflict")
         case .rateLimited:
             return RenewalDecision(kind: .deferred, record: nil, wasDeclined: false)
         }
+    }
+
+    /// Parks `charge` for an operator: it stays open with its key, nothing more is sent for it,
+    /// and the subscription does not move until `billing charges resolve` settles it.
+    public static func park(charge: Charge, reason: String) -> RenewalDecision {
+        let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: charge.failureCode, reviewReason: reason)
+        return RenewalDecision(
+            kind: .needsReview,
+            record: RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: update, subscription: nil),
+            wasDeclined: false
+        )
     }
 }

@@ -13,7 +13,8 @@ extension RenewalEngine {
         /// before it is left pending for the next pass; default 5.
         public var maxRateLimitRetries: Int = 5
         /// How often one renewal is retried at once after ``Payments/ChargeOutcome/retryable(message:)``
-        /// before it counts as a failed attempt (dunning); default 2.
+        /// before it is left open for a later pass (with ``openChargeBackoff``); default 2. The
+        /// provider being unreachable never counts as a failed attempt.
         public var maxTransientRetries: Int = 2
         /// The first pause before such a retry (and after a 429 without Retry-After); doubles each
         /// time, up to ``maximumBackoff``. Default 500 ms.
@@ -22,6 +23,16 @@ extension RenewalEngine {
         public var maximumBackoff: Duration = .seconds(30)
         /// When failed renewals are retried; default ``DunningSchedule/default`` (1, 3, 5, 7 days).
         public var dunning: DunningSchedule = .default
+        /// How long an open charge whose provider could not be asked (unreachable, answer lost) waits
+        /// before the next round; doubles with each unanswered round in a row, up to
+        /// ``maximumOpenChargeBackoff``. Measured on the billing clock. Default 5 s.
+        public var openChargeBackoff: Duration = .seconds(5)
+        /// The longest wait between rounds of one open charge; default 15 minutes.
+        public var maximumOpenChargeBackoff: Duration = .seconds(15 * 60)
+        /// How much earlier than the provider's key retention (``Payments/PaymentProvider/idempotencyKeyRetention``)
+        /// the engine stops replaying a key and looks the charge up instead; default 1 hour (so
+        /// 23 hours at Stripe). Covers clock differences and the time a replay spends in flight.
+        public var keyReplaySafetyMargin: Duration = .seconds(3600)
         /// The pause between passes of ``RenewalEngine/run(fence:checkLeadership:)``; default 1 s.
         public var passInterval: Duration = .seconds(1)
         /// How long a pass of ``RenewalSession/runPass()`` waits for its slowest renewals before
@@ -51,6 +62,10 @@ extension RenewalEngine {
             guard initialBackoff > .zero, maximumBackoff >= initialBackoff else {
                 throw invalid("initialBackoff must be positive and at most maximumBackoff (\(initialBackoff), \(maximumBackoff))")
             }
+            guard openChargeBackoff > .zero, maximumOpenChargeBackoff >= openChargeBackoff else {
+                throw invalid("openChargeBackoff must be positive and at most maximumOpenChargeBackoff (\(openChargeBackoff), \(maximumOpenChargeBackoff))")
+            }
+            guard keyReplaySafetyMargin >= .zero else { throw invalid("keyReplaySafetyMargin must not be negative, not \(keyReplaySafetyMargin)") }
             guard passInterval > .zero else { throw invalid("passInterval must be positive, not \(passInterval)") }
             guard stragglerGrace > .zero else { throw invalid("stragglerGrace must be positive, not \(stragglerGrace)") }
         }
@@ -62,6 +77,15 @@ extension RenewalEngine {
                 pause = min(pause * 2, maximumBackoff)
             }
             return min(pause, maximumBackoff)
+        }
+
+        /// The wait before the next round of an open charge after `failures` unanswered rounds in a row.
+        func openChargeBackoff(failures: Int) -> Duration {
+            var pause = openChargeBackoff
+            for _ in 1..<max(failures, 1) where pause < maximumOpenChargeBackoff {
+                pause = pause * 2
+            }
+            return min(pause, maximumOpenChargeBackoff)
         }
     }
 }

@@ -8,16 +8,37 @@ import Payments
 /// Run it inside `Election.withLeadership` with the leadership's fence (``run(leadership:)``). Each
 /// pass (``runPass(fence:checkLeadership:)``):
 /// 1. claims the fence (a stale token stops the engine with ``BillingError/Code/staleFencingToken``);
-/// 2. reconciles charges left pending or unknown (by a crash, a lost response, an earlier leader)
-///    by asking the provider again with the *same* idempotency key;
+/// 2. reconciles charges left pending or unknown (by a crash, a lost response, an outage, an
+///    earlier leader): within the provider's retention of the key it asks again with the *same*
+///    idempotency key; past it, it looks the charge up instead (see below);
 /// 3. takes due subscriptions in due order, in batches, with at most
 ///    ``Configuration/maxConcurrentRenewals`` in flight and a token-bucket rate limit toward the
 ///    provider that pauses on 429 (honouring Retry-After). Per renewal: (a) one fenced transaction
-///    writes the pending charge with key `renewal:<subscription-id>:<period-start>`; (b) the
-///    provider is called with that key; (c) one fenced transaction records the outcome and
-///    advances the period, or marks the subscription past due with a dunning retry, or cancels
-///    it. Cancel-at-period-end ends a subscription at its period end without a charge. Missed
-///    periods after downtime are billed one by one, in order, until the subscription is paid up.
+///    writes the pending charge with key `renewal:<subscription-id>:<period-start>` and the time
+///    the key is sent; (b) the provider is called with that key; (c) one fenced transaction
+///    records the outcome and advances the period, or marks the subscription past due with a
+///    dunning retry, or cancels it, conditional on the subscription's row version. Cancel-at-
+///    period-end ends a subscription at its period end without a charge. Missed periods after
+///    downtime are billed one by one, in order, until the subscription is paid up.
+///
+/// What keeps a charge to one (see ``RenewalDecision``):
+/// - Once its row exists, a charge is closed only by the provider's definite answer for its own
+///   key (success or decline). "Not reached", a lost answer or a key conflict leave it open with
+///   the same key, asked again after a back-off (``Configuration/openChargeBackoff``); the
+///   subscription does not move and no dunning step is consumed.
+/// - A key is replayed only within ``Payments/PaymentProvider/idempotencyKeyRetention`` less
+///   ``Configuration/keyReplaySafetyMargin`` of its send time. Past that, the charge is looked
+///   up at the provider (``Payments/PaymentProvider/lookUpCharge(_:)``) and settled from what is
+///   found; a key found nowhere is sent anew with a new send time, written first. A lookup that
+///   is impossible or ambiguous parks the charge for an operator.
+/// - A request the provider rejects as such (a 4xx that is not a decline: a payment method that
+///   no longer exists) parks that one charge; billing goes on for everyone else. Credentials or
+///   configuration the provider refuses stop the engine (every charge would fail).
+/// - Every subscription write is conditional on the row version read, so a renewal in flight
+///   never undoes a cancellation; a charge that succeeds on a subscription canceled meanwhile is
+///   recorded and flagged for a refund review.
+/// Parked charges show in ``BillingStore/chargesInReview(limit:)``; an operator settles them with
+/// ``BillingStore/resolveCharge(_:)`` (`billing charges resolve`).
 ///
 /// In ``run(fence:checkLeadership:)`` (and any ``withSession(fence:checkLeadership:_:)``) a pass
 /// does not wait for its slowest renewals beyond ``Configuration/stragglerGrace``: the next pass
@@ -38,7 +59,8 @@ import Payments
 ///
 /// Bad rows (negative price, unknown currency or interval, ...) are logged, counted and listed in
 /// the ``RenewalReport``, and skipped. Not guaranteed: exactly-once toward a provider that does not
-/// honour idempotency keys, or whose key retention is shorter than the time a charge stays unknown.
+/// honour idempotency keys or whose lookups miss charges it made (Stripe's search lags by up to a
+/// minute, well inside any retention window), or whose key retention is shorter than declared.
 public final class RenewalEngine: Sendable {
     /// How the engine paces itself.
     public let configuration: Configuration
@@ -59,7 +81,8 @@ public final class RenewalEngine: Sendable {
     ///   - clock: The clock all waits are measured on; `ContinuousClock` by default.
     ///   - logger: Receives a summary of each busy pass at `info`, bad rows and fencing at `warning`/`error`.
     ///   - metricsFactory: Where the metrics listed in `RenewalMetrics` go; the global one by default.
-    /// - Throws: ``BillingError/Code/invalidConfiguration``.
+    /// - Throws: ``BillingError/Code/invalidConfiguration``, also when the provider keeps keys no
+    ///   longer than ``Configuration/keyReplaySafetyMargin``.
     public init(
         store: any BillingStore,
         provider: any PaymentProvider,
@@ -70,6 +93,12 @@ public final class RenewalEngine: Sendable {
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws {
         try configuration.validate()
+        guard provider.idempotencyKeyRetention > configuration.keyReplaySafetyMargin else {
+            throw BillingError(
+                code: .invalidConfiguration,
+                message: "renewal engine configuration: keyReplaySafetyMargin (\(configuration.keyReplaySafetyMargin)) must be shorter than the provider's idempotency-key retention (\(provider.idempotencyKeyRetention))"
+            )
+        }
         self.configuration = configuration
         self.store = store
         self.provider = provider
@@ -232,8 +261,7 @@ public final class RenewalEngine: Sendable {
             reportBadRow(row.id, error, into: &report)
             return report
         }
-        let outcome = try await callProvider(for: charge, pass: pass)
-        let decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning)
+        guard let decision = try await settleOpen(charge, of: subscription, pass: pass, now: now) else { return report }
         if try await apply(decision, pass: pass, now: now, into: &report), decision.kind != .unknown, decision.kind != .deferred {
             report.reconciled += 1
             metrics.reconciled.increment()
@@ -257,8 +285,8 @@ public final class RenewalEngine: Sendable {
                 let end = RenewalRecord(
                     subscriptionID: subscription.id, periodStart: subscription.currentPeriodEnd, charge: nil,
                     subscription: SubscriptionTransition(
-                        expectedPeriodEnd: subscription.currentPeriodEnd, expectedFailedAttempts: 0, status: .canceled,
-                        currentPeriodStart: subscription.currentPeriodStart, currentPeriodEnd: subscription.currentPeriodEnd, retry: nil
+                        expectedPeriodEnd: subscription.currentPeriodEnd, expectedFailedAttempts: 0, expectedVersion: subscription.version,
+                        status: .canceled, currentPeriodStart: subscription.currentPeriodStart, currentPeriodEnd: subscription.currentPeriodEnd, retry: nil
                     )
                 )
                 if try await write(end, pass: pass, now: now, into: &report) { report.endedAtPeriodEnd += 1 }
@@ -274,20 +302,29 @@ public final class RenewalEngine: Sendable {
             )
             // (a) The pending charge, before the provider hears of it.
             let charge = try await pass.beginCharge(intent)
-            // (b) The provider call, with the row's key (an earlier attempt's, if one is open).
-            let outcome: ChargeOutcome
+            // (b) The provider, asked with the row's key (an earlier attempt's, if one is open).
+            var decision: RenewalDecision
             switch charge.status {
             case .pending, .unknown:
-                outcome = try await callProvider(for: charge, pass: pass)
+                guard let settled = try await settleOpen(charge, of: subscription, pass: pass, now: now) else { return report }
+                decision = settled
             case .succeeded:
                 // Recorded but not applied: cannot happen with atomic step (c); repair by applying.
-                outcome = .succeeded(reference: charge.providerReference ?? "")
+                decision = RenewalDecision.decide(
+                    subscription: subscription, charge: charge, outcome: .succeeded(reference: charge.providerReference ?? ""),
+                    now: now, dunning: configuration.dunning, retryOpenAt: now
+                )
+                decision.record?.charge = nil
             case .failed:
-                outcome = .declined(code: charge.failureCode ?? "failed", declineCode: nil, message: "recorded earlier", hard: false, reference: charge.providerReference)
+                // This attempt's decline is recorded; it is never sent again within its dunning step.
+                decision = RenewalDecision.decide(
+                    subscription: subscription, charge: charge,
+                    outcome: .declined(code: charge.failureCode ?? "failed", declineCode: nil, message: "recorded earlier", hard: false, reference: charge.providerReference),
+                    now: now, dunning: configuration.dunning, retryOpenAt: now
+                )
+                decision.record?.charge = nil
             }
             // (c) The outcome and the subscription's next state, in one fenced transaction.
-            var decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning)
-            if charge.status == .succeeded || charge.status == .failed { decision.record?.charge = nil }
             guard try await apply(decision, pass: pass, now: now, into: &report),
                   decision.kind == .charged, let change = decision.record?.subscription
             else { return report }
@@ -295,8 +332,80 @@ public final class RenewalEngine: Sendable {
             subscription.currentPeriodStart = change.currentPeriodStart
             subscription.currentPeriodEnd = change.currentPeriodEnd
             subscription.retry = change.retry
+            subscription.version += 1
         }
         return report
+    }
+
+    /// What to record for an open charge, asking the provider as its key allows; nil when it is
+    /// not this round's to settle (parked for an operator, or waiting out its back-off).
+    ///
+    /// Within the provider's retention of the key (less ``Configuration/keyReplaySafetyMargin``,
+    /// counted from ``Charge/keySentAt``) the key is replayed. Past it the key is never sent
+    /// blindly: the charge is looked up by its references and settled from what is found; found
+    /// nowhere, the key provably never applied and is sent anew with a new send time, written
+    /// first; a lookup that is impossible or ambiguous parks the charge.
+    private func settleOpen(_ charge: Charge, of subscription: Subscription, pass: Pass, now: Timestamp) async throws -> RenewalDecision? {
+        guard charge.reviewReason == nil else { return nil }
+        if let next = charge.nextSendAt, next > now { return nil }
+        let retryOpenAt = now + configuration.openChargeBackoff(failures: charge.sendFailures + 1)
+        func decide(_ outcome: ChargeOutcome) -> RenewalDecision {
+            RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning, retryOpenAt: retryOpenAt)
+        }
+        let replayableUntil = charge.keySentAt.map { $0 + (provider.idempotencyKeyRetention - configuration.keyReplaySafetyMargin) }
+        guard let replayableUntil, now < replayableUntil else {
+            let lookup: ChargeLookupResult
+            do {
+                lookup = try await lookUp(charge, pass: pass)
+            } catch let error as PaymentError {
+                guard !Self.stopsTheEngine(error) else { throw Self.providerFailure(error, charge: charge) }
+                return RenewalDecision.park(charge: charge, reason: "lookup_failed: the provider may have forgotten key \(charge.idempotencyKey) and the charge could not be looked up (\(error.message))")
+            }
+            switch lookup {
+            case .found(let outcome):
+                return decide(outcome)
+            case .ambiguous(let message):
+                return RenewalDecision.park(charge: charge, reason: "lookup_ambiguous: \(message)")
+            case .unavailable(let message):
+                return decide(.retryable(message: message))
+            case .notFound:
+                // Never applied: the key is sent anew, its new window written before it goes.
+                var resend = charge
+                resend.keySentAt = now
+                let restart = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: "key_resent_after_lookup", keySentAt: now)
+                try await pass.recordRenewal(RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
+                logger.notice("the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
+                return try await send(resend, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
+            }
+        }
+        return try await send(charge, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
+    }
+
+    /// Sends `charge`'s key and decides from the answer; a request the provider rejects as such parks the charge.
+    private func send(_ charge: Charge, subscription: Subscription, pass: Pass, now: Timestamp, retryOpenAt: Timestamp) async throws -> RenewalDecision {
+        let outcome: ChargeOutcome
+        do {
+            outcome = try await callProvider(for: charge, pass: pass)
+        } catch let error as PaymentError {
+            guard !Self.stopsTheEngine(error) else { throw Self.providerFailure(error, charge: charge) }
+            logger.error("the provider rejected one charge; parked for review, billing goes on", metadata: ["key": "\(charge.idempotencyKey)", "error": "\(error)"])
+            return RenewalDecision.park(charge: charge, reason: "provider_rejected: \(error.message)")
+        }
+        return RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning, retryOpenAt: retryOpenAt)
+    }
+
+    /// Whether a provider error concerns every charge (credentials, configuration), so that the
+    /// engine stops, rather than the one request (which is parked).
+    static func stopsTheEngine(_ error: PaymentError) -> Bool {
+        [.authenticationFailed, .missingCredentials, .invalidConfiguration, .permissionDenied].contains(error.code)
+    }
+
+    static func providerFailure(_ error: PaymentError, charge: Charge) -> BillingError {
+        BillingError(
+            code: .providerFailure,
+            message: "the payment provider refused the charge \(charge.idempotencyKey): \(error.message); fix the provider configuration, then restart billing (the charge stays open and is reconciled)",
+            cause: error
+        )
     }
 
     /// Writes a decision and counts it. Returns whether it was written.
@@ -314,12 +423,18 @@ public final class RenewalEngine: Sendable {
         case .charged:
             report.charged += 1
             metrics.charged.increment()
+            if record.charge?.reviewReason != nil {
+                report.refundReviews += 1
+                metrics.refundReviews.increment()
+                logger.warning("a charge succeeded on a canceled subscription; flagged for a refund review", metadata: ["key": "\(record.charge?.idempotencyKey ?? "")"])
+            }
+        case .needsReview:
+            report.parkedForReview += 1
+            metrics.parkedForReview.increment()
         case .retryScheduled:
-            if !decision.wasDeclined { report.declined += 1 }
             report.retriesScheduled += 1
             metrics.retried.increment()
         case .canceledForNonPayment:
-            if !decision.wasDeclined { report.declined += 1 }
             report.canceledForNonPayment += 1
             metrics.failed.increment()
         case .unknown:
@@ -354,23 +469,14 @@ public final class RenewalEngine: Sendable {
     /// Asks the provider for `charge`, under the rate limit, retrying rate limits and transient
     /// faults within bounds. Every call carries the charge row's key, amount and references.
     private func callProvider(for charge: Charge, pass: Pass) async throws -> ChargeOutcome {
-        let request = ChargeRequest(
-            idempotencyKey: charge.idempotencyKey, amountMinor: charge.amount.minorUnits, currency: charge.amount.currency.code,
-            customer: charge.customer, paymentMethod: charge.paymentMethod,
-            metadata: ["subscription_id": charge.subscriptionID, "period_start": charge.periodStart.iso8601, "attempt": String(charge.attempts)]
-        )
+        let request = Self.request(for: charge)
         var rateLimited = 0
         var transient = 0
         while true {
             try await limiter.acquire()
             try pass.checkLeadership()
             let started = clock.now()
-            let outcome: ChargeOutcome
-            do {
-                outcome = try await provider.charge(request)
-            } catch let error as PaymentError {
-                throw BillingError(code: .providerFailure, message: "the payment provider refused the charge \(charge.idempotencyKey): \(error.message); fix the provider configuration, then restart billing (the charge stays pending and is reconciled)", cause: error)
-            }
+            let outcome = try await provider.charge(request)
             metrics.providerLatency.recordNanoseconds(max(0, (clock.now() - started).nanoseconds))
             switch outcome {
             case .rateLimited(let retryAfter):
@@ -390,6 +496,23 @@ public final class RenewalEngine: Sendable {
                 return outcome
             }
         }
+    }
+
+    /// What the provider is asked for `charge`: its row's key, amount and references; the same
+    /// on every round, so that a replay matches the first request.
+    public static func request(for charge: Charge) -> ChargeRequest {
+        ChargeRequest(
+            idempotencyKey: charge.idempotencyKey, amountMinor: charge.amount.minorUnits, currency: charge.amount.currency.code,
+            customer: charge.customer, paymentMethod: charge.paymentMethod,
+            metadata: ["subscription_id": charge.subscriptionID, "period_start": charge.periodStart.iso8601, "attempt": String(charge.attempts)]
+        )
+    }
+
+    /// Looks `charge` up at the provider, under the rate limit, without charging.
+    private func lookUp(_ charge: Charge, pass: Pass) async throws -> ChargeLookupResult {
+        try await limiter.acquire()
+        try pass.checkLeadership()
+        return try await provider.lookUpCharge(Self.request(for: charge))
     }
 }
 

@@ -14,6 +14,8 @@ struct RenewalMetrics: Sendable {
     let failed: Counter
     let unknown: Counter
     let reconciled: Counter
+    let parkedForReview: Counter
+    let refundReviews: Counter
     let fencedRejections: Counter
     let badRows: Counter
     let rateLimitedRetries: Counter
@@ -27,6 +29,8 @@ struct RenewalMetrics: Sendable {
         failed = Counter(label: "billing_renewals_failed_total", factory: factory)
         unknown = Counter(label: "billing_renewals_unknown_total", factory: factory)
         reconciled = Counter(label: "billing_renewals_reconciled_total", factory: factory)
+        parkedForReview = Counter(label: "billing_charges_parked_for_review_total", factory: factory)
+        refundReviews = Counter(label: "billing_charges_refund_review_total", factory: factory)
         fencedRejections = Counter(label: "billing_fenced_rejections_total", factory: factory)
         badRows = Counter(label: "billing_bad_rows_total", factory: factory)
         rateLimitedRetries = Counter(label: "billing_provider_retries_total", dimensions: [("reason", "rate_limited")], factory: factory)

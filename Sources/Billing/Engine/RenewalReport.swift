@@ -26,8 +26,14 @@ public struct RenewalReport: Hashable, Sendable, CustomStringConvertible {
     public var canceledForNonPayment = 0
     /// Subscriptions that ended at their period end (cancel-at-period-end), without a charge.
     public var endedAtPeriodEnd = 0
-    /// Charges whose outcome stays unknown for now; the next pass reconciles them.
+    /// Charges left open for now (outcome unknown, or the provider not reached); a later pass
+    /// asks again with the same key, after a back-off.
     public var unknown = 0
+    /// Charges parked for an operator this pass (the provider rejected the request itself, or a
+    /// lookup past the key's retention was impossible or ambiguous); nothing more is sent for them.
+    public var parkedForReview = 0
+    /// Charges that succeeded on a subscription canceled meanwhile: recorded, flagged for a refund review.
+    public var refundReviews = 0
     /// Charges left pending because the provider kept rate-limiting; the next pass retries them.
     public var deferred = 0
     /// Pending or unknown charges from earlier passes (or leaders) that this pass resolved.
@@ -50,6 +56,8 @@ public struct RenewalReport: Hashable, Sendable, CustomStringConvertible {
         canceledForNonPayment += other.canceledForNonPayment
         endedAtPeriodEnd += other.endedAtPeriodEnd
         unknown += other.unknown
+        parkedForReview += other.parkedForReview
+        refundReviews += other.refundReviews
         deferred += other.deferred
         reconciled += other.reconciled
         conflicts += other.conflicts
@@ -59,10 +67,10 @@ public struct RenewalReport: Hashable, Sendable, CustomStringConvertible {
     /// Whether the pass changed nothing and found nothing wrong.
     public var isIdle: Bool {
         charged == 0 && declined == 0 && endedAtPeriodEnd == 0 && unknown == 0 && deferred == 0 && reconciled == 0
-            && conflicts == 0 && badRows.isEmpty && canceledForNonPayment == 0
+            && conflicts == 0 && badRows.isEmpty && canceledForNonPayment == 0 && parkedForReview == 0
     }
 
     public var description: String {
-        "charged \(charged), declined \(declined), retries scheduled \(retriesScheduled), canceled for non-payment \(canceledForNonPayment), ended at period end \(endedAtPeriodEnd), unknown \(unknown), deferred \(deferred), reconciled \(reconciled), conflicts \(conflicts), bad rows \(badRows.count)"
+        "charged \(charged), declined \(declined), retries scheduled \(retriesScheduled), canceled for non-payment \(canceledForNonPayment), ended at period end \(endedAtPeriodEnd), unknown \(unknown), parked for review \(parkedForReview), refund reviews \(refundReviews), deferred \(deferred), reconciled \(reconciled), conflicts \(conflicts), bad rows \(badRows.count)"
     }
 }

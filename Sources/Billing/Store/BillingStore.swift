@@ -16,8 +16,28 @@ public protocol BillingStore: Sendable {
     /// The database's current time: the clock every replica agrees on (see ``DatabaseBillingClock``).
     func currentTime() async throws -> Timestamp
 
-    /// Inserts or replaces a subscription row, as given (invalid rows included: imports happen).
+    /// Inserts or replaces a subscription row, as given (invalid rows included: imports happen),
+    /// bumping its version. For changes to a live subscription use the targeted, conditional
+    /// ``createSubscription(_:)`` and ``cancelSubscription(id:atPeriodEnd:)`` instead.
     func saveSubscription(_ subscription: StoredSubscription) async throws
+    /// Inserts a new subscription row.
+    /// - Throws: ``BillingError/Code/concurrentModification`` when a row with its id exists (nothing is changed).
+    func createSubscription(_ subscription: StoredSubscription) async throws
+    /// Cancels a live (active or past-due) subscription now, or at the end of its paid period, in
+    /// one conditional update that touches only the fields a cancellation changes and bumps the
+    /// version (so a renewal in flight cannot undo it). Returns the row as written.
+    /// - Throws: ``BillingError/Code/invalidSubscription`` when there is no such subscription or it
+    ///   is not live.
+    func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription
+    /// Charges with a review reason (parked, or succeeded and flagged for a refund review), at
+    /// most `limit`, in (subscription, period) order.
+    func chargesInReview(limit: Int) async throws -> [Charge]
+    /// Settles a charge parked for review, in one transaction: the charge (still open and parked
+    /// under the key, or nothing is written) gets the operator's outcome, its subscription moves
+    /// as the engine would have moved it, and the settlement is appended to the audit table
+    /// `charge_resolutions`. Returns the charge as written.
+    /// - Throws: ``BillingError/Code/invalidSubscription`` when no parked charge has the key.
+    func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge
 
     /// The subscription row with `id`, if any.
     func subscription(id: String) async throws -> StoredSubscription?

@@ -8,12 +8,27 @@ public struct ChargeUpdate: Hashable, Sendable {
     public var providerReference: String?
     /// The decline or failure code, for failed and unknown charges.
     public var failureCode: String?
+    /// Why an operator must look at the charge (nil: clears any earlier reason). On an open
+    /// charge it parks it (nothing more is sent); on a succeeded one it asks for a refund review.
+    public var reviewReason: String?
+    /// For a charge left open: not before this instant is the provider asked again (back-off);
+    /// counts one more unanswered round. Nil: the round was answered (the count restarts).
+    public var nextSendAt: Timestamp?
+    /// For a charge left open whose key is sent anew (the provider provably never applied the
+    /// old one): the new send time, which restarts the key's replay window. Nil: unchanged.
+    public var keySentAt: Timestamp?
 
     /// Creates an update.
-    public init(idempotencyKey: String, status: ChargeStatus, providerReference: String? = nil, failureCode: String? = nil) {
+    public init(
+        idempotencyKey: String, status: ChargeStatus, providerReference: String? = nil, failureCode: String? = nil,
+        reviewReason: String? = nil, nextSendAt: Timestamp? = nil, keySentAt: Timestamp? = nil
+    ) {
         self.idempotencyKey = idempotencyKey
         self.status = status
         self.providerReference = providerReference
         self.failureCode = failureCode
+        self.reviewReason = reviewReason
+        self.nextSendAt = nextSendAt
+        self.keySentAt = keySentAt
     }
 }

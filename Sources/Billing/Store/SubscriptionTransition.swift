@@ -1,13 +1,16 @@
 /// The change step (c) makes to a subscription, guarded by what the engine read.
 ///
-/// The write applies only while the row still has ``expectedPeriodEnd`` and
-/// ``expectedFailedAttempts``; otherwise the row changed underneath (edited, or renewed by someone
-/// else) and the store throws ``BillingError/Code/concurrentModification``.
+/// The write applies only while the row still has ``expectedVersion`` (and, as a second guard,
+/// ``expectedPeriodEnd`` and ``expectedFailedAttempts``), and bumps the version; otherwise the row
+/// changed underneath (canceled, edited, or renewed by someone else) and the store throws
+/// ``BillingError/Code/concurrentModification``.
 public struct SubscriptionTransition: Hashable, Sendable {
     /// The current period end the engine read.
     public var expectedPeriodEnd: Timestamp
     /// The failed-attempt count the engine read.
     public var expectedFailedAttempts: Int
+    /// The row version the engine read (``StoredSubscription/version``).
+    public var expectedVersion: Int64
     /// The new status.
     public var status: SubscriptionStatus
     /// The new current period start.
@@ -18,9 +21,10 @@ public struct SubscriptionTransition: Hashable, Sendable {
     public var retry: RetryState?
 
     /// Creates a transition.
-    public init(expectedPeriodEnd: Timestamp, expectedFailedAttempts: Int, status: SubscriptionStatus, currentPeriodStart: Timestamp, currentPeriodEnd: Timestamp, retry: RetryState?) {
+    public init(expectedPeriodEnd: Timestamp, expectedFailedAttempts: Int, expectedVersion: Int64, status: SubscriptionStatus, currentPeriodStart: Timestamp, currentPeriodEnd: Timestamp, retry: RetryState?) {
         self.expectedPeriodEnd = expectedPeriodEnd
         self.expectedFailedAttempts = expectedFailedAttempts
+        self.expectedVersion = expectedVersion
         self.status = status
         self.currentPeriodStart = currentPeriodStart
         self.currentPeriodEnd = currentPeriodEnd

@@ -46,7 +46,7 @@ canvas { width: 100%; height: 80px; }
 <section>
   <h2>Renewals</h2>
   <div class="big"><span id="rate">0</span> / s</div>
-  <div>charged <b id="charged">0</b> · declined <b id="declined">0</b> · provider retries <b id="retries">0</b></div>
+  <div>charged <b id="charged">0</b> · declined <b id="declined">0</b> · provider retries <b id="retries">0</b> · need review <b id="review">0</b></div>
   <canvas id="chart" width="600" height="80"></canvas>
 </section>
 <section>
@@ -111,6 +111,7 @@ function render(cluster) {
   const applied = cluster.demo ? cluster.demo.applied : charged + declined;
   if (cluster.demo) { declined = cluster.demo.declined; charged = applied - declined; }
   document.getElementById("charged").textContent = charged;
+  document.getElementById("review").textContent = Math.max(0, ...nodes.map(n => n.chargesNeedingReview ?? 0));
   document.getElementById("declined").textContent = declined;
   document.getElementById("retries").textContent = retries;
   history.push([now, applied]);

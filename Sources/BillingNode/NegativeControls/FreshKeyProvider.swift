@@ -10,4 +10,8 @@ struct FreshKeyProvider: PaymentProvider {
         fresh.idempotencyKey = "\(request.idempotencyKey)-attempt-\(UInt64.random(in: .min ... .max))"
         return try await base.charge(fresh)
     }
+
+    func lookUpCharge(_ request: ChargeRequest) async throws -> ChargeLookupResult { try await base.lookUpCharge(request) }
+
+    var idempotencyKeyRetention: Duration { base.idempotencyKeyRetention }
 }

@@ -10,6 +10,12 @@ struct UnfencedStore: BillingStore {
 
     func currentTime() async throws -> Timestamp { try await base.currentTime() }
     func saveSubscription(_ subscription: StoredSubscription) async throws { try await base.saveSubscription(subscription) }
+    func createSubscription(_ subscription: StoredSubscription) async throws { try await base.createSubscription(subscription) }
+    func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
+        try await base.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd)
+    }
+    func chargesInReview(limit: Int) async throws -> [Charge] { try await base.chargesInReview(limit: limit) }
+    func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge { try await base.resolveCharge(resolution) }
     func subscription(id: String) async throws -> StoredSubscription? { try await base.subscription(id: id) }
     func charges(subscriptionID: String) async throws -> [Charge] { try await base.charges(subscriptionID: subscriptionID) }
     func charges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] { try await base.charges(after: cursor, limit: limit) }

@@ -26,6 +26,8 @@ public final class BillingNode: Service, Sendable {
     let state: NodeState
     let election: Election
     private let engine: RenewalEngine
+    private let store: any BillingStore
+    private let reviewGauge: Gauge
     private let logger: Logger
     private let eventLog: NodeEventLog?
     private let storeProgress = StoreProgress()
@@ -63,6 +65,8 @@ public final class BillingNode: Service, Sendable {
             break
         }
         store = InstrumentedStore(base: store, progress: storeProgress, log: eventLog)
+        self.store = store
+        self.reviewGauge = Gauge(label: "billing_charges_needing_review", factory: metrics)
         self.election = Election(
             name: configuration.electionName, candidateID: configuration.nodeID, backend: backend,
             configuration: configuration.election, logger: logger, metricsFactory: metrics
@@ -92,6 +96,9 @@ public final class BillingNode: Service, Sendable {
             }
             group.addTask {
                 await cancelWhenGracefulShutdown { await self.observeLeader() }
+            }
+            group.addTask {
+                await cancelWhenGracefulShutdown { await self.watchChargesInReview() }
             }
             group.addTask {
                 await cancelWhenGracefulShutdown { await self.lead() }
@@ -241,6 +248,19 @@ public final class BillingNode: Service, Sendable {
                 logger.warning("renewal pass failed; retrying", metadata: ["error": "\(error.message)"])
             }
             try await Task.sleep(for: configuration.engine.passInterval)
+        }
+    }
+
+    /// Keeps the count of charges that need an operator (parked, or flagged for a refund review)
+    /// up to date in `/status`, `/metrics` and the dashboard, on every node: they are the
+    /// database's, not the leader's.
+    private func watchChargesInReview() async {
+        while !Task.isCancelled {
+            if let count = try? await store.chargesInReview(limit: 100_000).count {
+                state.recordChargesNeedingReview(count)
+                reviewGauge.record(count)
+            }
+            guard (try? await Task.sleep(for: .seconds(2))) != nil else { return }
         }
     }
 

@@ -24,6 +24,12 @@ struct InstrumentedStore: BillingStore {
 
     func currentTime() async throws -> Timestamp { try await tracked { try await base.currentTime() } }
     func saveSubscription(_ subscription: StoredSubscription) async throws { try await tracked { try await base.saveSubscription(subscription) } }
+    func createSubscription(_ subscription: StoredSubscription) async throws { try await tracked { try await base.createSubscription(subscription) } }
+    func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
+        try await tracked { try await base.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd) }
+    }
+    func chargesInReview(limit: Int) async throws -> [Charge] { try await tracked { try await base.chargesInReview(limit: limit) } }
+    func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge { try await tracked { try await base.resolveCharge(resolution) } }
     func subscription(id: String) async throws -> StoredSubscription? { try await tracked { try await base.subscription(id: id) } }
     func charges(subscriptionID: String) async throws -> [Charge] { try await tracked { try await base.charges(subscriptionID: subscriptionID) } }
     func charges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {

@@ -35,6 +35,20 @@ struct RecordingProvider: PaymentProvider {
         return outcome
     }
 
+    func lookUpCharge(_ request: ChargeRequest) async throws -> ChargeLookupResult {
+        let start = NodeEventLog.realNowMs()
+        do {
+            let result = try await base.lookUpCharge(request)
+            log(request, start: start, result: "lookup", detail: "\(result)")
+            return result
+        } catch {
+            log(request, start: start, result: "lookup_error", detail: "\(error)")
+            throw error
+        }
+    }
+
+    var idempotencyKeyRetention: Duration { base.idempotencyKeyRetention }
+
     private func log(_ request: ChargeRequest, start: Int64, result: String, detail: String?) {
         eventLog?.append(
             .charge, token: NodeEventLog.currentToken, startMs: start, subscription: request.metadata["subscription_id"],

@@ -14,6 +14,7 @@ final class NodeState: Sendable {
         var engine = NodeStatus.Engine()
         var terms: [NodeStatus.Term] = []
         var recentCharges: [ChargeEvent] = []
+        var chargesNeedingReview: Int?
     }
 
     let nodeID: String
@@ -75,9 +76,16 @@ final class NodeState: Sendable {
             state.engine.unknown += report.unknown
             state.engine.reconciled += report.reconciled
             state.engine.canceledForNonPayment += report.canceledForNonPayment
+            state.engine.parkedForReview += report.parkedForReview
+            state.engine.refundReviews += report.refundReviews
             state.engine.conflicts += report.conflicts
             state.engine.lastError = nil
         }
+    }
+
+    /// Records how many charges in the database need an operator.
+    func recordChargesNeedingReview(_ count: Int) {
+        storage.withLock { $0.chargesNeedingReview = count }
     }
 
     /// Records a failed pass.
@@ -118,12 +126,14 @@ final class NodeState: Sendable {
             let leaderID = leading != nil ? nodeID : state.observedLeader?.value
             let token = leading?.token.rawValue ?? state.observedLeader?.token.rawValue
             let (ttlSeconds, ttlAttoseconds) = leaseTTL.components
-            return NodeStatus(
+            var status = NodeStatus(
                 nodeID: nodeID, role: leading != nil ? "leader" : "follower", leaderID: leaderID, token: token,
                 leaseRemainingMs: remaining, leaseTTLMs: ttlSeconds * 1000 + ttlAttoseconds / 1_000_000_000_000_000,
                 billingPaused: state.paused, engine: state.engine, terms: state.terms, recentCharges: state.recentCharges,
                 nowMs: now, startedAtMs: startedAtMs, pid: getpid()
             )
+            status.chargesNeedingReview = state.chargesNeedingReview
+            return status
         }
     }
 }

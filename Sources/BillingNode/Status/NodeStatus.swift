@@ -21,6 +21,11 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         public var reconciled = 0
         /// Subscriptions canceled for non-payment.
         public var canceledForNonPayment = 0
+        /// Charges this node parked for an operator (the provider rejected the request, or a
+        /// lookup past the key's retention was impossible or ambiguous).
+        public var parkedForReview = 0
+        /// Charges this node recorded as succeeded on a subscription canceled meanwhile.
+        public var refundReviews = 0
         /// Renewals skipped because their row changed meanwhile.
         public var conflicts = 0
         /// The last engine error, if the last pass failed.
@@ -76,6 +81,9 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var startedAtMs: Int64
     /// The process id (for operators and the demo's chaos).
     public var pid: Int32
+    /// Charges in the billing database that need an operator (`billing charges review`), as last
+    /// read; nil before the first read.
+    public var chargesNeedingReview: Int?
 
     /// Creates a status.
     public init(

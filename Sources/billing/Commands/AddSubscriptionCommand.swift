@@ -40,7 +40,7 @@ struct AddSubscriptionCommand: AsyncParsableCommand {
         }
         let subscription = Subscription(id: id, customer: customer, plan: planValue, paymentMethod: paymentMethod, anchor: start)
         try await options.withStore { store in
-            try await store.saveSubscription(subscription.stored)
+            try await store.createSubscription(subscription.stored)
         }
         let row = SubscriptionRow(subscription.stored)
         if options.json { try JSONOutput.print(row) } else { print("added \(row.line)") }

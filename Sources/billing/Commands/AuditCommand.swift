@@ -29,12 +29,15 @@ struct AuditCommand: AsyncParsableCommand {
         }
         var byStatus: [String: Int] = [:]
         for charge in charges { byStatus[charge.status.rawValue, default: 0] += 1 }
+        let inReview = charges.filter { $0.reviewReason != nil }
         guard let sandbox else {
             if options.json {
-                try JSONOutput.print(["charges": charges.count, "overdue": overdue.count].merging(byStatus) { a, _ in a })
+                try JSONOutput.print(["charges": charges.count, "overdue": overdue.count, "needs_review": inReview.count].merging(byStatus) { a, _ in a })
             } else {
                 print("charges \(charges.count): " + byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
                 print("subscriptions due now and not yet renewed: \(overdue.count)")
+                print("charges that need review: \(inReview.count)\(inReview.isEmpty ? "" : " (`billing charges review` lists them)")")
+                for charge in inReview.prefix(20) { print("  " + ChargeReviewRow(charge).line) }
                 print("(pass --sandbox URL to check every charge against the provider's ledger)")
             }
             return

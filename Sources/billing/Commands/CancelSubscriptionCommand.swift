@@ -14,16 +14,10 @@ struct CancelSubscriptionCommand: AsyncParsableCommand {
     var atPeriodEnd = false
 
     func run() async throws {
+        // One conditional update of the fields a cancellation changes (never a rewrite of the row),
+        // so a renewal in flight cannot undo it, nor this undo a renewal.
         let row: StoredSubscription = try await options.withStore { store in
-            guard var row = try await store.subscription(id: id) else { throw CLIError("no subscription '\(id)' in the database") }
-            if atPeriodEnd {
-                row.cancelAtPeriodEnd = true
-            } else {
-                row.status = SubscriptionStatus.canceled.rawValue
-                row.nextAttemptAt = nil
-            }
-            try await store.saveSubscription(row)
-            return row
+            try await store.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd)
         }
         let output = SubscriptionRow(row)
         if options.json { try JSONOutput.print(output) } else { print("canceled \(output.line)") }

@@ -6,6 +6,10 @@ import Synchronization
 /// applies each idempotency key at most once and replays the first final answer (success or
 /// decline) to every later request with that key; the same key with other parameters is an
 /// idempotency conflict. Faults are scripted per request.
+///
+/// Like Stripe, it forgets a key `retention` after the key was applied (on the `now` clock, when
+/// given): a request with a forgotten key is a new charge. It can be made unreachable (every
+/// request "not sent", nothing recorded) and looks charges up by the metadata they carry.
 final class FakePaymentProvider: PaymentProvider {
     /// What the provider does with one request.
     enum Fault: Sendable, Hashable {
@@ -23,6 +27,9 @@ final class FakePaymentProvider: PaymentProvider {
         case lostResponse
         /// Another request with this key is in flight; nothing recorded.
         case conflict
+        /// The provider rejects the request itself (a 400 that is not a decline, e.g. a payment
+        /// method that no longer exists): throws ``PaymentError/Code/invalidRequest``; nothing recorded.
+        case invalidRequest
     }
 
     struct Request: Sendable, Hashable {
@@ -40,25 +47,72 @@ final class FakePaymentProvider: PaymentProvider {
         var callsPerKey: [String: Int] = [:]
         var calls = 0
         var nextReference = 0
+        var keyAppliedAt: [String: Timestamp] = [:]
+        var reachable = true
+        /// Every charge made or declined, as a lookup finds it: (subscription, period, attempt) and its outcome.
+        var madeCharges: [(references: String, outcome: ChargeOutcome)] = []
+        var lookups = 0
     }
 
     private let state = Mutex(State())
     private let script: @Sendable (_ request: ChargeRequest, _ callForKey: Int) -> Fault
+    private let retention: Duration?
+    private let clock: ManualBillingClock?
 
     /// `script` picks the fault of each request, given the request and how many times its key was
-    /// seen before this call (0 for the first).
-    init(script: @escaping @Sendable (_ request: ChargeRequest, _ callForKey: Int) -> Fault = { _, _ in .none }) {
+    /// seen before this call (0 for the first). With `retention` and `clock`, keys are forgotten
+    /// `retention` after they were applied, on that clock.
+    init(
+        retention: Duration? = nil, clock: ManualBillingClock? = nil,
+        script: @escaping @Sendable (_ request: ChargeRequest, _ callForKey: Int) -> Fault = { _, _ in .none }
+    ) {
         self.script = script
+        self.retention = retention
+        self.clock = clock
     }
+
+    /// Cuts the provider off (every request is "not reached", nothing is recorded, lookups are
+    /// unavailable) or lets requests through again.
+    func setReachable(_ reachable: Bool) { state.withLock { $0.reachable = reachable } }
+
+    /// How long keys are kept.
+    var idempotencyKeyRetention: Duration { retention ?? .seconds(24 * 3600) }
+
+    private static func references(_ request: ChargeRequest) -> String {
+        "\(request.metadata["subscription_id"] ?? "?")@\(request.metadata["period_start"] ?? "?")#\(request.metadata["attempt"] ?? "?")"
+    }
+
+    func lookUpCharge(_ request: ChargeRequest) async throws -> ChargeLookupResult {
+        state.withLock { state in
+            state.lookups += 1
+            guard state.reachable else { return .unavailable("injected: connection refused") }
+            let found = state.madeCharges.filter { $0.references == Self.references(request) }
+            switch found.count {
+            case 0: return .notFound
+            case 1: return .found(found[0].outcome)
+            default: return .ambiguous("\(found.count) charges carry \(Self.references(request))")
+            }
+        }
+    }
+
+    /// Lookups asked for in all.
+    var lookups: Int { state.withLock { $0.lookups } }
 
     func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {
         try Task.checkCancellation()
         let parameters = Request(amountMinor: request.amountMinor, currency: request.currency, customer: request.customer, paymentMethod: request.paymentMethod)
         let period = "\(request.metadata["subscription_id"] ?? "?")@\(request.metadata["period_start"] ?? "?")"
-        return state.withLock { state in
+        let answer: ChargeOutcome? = state.withLock { state in
             let seen = state.callsPerKey[request.idempotencyKey, default: 0]
             state.callsPerKey[request.idempotencyKey] = seen + 1
             state.calls += 1
+            guard state.reachable else { return .retryable(message: "injected: connection refused, nothing sent") }
+            if let retention, let now = clock?.instant, let appliedAt = state.keyAppliedAt[request.idempotencyKey], appliedAt + retention <= now {
+                // Pruned, as Stripe prunes keys after 24 hours: the next request is a new charge.
+                state.finalOutcomes[request.idempotencyKey] = nil
+                state.parameters[request.idempotencyKey] = nil
+                state.keyAppliedAt[request.idempotencyKey] = nil
+            }
             if let earlier = state.parameters[request.idempotencyKey], earlier != parameters {
                 return .idempotencyConflict(message: "key \(request.idempotencyKey) was used with other parameters")
             }
@@ -72,6 +126,8 @@ final class FakePaymentProvider: PaymentProvider {
                 state.parameters[request.idempotencyKey] = parameters
                 state.appliedPerKey[request.idempotencyKey, default: 0] += 1
                 state.appliedPerPeriod[period, default: 0] += 1
+                state.madeCharges.append((Self.references(request), outcome))
+                if let now = clock?.instant { state.keyAppliedAt[request.idempotencyKey] = now }
                 return outcome
             }
             switch script(request, seen) {
@@ -84,6 +140,8 @@ final class FakePaymentProvider: PaymentProvider {
                 )
                 state.finalOutcomes[request.idempotencyKey] = outcome
                 state.parameters[request.idempotencyKey] = parameters
+                state.madeCharges.append((Self.references(request), outcome))
+                if let now = clock?.instant { state.keyAppliedAt[request.idempotencyKey] = now }
                 return outcome
             case .retryable:
                 return .retryable(message: "injected 500")
@@ -96,8 +154,14 @@ final class FakePaymentProvider: PaymentProvider {
                 return .unknown(message: "injected lost response")
             case .conflict:
                 return .idempotencyConflict(message: "injected: a request with this key is in flight")
+            case .invalidRequest:
+                return nil
             }
         }
+        guard let answer else {
+            throw PaymentError(code: .invalidRequest, message: "injected: No such PaymentMethod: '\(request.paymentMethod)' (HTTP 400)")
+        }
+        return answer
     }
 
     /// How many times the key's charge was applied.

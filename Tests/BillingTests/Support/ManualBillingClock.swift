@@ -11,6 +11,9 @@ final class ManualBillingClock: BillingClock {
 
     func now() async throws -> Timestamp { current.withLock { $0 } }
 
+    /// The time, read synchronously (for fakes that keep time on this clock).
+    var instant: Timestamp { current.withLock { $0 } }
+
     /// Sets the time.
     func set(_ now: Timestamp) { current.withLock { $0 = now } }
 

@@ -70,6 +70,25 @@ public final class PostgresBillingStore: BillingStore, Service {
         try await calls.run { [ledger] in try await ledger.saveSubscription(subscription, now: now) }
     }
 
+    public func createSubscription(_ subscription: StoredSubscription) async throws {
+        let now = try await currentTime()
+        try await calls.run { [ledger] in try await ledger.createSubscription(subscription, now: now) }
+    }
+
+    public func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
+        let now = try await currentTime()
+        return try await calls.run { [ledger] in try await ledger.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd, now: now) }
+    }
+
+    public func chargesInReview(limit: Int) async throws -> [Charge] {
+        try await calls.run { [ledger] in try await ledger.chargesInReview(limit: limit) }
+    }
+
+    public func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge {
+        let now = try await currentTime()
+        return try await calls.run { [ledger] in try await ledger.resolveCharge(resolution, now: now) }
+    }
+
     public func subscription(id: String) async throws -> StoredSubscription? {
         try await calls.run { [ledger] in try await ledger.subscription(id: id) }
     }

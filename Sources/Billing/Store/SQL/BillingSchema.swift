@@ -8,7 +8,7 @@
 /// exact in both databases, no floating point, no time zones.
 enum BillingSchema {
     /// The version this library writes and reads.
-    static let currentVersion: Int64 = 1
+    static let currentVersion: Int64 = 2
 
     /// Creates the version table when missing; idempotent.
     static let bootstrap: [String] = [
@@ -78,6 +78,39 @@ enum BillingSchema {
             CREATE TABLE fences (
                 election TEXT PRIMARY KEY NOT NULL,
                 token    BIGINT NOT NULL
+            )
+            """,
+        ],
+        [
+            // A row version that every write to a subscription bumps, and every conditional write
+            // checks: no write undoes another (a cancellation above all).
+            "ALTER TABLE subscriptions ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
+            // When the charge's current key was first sent (written with the key, just before the
+            // first call: never later than the provider's first sight of it). Rows from version 1
+            // take their creation time, which is earlier still: their replay window only shrinks.
+            "ALTER TABLE charges ADD COLUMN key_sent_ms BIGINT",
+            "UPDATE charges SET key_sent_ms = created_ms",
+            // Back-off of an open charge the provider could not be asked about: not before
+            // `next_send_ms`, after `send_failures` unanswered rounds in a row.
+            "ALTER TABLE charges ADD COLUMN next_send_ms BIGINT",
+            "ALTER TABLE charges ADD COLUMN send_failures BIGINT NOT NULL DEFAULT 0",
+            // Why an operator must look at the charge (NULL: no need). On an open charge it parks
+            // it: nothing more is sent until `billing charges resolve` settles it. On a succeeded
+            // charge it asks for a refund review (the subscription was canceled meanwhile).
+            "ALTER TABLE charges ADD COLUMN review_reason TEXT",
+            "CREATE INDEX charges_in_review ON charges (subscription_id, period_start_ms) WHERE review_reason IS NOT NULL",
+            // The operators' settlements of parked charges: who said what, when, under which fence.
+            """
+            CREATE TABLE charge_resolutions (
+                idempotency_key    TEXT NOT NULL,
+                resolved_as        TEXT NOT NULL CHECK (resolved_as IN ('succeeded', 'failed')),
+                provider_reference TEXT,
+                review_reason      TEXT NOT NULL,
+                operator           TEXT NOT NULL,
+                note               TEXT,
+                fence_token        BIGINT,
+                resolved_ms        BIGINT NOT NULL,
+                PRIMARY KEY (idempotency_key, resolved_ms)
             )
             """,
         ],

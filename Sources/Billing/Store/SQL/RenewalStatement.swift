@@ -31,6 +31,7 @@ struct RenewalStatement {
             binds += [
                 .text(charge.status.rawValue), .text(charge.providerReference), .text(charge.failureCode),
                 .timestamp(record.periodStart), .text(charge.idempotencyKey),
+                .text(charge.reviewReason), .timestamp(charge.nextSendAt), .timestamp(charge.keySentAt),
             ]
         }
         if let transition = record.subscription {
@@ -39,6 +40,7 @@ struct RenewalStatement {
                 .timestamp(transition.currentPeriodEnd), .integer(Int64(transition.retry?.failedAttempts ?? 0)),
                 .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt),
                 .timestamp(transition.expectedPeriodEnd), .integer(Int64(transition.expectedFailedAttempts)),
+                .integer(transition.expectedVersion),
             ]
         }
         return binds
@@ -75,11 +77,12 @@ struct RenewalStatement {
         var answers: [String] = []
         if charge {
             let (status, reference, failure, periodStart, key) = (next(), next(), next(), next(), next())
-            let open = "subscription_id = $4 AND period_start_ms = \(periodStart) AND idempotency_key = \(key) AND status IN ('pending', 'unknown')"
-            let update = """
-                UPDATE charges SET status = \(status), provider_reference = COALESCE(\(reference), provider_reference),
-                    failure_code = \(failure), fencing_token = $2, updated_ms = $3
-                """
+            let (review, nextSend, keySent) = (next(), next(), next())
+            let open = "subscription_id = $4 AND period_start_ms = \(periodStart) AND idempotency_key = \(key) AND \(SQLLedger.chargeOpenForEngine)"
+            let assignments = SQLLedger.chargeUpdateAssignments(
+                status: status, reference: reference, failure: failure, token: "$2", now: "$3", review: review, nextSend: nextSend, keySent: keySent
+            )
+            let update = "UPDATE charges SET \(assignments)"
             if subscription {
                 locks.append("open_charge AS (SELECT 1 FROM charges WHERE \(open) AND \(fenced) FOR UPDATE)")
                 updates.append("charge AS (\(update) WHERE subscription_id = $4 AND period_start_ms = \(periodStart) AND EXISTS (SELECT 1 FROM open_charge) AND EXISTS (SELECT 1 FROM expected_subscription) RETURNING 1)")
@@ -90,12 +93,13 @@ struct RenewalStatement {
             }
         }
         if subscription {
-            let (status, periodStart, periodEnd, failedAttempts, nextAttempt, nextDue, expectedPeriodEnd, expectedFailedAttempts) =
-                (next(), next(), next(), next(), next(), next(), next(), next())
-            let expected = "id = $4 AND period_end_ms = \(expectedPeriodEnd) AND failed_attempts = \(expectedFailedAttempts)"
+            let (status, periodStart, periodEnd, failedAttempts, nextAttempt, nextDue, expectedPeriodEnd, expectedFailedAttempts, expectedVersion) =
+                (next(), next(), next(), next(), next(), next(), next(), next(), next())
+            let expected = "id = $4 AND period_end_ms = \(expectedPeriodEnd) AND failed_attempts = \(expectedFailedAttempts) AND version = \(expectedVersion)"
             let update = """
                 UPDATE subscriptions SET status = \(status), period_start_ms = \(periodStart), period_end_ms = \(periodEnd),
-                    failed_attempts = \(failedAttempts), next_attempt_ms = \(nextAttempt), next_due_ms = \(nextDue), updated_ms = $3
+                    failed_attempts = \(failedAttempts), next_attempt_ms = \(nextAttempt), next_due_ms = \(nextDue), updated_ms = $3,
+                    version = version + 1
                 """
             if charge {
                 locks.append("expected_subscription AS (SELECT 1 FROM subscriptions WHERE \(expected) AND \(fenced) FOR UPDATE)")

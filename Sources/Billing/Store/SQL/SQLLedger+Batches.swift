@@ -44,7 +44,10 @@ extension SQLLedger {
     }
 
     func recordRenewals(_ records: [RenewalRecord], fence: Fence, now: Timestamp) async throws -> [Result<Void, any Error>] {
-        let batchable = records.indices.filter { records[$0].charge != nil && records[$0].subscription != nil }
+        let batchable = records.indices.filter {
+            guard let charge = records[$0].charge, records[$0].subscription != nil else { return false }
+            return charge.reviewReason == nil && charge.nextSendAt == nil && charge.keySentAt == nil
+        }
         guard database.dialect.fencesInWriteStatements, batchable.count > 1,
               Set(records.map(\.subscriptionID)).count == records.count
         else {
@@ -81,6 +84,7 @@ extension SQLLedger {
             .integers(transitions.map { $0.retry?.nextAttemptAt?.millisecondsSinceEpoch ?? 0 }), .integers(transitions.map { $0.retry?.nextAttemptAt == nil ? 0 : 1 }),
             .integers(transitions.map { $0.nextDueAt?.millisecondsSinceEpoch ?? 0 }), .integers(transitions.map { $0.nextDueAt == nil ? 0 : 1 }),
             .integers(transitions.map(\.expectedPeriodEnd.millisecondsSinceEpoch)), .integers(transitions.map { Int64($0.expectedFailedAttempts) }),
+            .integers(transitions.map(\.expectedVersion)),
         ]
         let rows = try await database.statement(BatchStatements.RecordRenewals.self, binds)
         guard rows.count == records.count, rows.first?.values["fence_token"] == .integer(fence.token.rawValue) else {

@@ -15,6 +15,9 @@ struct SQLLedger: Sendable {
         subscription_id, period_start_ms, period_end_ms, idempotency_key, amount_minor, currency, customer, payment_method, status, \
         provider_reference, failure_code, fencing_token, attempts, created_ms, updated_ms
         """
+    /// What reads and `RETURNING` clauses take: the written columns and those that later writes fill.
+    static let subscriptionReadColumns = subscriptionColumns + ", version"
+    static let chargeReadColumns = chargeColumns + ", key_sent_ms, next_send_ms, send_failures, review_reason"
 
     /// Applies the schema migrations.
     func migrate() async throws {
@@ -48,7 +51,7 @@ struct SQLLedger: Sendable {
                     period_start_ms = excluded.period_start_ms, period_end_ms = excluded.period_end_ms,
                     cancel_at_period_end = excluded.cancel_at_period_end, failed_attempts = excluded.failed_attempts,
                     next_attempt_ms = excluded.next_attempt_ms, next_due_ms = excluded.next_due_ms,
-                    updated_ms = excluded.updated_ms
+                    updated_ms = excluded.updated_ms, version = subscriptions.version + 1
                 """,
                 [
                     .text(row.id), .text(row.customer), .text(row.paymentMethod), .text(row.interval),
@@ -63,7 +66,7 @@ struct SQLLedger: Sendable {
 
     func subscription(id: String) async throws -> StoredSubscription? {
         try await database.transaction { connection in
-            try await connection.query("SELECT \(Self.subscriptionColumns) FROM subscriptions WHERE id = $1", [.text(id)])
+            try await connection.query("SELECT \(Self.subscriptionReadColumns) FROM subscriptions WHERE id = $1", [.text(id)])
                 .first.map(Self.decodeSubscription)
         }
     }
@@ -74,7 +77,7 @@ struct SQLLedger: Sendable {
             if let cursor {
                 rows = try await connection.query(
                     """
-                    SELECT \(Self.subscriptionColumns) FROM subscriptions
+                    SELECT \(Self.subscriptionReadColumns) FROM subscriptions
                     WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1
                       AND (next_due_ms > $2 OR (next_due_ms = $2 AND id > $3))
                     ORDER BY next_due_ms, id LIMIT $4
@@ -84,7 +87,7 @@ struct SQLLedger: Sendable {
             } else {
                 rows = try await connection.query(
                     """
-                    SELECT \(Self.subscriptionColumns) FROM subscriptions
+                    SELECT \(Self.subscriptionReadColumns) FROM subscriptions
                     WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1
                     ORDER BY next_due_ms, id LIMIT $2
                     """,
@@ -100,20 +103,20 @@ struct SQLLedger: Sendable {
     func charges(subscriptionID: String) async throws -> [Charge] {
         try await database.transaction { connection in
             try await connection.query(
-                "SELECT \(Self.chargeColumns) FROM charges WHERE subscription_id = $1 ORDER BY period_start_ms",
+                "SELECT \(Self.chargeReadColumns) FROM charges WHERE subscription_id = $1 ORDER BY period_start_ms",
                 [.text(subscriptionID)]
             ).map(Self.decodeCharge)
         }
     }
 
     func charges(after cursor: ChargeCursor?, limit: Int, unresolvedOnly: Bool) async throws -> [Charge] {
-        let filter = unresolvedOnly ? "status IN ('pending', 'unknown')" : "1 = 1"
+        let filter = unresolvedOnly ? Self.chargeOpenForEngine : "1 = 1"
         return try await database.transaction { connection in
             let rows: [SQLRow]
             if let cursor {
                 rows = try await connection.query(
                     """
-                    SELECT \(Self.chargeColumns) FROM charges
+                    SELECT \(Self.chargeReadColumns) FROM charges
                     WHERE \(filter) AND (subscription_id > $1 OR (subscription_id = $1 AND period_start_ms > $2))
                     ORDER BY subscription_id, period_start_ms LIMIT $3
                     """,
@@ -121,7 +124,7 @@ struct SQLLedger: Sendable {
                 )
             } else {
                 rows = try await connection.query(
-                    "SELECT \(Self.chargeColumns) FROM charges WHERE \(filter) ORDER BY subscription_id, period_start_ms LIMIT $1",
+                    "SELECT \(Self.chargeReadColumns) FROM charges WHERE \(filter) ORDER BY subscription_id, period_start_ms LIMIT $1",
                     [.integer(Int64(limit))]
                 )
             }
@@ -210,17 +213,18 @@ struct SQLLedger: Sendable {
             amount_minor = excluded.amount_minor, currency = excluded.currency, customer = excluded.customer,
             payment_method = excluded.payment_method, status = 'pending',
             provider_reference = NULL, failure_code = NULL, fencing_token = excluded.fencing_token,
-            attempts = excluded.attempts, updated_ms = excluded.updated_ms
+            attempts = excluded.attempts, updated_ms = excluded.updated_ms, key_sent_ms = excluded.key_sent_ms,
+            next_send_ms = NULL, send_failures = 0, review_reason = NULL
         WHERE charges.status = 'failed' AND charges.attempts < excluded.attempts
         """
 
     private enum InsertCharge: SQLPreparedText {
         static let name = "billing_insert_charge"
         static let sql = """
-            INSERT INTO charges (\(SQLLedger.chargeColumns))
-            VALUES ($1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9)
+            INSERT INTO charges (\(SQLLedger.chargeColumns), key_sent_ms)
+            VALUES ($1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9, $9)
             \(SQLLedger.reopenFailedCharge)
-            RETURNING \(SQLLedger.chargeColumns)
+            RETURNING \(SQLLedger.chargeReadColumns)
             """
     }
 
@@ -234,10 +238,10 @@ struct SQLLedger: Sendable {
             WITH fence AS (
                 SELECT token FROM fences WHERE election = $12 FOR SHARE
             ), written AS (
-                INSERT INTO charges (\(SQLLedger.chargeColumns))
-                SELECT $1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9 FROM fence WHERE fence.token = $7
+                INSERT INTO charges (\(SQLLedger.chargeColumns), key_sent_ms)
+                SELECT $1, $2, $3, $4, $5, $6, $10, $11, 'pending', NULL, NULL, $7, $8, $9, $9, $9 FROM fence WHERE fence.token = $7
                 \(SQLLedger.reopenFailedCharge)
-                RETURNING \(SQLLedger.chargeColumns)
+                RETURNING \(SQLLedger.chargeReadColumns)
             )
             SELECT fence.token AS fence_token, written.* FROM fence LEFT JOIN written ON TRUE
             """
@@ -246,7 +250,7 @@ struct SQLLedger: Sendable {
     /// The charge row of `intent`'s period, which an earlier attempt wrote.
     private func existingCharge(_ intent: ChargeIntent, _ connection: any SQLConnection) async throws -> Charge {
         guard let row = try await connection.query(
-            "SELECT \(Self.chargeColumns) FROM charges WHERE subscription_id = $1 AND period_start_ms = $2",
+            "SELECT \(Self.chargeReadColumns) FROM charges WHERE subscription_id = $1 AND period_start_ms = $2",
             [.text(intent.subscriptionID), .timestamp(intent.periodStart)]
         ).first else {
             throw BillingError.invalidStoreData("the charge of \(intent.subscriptionID) for \(intent.periodStart) vanished right after it was written in \(database.displayName)")
@@ -275,16 +279,16 @@ struct SQLLedger: Sendable {
             if let charge = record.charge {
                 let updated = try await connection.query(
                     """
-                    UPDATE charges SET status = $1, provider_reference = COALESCE($2, provider_reference),
-                        failure_code = $3, fencing_token = $4, updated_ms = $5
+                    UPDATE charges SET \(Self.chargeUpdateAssignments(status: "$1", reference: "$2", failure: "$3", token: "$4", now: "$5", review: "$9", nextSend: "$10", keySent: "$11"))
                     WHERE subscription_id = $6 AND period_start_ms = $7 AND idempotency_key = $8
-                      AND status IN ('pending', 'unknown')
+                      AND \(Self.chargeOpenForEngine)
                     RETURNING subscription_id
                     """,
                     [
                         .text(charge.status.rawValue), .text(charge.providerReference), .text(charge.failureCode),
                         .integer(fence.token.rawValue), .timestamp(now), .text(record.subscriptionID),
                         .timestamp(record.periodStart), .text(charge.idempotencyKey),
+                        .text(charge.reviewReason), .timestamp(charge.nextSendAt), .timestamp(charge.keySentAt),
                     ]
                 )
                 guard !updated.isEmpty else { throw Self.chargeClosed(record) }
@@ -293,8 +297,8 @@ struct SQLLedger: Sendable {
                 let updated = try await connection.query(
                     """
                     UPDATE subscriptions SET status = $1, period_start_ms = $2, period_end_ms = $3,
-                        failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7
-                    WHERE id = $8 AND period_end_ms = $9 AND failed_attempts = $10
+                        failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7, version = version + 1
+                    WHERE id = $8 AND period_end_ms = $9 AND failed_attempts = $10 AND version = $11
                     RETURNING id
                     """,
                     [
@@ -302,12 +306,29 @@ struct SQLLedger: Sendable {
                         .timestamp(transition.currentPeriodEnd), .integer(Int64(transition.retry?.failedAttempts ?? 0)),
                         .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt), .timestamp(now),
                         .text(record.subscriptionID), .timestamp(transition.expectedPeriodEnd),
-                        .integer(Int64(transition.expectedFailedAttempts)),
+                        .integer(Int64(transition.expectedFailedAttempts)), .integer(transition.expectedVersion),
                     ]
                 )
                 guard !updated.isEmpty else { throw Self.subscriptionChanged(record) }
             }
         }
+    }
+
+    /// Where the engine may still record an outcome: the charge is open and not parked for an operator.
+    static let chargeOpenForEngine = "status IN ('pending', 'unknown') AND review_reason IS NULL"
+
+    /// The `SET` list of a charge outcome, with the placeholders given. An open charge left for a
+    /// later round (`nextSend` not NULL) counts one more unanswered round; any answer restarts
+    /// the count. `keySent` (when not NULL) restarts the key's replay window.
+    static func chargeUpdateAssignments(
+        status: String, reference: String, failure: String, token: String, now: String, review: String, nextSend: String, keySent: String
+    ) -> String {
+        """
+        status = \(status), provider_reference = COALESCE(\(reference), provider_reference), failure_code = \(failure), \
+        fencing_token = \(token), updated_ms = \(now), review_reason = \(review), next_send_ms = \(nextSend), \
+        send_failures = CASE WHEN CAST(\(nextSend) AS BIGINT) IS NULL THEN 0 ELSE send_failures + 1 END, \
+        key_sent_ms = COALESCE(CAST(\(keySent) AS BIGINT), key_sent_ms)
+        """
     }
 
     static func chargeClosed(_ record: RenewalRecord) -> BillingError {
@@ -321,7 +342,7 @@ struct SQLLedger: Sendable {
         let transition = record.subscription
         return BillingError(
             code: .concurrentModification,
-            message: "subscription \(record.subscriptionID) changed during its renewal (its period end is no longer \(transition.map { "\($0.expectedPeriodEnd)" } ?? "?") or its failed attempts no longer \(transition.map { "\($0.expectedFailedAttempts)" } ?? "?")); nothing was written, the next run looks at it again"
+            message: "subscription \(record.subscriptionID) changed during its renewal (it is no longer at version \(transition.map { "\($0.expectedVersion)" } ?? "?") with period end \(transition.map { "\($0.expectedPeriodEnd)" } ?? "?") and \(transition.map { "\($0.expectedFailedAttempts)" } ?? "?") failed attempts: canceled or edited meanwhile); nothing was written, the next run looks at it again"
         )
     }
 
@@ -334,7 +355,8 @@ struct SQLLedger: Sendable {
             currency: try row.text("currency"), status: try row.text("status"),
             billingCycleAnchor: try row.timestamp("anchor_ms"), currentPeriodStart: try row.timestamp("period_start_ms"),
             currentPeriodEnd: try row.timestamp("period_end_ms"), cancelAtPeriodEnd: try row.integer("cancel_at_period_end") != 0,
-            failedAttempts: Int(clamping: try row.integer("failed_attempts")), nextAttemptAt: try row.optionalTimestamp("next_attempt_ms")
+            failedAttempts: Int(clamping: try row.integer("failed_attempts")), nextAttemptAt: try row.optionalTimestamp("next_attempt_ms"),
+            version: try row.integer("version")
         )
     }
 
@@ -358,7 +380,9 @@ struct SQLLedger: Sendable {
             customer: try row.text("customer"), paymentMethod: try row.text("payment_method"), status: status,
             providerReference: try row.optionalText("provider_reference"), failureCode: try row.optionalText("failure_code"),
             fencingToken: FencingToken(try row.integer("fencing_token")), attempts: Int(clamping: try row.integer("attempts")),
-            createdAt: try row.timestamp("created_ms"), updatedAt: try row.timestamp("updated_ms")
+            createdAt: try row.timestamp("created_ms"), updatedAt: try row.timestamp("updated_ms"),
+            keySentAt: try row.optionalTimestamp("key_sent_ms"), nextSendAt: try row.optionalTimestamp("next_send_ms"),
+            sendFailures: Int(clamping: try row.integer("send_failures")), reviewReason: try row.optionalText("review_reason")
         )
     }
 }

@@ -52,6 +52,22 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.saveSubscription(subscription, now: SystemBillingClock.read())
     }
 
+    public func createSubscription(_ subscription: StoredSubscription) async throws {
+        try await ledger.createSubscription(subscription, now: SystemBillingClock.read())
+    }
+
+    public func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
+        try await ledger.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd, now: SystemBillingClock.read())
+    }
+
+    public func chargesInReview(limit: Int) async throws -> [Charge] {
+        try await ledger.chargesInReview(limit: limit)
+    }
+
+    public func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge {
+        try await ledger.resolveCharge(resolution, now: SystemBillingClock.read())
+    }
+
     public func subscription(id: String) async throws -> StoredSubscription? {
         try await ledger.subscription(id: id)
     }
