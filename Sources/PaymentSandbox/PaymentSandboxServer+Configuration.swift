@@ -11,8 +11,18 @@ extension PaymentSandboxServer {
         public var stripeAPIKeys: Set<String>?
         /// Accepted PayPal client ids and their secrets; `nil` (default) accepts any non-empty pair.
         public var payPalClients: [String: String]?
-        /// The lifetime of issued PayPal access tokens. Default 9 hours, as at PayPal.
+        /// The lifetime of issued PayPal access tokens, on the sandbox clock. Default 9 hours, as at PayPal.
         public var payPalTokenLifetime: Duration
+        /// How long a Stripe `Idempotency-Key` is remembered (and its first answer replayed), on
+        /// the sandbox clock. Default 24 hours, as at Stripe.
+        ///
+        /// Past it the key is forgotten: a request that reuses it is processed as new and charges
+        /// again (a second ledger entry for the key), which is the hazard the project guards
+        /// against. Objects stay, so searches still find the first charge.
+        public var idempotencyKeyRetention: Duration
+        /// How long a `PayPal-Request-Id` is remembered, on the sandbox clock. Default 6 hours,
+        /// PayPal's documented retention for Orders v2.
+        public var payPalRequestIDRetention: Duration
 
         /// Creates a configuration; see each property for its default.
         public init(
@@ -21,7 +31,9 @@ extension PaymentSandboxServer {
             faults: FaultRates = .none,
             stripeAPIKeys: Set<String>? = nil,
             payPalClients: [String: String]? = nil,
-            payPalTokenLifetime: Duration = .seconds(32_400)
+            payPalTokenLifetime: Duration = .seconds(32_400),
+            idempotencyKeyRetention: Duration = .seconds(24 * 3600),
+            payPalRequestIDRetention: Duration = .seconds(6 * 3600)
         ) {
             self.host = host
             self.port = port
@@ -29,6 +41,8 @@ extension PaymentSandboxServer {
             self.stripeAPIKeys = stripeAPIKeys
             self.payPalClients = payPalClients
             self.payPalTokenLifetime = payPalTokenLifetime
+            self.idempotencyKeyRetention = idempotencyKeyRetention
+            self.payPalRequestIDRetention = payPalRequestIDRetention
         }
     }
 }

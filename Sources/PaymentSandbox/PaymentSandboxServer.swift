@@ -6,20 +6,29 @@ import Synchronization
 
 /// A stateful, Stripe- and PayPal-compatible fake payment provider with fault injection.
 ///
-/// Speaks `POST /v1/payment_intents`, `GET /v1/payment_intents/{id}` (Stripe) and
-/// `POST /v1/oauth2/token`, `POST /v2/checkout/orders`, `GET /v2/checkout/orders/{id}` (PayPal),
-/// with the idempotency behaviour that matters: the first answer to a key is saved and replayed
-/// (with `Idempotent-Replayed: true`) to every retry, errors included; the same key with other
-/// parameters is an idempotency error; a key still in flight gets 409. ``TestScenario`` lists the
-/// test payment methods; ``FaultPlan`` the `Sandbox-Fault` header; ``FaultRates`` random faults.
-/// `/sandbox/ledger`, `/sandbox/stats`, `/sandbox/faults` and `/sandbox/reset` serve audits and tests.
+/// Speaks `POST /v1/payment_intents`, `GET /v1/payment_intents/{id}`,
+/// `GET /v1/payment_intents/search` (Stripe) and `POST /v1/oauth2/token`,
+/// `POST /v2/checkout/orders`, `GET /v2/checkout/orders/{id}`, `GET /v1/reporting/transactions`
+/// (PayPal), with the idempotency behaviour that matters: the first answer to a key is saved and
+/// replayed (with `Idempotent-Replayed: true`) to every retry, errors included; the same key with
+/// other parameters is an idempotency error; a key still in flight gets 409; a key is forgotten
+/// once its retention (``Configuration/idempotencyKeyRetention``, 24 hours;
+/// ``Configuration/payPalRequestIDRetention``, 6 hours) has passed, and a request with it is then
+/// charged as new. ``TestScenario`` lists the test payment methods; ``FaultPlan`` the
+/// `Sandbox-Fault` header; ``FaultRates`` random faults. `/sandbox/ledger`, `/sandbox/stats`,
+/// `/sandbox/faults`, `/sandbox/clock` and `/sandbox/reset` serve audits and tests.
+///
+/// Retention is measured on the sandbox clock: the monotonic clock plus an offset that
+/// ``advanceClock(by:)`` (or `POST /sandbox/clock/advance`) moves forward, so a test can step
+/// past a day without waiting. The offset moves key retention and token expiry only; the
+/// timestamps in answers (`created`, transaction dates) stay on the wall clock.
 ///
 /// A ServiceLifecycle `Service`: ``run()`` serves until cancelled or gracefully shut down.
 ///
-/// Not guaranteed: state lives in memory only and is lost when the process ends; keys are never
-/// pruned (Stripe prunes after 24 h); only the fields the project and Stripe's client libraries
-/// read are modelled; the admin endpoints have no authentication, so keep the default loopback
-/// address.
+/// Not guaranteed: state lives in memory only and is lost when the process ends; searches see
+/// new objects at once (Stripe's and PayPal's lag behind); only the fields the project and
+/// Stripe's client libraries read are modelled; the admin endpoints have no authentication, so
+/// keep the default loopback address.
 public final class PaymentSandboxServer: Service, Sendable {
     private enum Binding {
         case waiting([CheckedContinuation<Int, any Error>])
@@ -33,12 +42,23 @@ public final class PaymentSandboxServer: Service, Sendable {
     private let logger: Logger
     private let binding = Mutex(Binding.waiting([]))
 
-    /// Creates a server. Throws ``PaymentSandboxError`` when the fault rates are invalid.
+    /// Creates a server. Throws ``PaymentSandboxError`` when the fault rates are invalid or a key
+    /// retention is not positive.
     public init(configuration: Configuration = Configuration(), logger: Logger) throws {
         try configuration.faults.validate()
+        guard configuration.idempotencyKeyRetention > .zero, configuration.payPalRequestIDRetention > .zero else {
+            throw PaymentSandboxError(
+                code: .invalidConfiguration,
+                message: "the key retentions must be positive, not \(configuration.idempotencyKeyRetention) (Stripe) and \(configuration.payPalRequestIDRetention) (PayPal)"
+            )
+        }
         self.configuration = configuration
         self.logger = logger
-        self.state = SandboxState(faults: configuration.faults)
+        self.state = SandboxState(
+            faults: configuration.faults,
+            stripeKeyRetention: configuration.idempotencyKeyRetention,
+            payPalRequestIDRetention: configuration.payPalRequestIDRetention
+        )
     }
 
     /// Serves until the task is cancelled or a graceful shutdown is triggered. Call once.
@@ -106,7 +126,25 @@ public final class PaymentSandboxServer: Service, Sendable {
         }
     }
 
-    /// Forgets every key, object, token, ledger entry and counter; keeps the fault rates.
+    /// How far the sandbox clock runs ahead of the monotonic clock: the sum of every
+    /// ``advanceClock(by:)`` since start or the last ``reset()``.
+    public var clockOffset: Duration {
+        state.withStorage { $0.clockOffset }
+    }
+
+    /// Moves the sandbox clock forward by `duration` (not negative), and forgets at once every
+    /// key whose retention has passed on it; a later request with such a key charges again.
+    /// Throws ``PaymentSandboxError`` (``PaymentSandboxError/Code/invalidConfiguration``) for a
+    /// negative duration: the clock never goes back.
+    public func advanceClock(by duration: Duration) throws {
+        guard duration >= .zero else {
+            throw PaymentSandboxError(code: .invalidConfiguration, message: "the sandbox clock only moves forward, not by \(duration)")
+        }
+        state.advanceClock(by: duration)
+    }
+
+    /// Forgets every key, object, token, ledger entry and counter, and sets the clock offset
+    /// back to zero; keeps the fault rates.
     public func reset() {
         state.withStorage { storage in
             storage = SandboxStorage(faults: storage.faults)
@@ -121,16 +159,20 @@ public final class PaymentSandboxServer: Service, Sendable {
         let admin = AdminEndpoints(server: self)
 
         router.post("/v1/payment_intents", use: stripe.create)
+        router.get("/v1/payment_intents/search", use: stripe.search)
         router.get("/v1/payment_intents/:id", use: stripe.retrieve)
         router.post("/v1/oauth2/token", use: payPal.token)
         router.post("/v2/checkout/orders", use: payPal.createOrder)
         router.get("/v2/checkout/orders/:id", use: payPal.retrieveOrder)
+        router.get("/v1/reporting/transactions", use: payPal.searchTransactions)
         router.get("/sandbox/ledger", use: admin.ledger)
         router.get("/sandbox/stats", use: admin.statistics)
         router.get("/sandbox/faults", use: admin.faults)
         router.put("/sandbox/faults", use: admin.setFaults)
         router.post("/sandbox/faults", use: admin.setFaults)
         router.post("/sandbox/reset", use: admin.reset)
+        router.get("/sandbox/clock", use: admin.clock)
+        router.post("/sandbox/clock/advance", use: admin.advanceClock)
         router.get("/sandbox/health", use: admin.health)
         return router
     }

@@ -102,3 +102,42 @@ func stripeHeaders(key: String?, fault: String? = nil) -> [String: String] {
     if let fault { headers["Sandbox-Fault"] = fault }
     return headers
 }
+
+/// A charge request as the renewal engine sends it: its metadata carries `idempotency_key`,
+/// `subscription_id`, `period_start` (now, by default, so a PayPal lookup searches one window)
+/// and `attempt`.
+func engineCharge(
+    key: String = "renewal:\(UUID().uuidString):2026-01-01",
+    amount: Int64 = 1999,
+    currency: String = "USD",
+    paymentMethod: String = "pm_card_visa",
+    periodStart: String = Date().formatted(.iso8601)
+) -> ChargeRequest {
+    ChargeRequest(
+        idempotencyKey: key, amountMinor: amount, currency: currency, customer: "cus_test", paymentMethod: paymentMethod,
+        metadata: ["idempotency_key": key, "subscription_id": "sub_1", "period_start": periodStart, "attempt": "1"]
+    )
+}
+
+/// Moves the sandbox clock forward through its admin endpoint, as an operator or a test harness would.
+func advanceSandboxClock(_ url: String, by duration: Duration) async throws {
+    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    let answer = try await send("POST", url + "/sandbox/clock/advance", body: #"{"seconds": \#(seconds)}"#)
+    guard answer.status == 200 else {
+        throw PaymentError("the sandbox refused to advance its clock: HTTP \(answer.status) \(answer.body)")
+    }
+}
+
+extension ChargeLookupResult {
+    /// The message of an ambiguous result, for checks.
+    var ambiguity: String? {
+        if case .ambiguous(let message) = self { return message }
+        return nil
+    }
+
+    /// Whether the provider could not be asked.
+    var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
+    }
+}

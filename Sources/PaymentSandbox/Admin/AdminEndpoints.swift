@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// The `/sandbox/...` endpoints: ledger, statistics, fault rates, reset. No authentication: keep
-/// the sandbox on loopback.
+/// The `/sandbox/...` endpoints: ledger, statistics, fault rates, clock, reset. No
+/// authentication: keep the sandbox on loopback.
 struct AdminEndpoints: Sendable {
     let server: PaymentSandboxServer
 
@@ -19,9 +19,66 @@ struct AdminEndpoints: Sendable {
         return try Self.json(Body(summary: LedgerSummary(entries: entries), entries: entries))
     }
 
-    /// `GET /sandbox/stats`.
+    /// `GET /sandbox/stats`: the counters, and `clock_offset_seconds` (how far the sandbox clock
+    /// runs ahead).
     func statistics(_ request: Request, context: SandboxRequestContext) async throws -> Response {
-        try Self.json(server.statistics())
+        struct Body: Encodable {
+            var statistics: SandboxStatistics
+            var clockOffsetSeconds: Double
+
+            enum CodingKeys: String, CodingKey {
+                case clockOffsetSeconds = "clock_offset_seconds"
+            }
+
+            // One flat object: the counters' own keys, then the offset.
+            func encode(to encoder: any Encoder) throws {
+                try statistics.encode(to: encoder)
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(clockOffsetSeconds, forKey: .clockOffsetSeconds)
+            }
+        }
+        return try Self.json(Body(statistics: server.statistics(), clockOffsetSeconds: server.clockOffset.seconds))
+    }
+
+    /// `GET /sandbox/clock`: `{"offset_seconds", "stripe_key_retention_seconds", "paypal_request_id_retention_seconds"}`.
+    func clock(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        try Self.json(clockState)
+    }
+
+    /// `POST /sandbox/clock/advance` with `{"seconds": N}` (N ≥ 0): moves the sandbox clock
+    /// forward, forgets the keys whose retention has passed, and answers like `GET /sandbox/clock`.
+    func advanceClock(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        struct Advance: Decodable {
+            var seconds: Double
+        }
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        guard let advance = try? JSONDecoder().decode(Advance.self, from: Data(body.readableBytesView)),
+            advance.seconds.isFinite, advance.seconds >= 0, advance.seconds < 1e12
+        else {
+            return Self.problem(400, "the body must be {\"seconds\": N} with N a number of seconds, 0 or more")
+        }
+        try server.advanceClock(by: .milliseconds(Int64((advance.seconds * 1000).rounded())))
+        return try Self.json(clockState)
+    }
+
+    /// What the clock endpoints answer.
+    private var clockState: some Encodable {
+        struct ClockState: Encodable {
+            var offsetSeconds: Double
+            var stripeKeyRetentionSeconds: Double
+            var payPalRequestIDRetentionSeconds: Double
+
+            enum CodingKeys: String, CodingKey {
+                case offsetSeconds = "offset_seconds"
+                case stripeKeyRetentionSeconds = "stripe_key_retention_seconds"
+                case payPalRequestIDRetentionSeconds = "paypal_request_id_retention_seconds"
+            }
+        }
+        return ClockState(
+            offsetSeconds: server.clockOffset.seconds,
+            stripeKeyRetentionSeconds: server.configuration.idempotencyKeyRetention.seconds,
+            payPalRequestIDRetentionSeconds: server.configuration.payPalRequestIDRetention.seconds
+        )
     }
 
     /// `GET /sandbox/faults`.
@@ -43,7 +100,8 @@ struct AdminEndpoints: Sendable {
         }
     }
 
-    /// `POST /sandbox/reset`: forget keys, objects, tokens, ledger and counters; keep the fault rates.
+    /// `POST /sandbox/reset`: forget keys, objects, tokens, ledger and counters, zero the clock
+    /// offset; keep the fault rates.
     func reset(_ request: Request, context: SandboxRequestContext) async throws -> Response {
         server.reset()
         return Self.problem(200, "reset")

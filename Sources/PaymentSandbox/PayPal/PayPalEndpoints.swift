@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// `POST /v1/oauth2/token`, `POST /v2/checkout/orders` and `GET /v2/checkout/orders/{id}`.
+/// `POST /v1/oauth2/token`, `POST /v2/checkout/orders`, `GET /v2/checkout/orders/{id}` and (in
+/// `PayPalEndpoints+TransactionSearch.swift`) `GET /v1/reporting/transactions`.
 struct PayPalEndpoints: Sendable {
     let pipeline: SandboxPipeline
     /// Accepted client id → secret; `nil` accepts any non-empty pair.
@@ -28,7 +29,7 @@ struct PayPalEndpoints: Sendable {
         let lifetime = tokenLifetime
         return try await pipeline.run(request, context: context, dialect: dialect, idempotency: nil) { storage, requestID in
             let token = SandboxIDs.make("A21AA", length: 40)
-            storage.payPalTokens[token] = .now + lifetime
+            storage.payPalTokens[token] = storage.now + lifetime
             let body = JSONValue.object([
                 ("scope", "https://uri.paypal.com/services/payments/payment"),
                 ("access_token", .string(token)),
@@ -78,11 +79,11 @@ struct PayPalEndpoints: Sendable {
     }
 
     /// A 401 answer unless the request carries an unexpired token this sandbox issued.
-    private func authenticate(_ request: Request) -> SavedResponse? {
+    func authenticate(_ request: Request) -> SavedResponse? {
         let header = request.headers[.authorization] ?? ""
         let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
         let valid = pipeline.state.withStorage { storage in
-            storage.payPalTokens[token].map { ContinuousClock.now < $0 } ?? false
+            storage.payPalTokens[token].map { storage.now < $0 } ?? false
         }
         if valid { return nil }
         return PayPalDialect.error(
@@ -155,6 +156,7 @@ struct PayPalEndpoints: Sendable {
                 ("status", .string(processorCode == nil ? "COMPLETED" : "DECLINED")),
                 ("amount", amountJSON),
                 ("final_capture", true),
+                ("invoice_id", .optional(unit.invoiceID)),
                 ("custom_id", .optional(unit.customID)),
                 ("create_time", .string(now)),
             ]
@@ -168,6 +170,7 @@ struct PayPalEndpoints: Sendable {
                 ("payment_source", .object([(sourceKind, .object([("vault_id", .string(vaultID))]))])),
                 ("purchase_units", .array([.object([
                     ("reference_id", .string(unit.referenceID ?? "default")),
+                    ("invoice_id", .optional(unit.invoiceID)),
                     ("custom_id", .optional(unit.customID)),
                     ("description", .optional(unit.description)),
                     ("amount", amountJSON),
@@ -176,6 +179,14 @@ struct PayPalEndpoints: Sendable {
                 ("create_time", .string(now)),
             ]).bytes
             storage.orders[orderID] = body
+            storage.payPalTransactions.append(
+                PayPalTransaction(
+                    id: captureID, orderID: orderID, invoiceID: unit.invoiceID, customID: unit.customID, currency: currency,
+                    value: unit.amount.value, status: processorCode == nil ? "S" : "D",
+                    // Whole seconds, as PayPal reports them, so that a search ending now includes it.
+                    time: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+                )
+            )
             response = .json(201, body, requestID: requestID, extraHeaders: [SandboxHeaders.payPalDebugID: requestID])
         }
         storage.recordCharge(

@@ -11,11 +11,13 @@ struct PayPalOrderRequest: Decodable, Sendable {
 
     struct PurchaseUnit: Decodable, Sendable {
         var referenceID: String?
+        var invoiceID: String?
         var customID: String?
         var description: String?
         var amount: Amount
         enum CodingKeys: String, CodingKey {
             case referenceID = "reference_id"
+            case invoiceID = "invoice_id"
             case customID = "custom_id"
             case description, amount
         }

@@ -3,14 +3,17 @@
 /// A charge is "applied" when a confirmed payment (a Stripe PaymentIntent with `confirm=true`,
 /// a PayPal order captured at once) was processed, whatever its result: ``status`` says whether
 /// money moved. Replays, conflicts and injected faults that stop a request before it is applied
-/// add no entry. Requests without an idempotency key each add their own entry.
+/// add no entry. Requests without an idempotency key each add their own entry, and so does a
+/// request whose key the sandbox has forgotten (its retention passed): several entries with the
+/// same key are that key charged more than once.
 public struct LedgerEntry: Sendable, Hashable, Codable {
     /// `stripe` or `paypal`.
     public var provider: String
     /// The `Idempotency-Key` / `PayPal-Request-Id`, or `nil` when the request had none.
     public var idempotencyKey: String?
-    /// How many times a charge was applied under this key. The sandbox applies a key once, so
-    /// anything but 1 is a sandbox bug; audits check it.
+    /// How many times a charge was applied under this key while the key was remembered. The
+    /// sandbox applies a remembered key once, so anything but 1 is a sandbox bug; audits check
+    /// it. (A forgotten key applied again makes a second entry, not a count of 2.)
     public var count: Int
     /// The amount in minor units.
     public var amount: Int64

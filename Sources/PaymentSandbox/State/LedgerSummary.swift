@@ -8,7 +8,8 @@ public struct LedgerSummary: Sendable, Hashable, Codable {
     public var declined: Int
     /// Distinct idempotency keys among the entries.
     public var keys: Int
-    /// Entries with a `count` other than 1: keys applied more than once (must be 0).
+    /// Keys applied more than once: a key with several entries (forgotten after its retention
+    /// and charged again) or an entry with a `count` other than 1. Must be 0.
     public var keysAppliedMoreThanOnce: Int
     /// Succeeded amounts in minor units per lowercase currency.
     public var succeededAmounts: [String: Int64]
@@ -19,7 +20,16 @@ public struct LedgerSummary: Sendable, Hashable, Codable {
         succeeded = entries.count { $0.status == "succeeded" }
         declined = entries.count { $0.status == "declined" }
         keys = Set(entries.compactMap { $0.idempotencyKey.map { "\($0)" } }).count
-        keysAppliedMoreThanOnce = entries.count { $0.count != 1 }
+        var applications: [String: Int] = [:]
+        var unkeyedRepeats = 0
+        for entry in entries {
+            if let key = entry.idempotencyKey {
+                applications[entry.provider + " " + key, default: 0] += entry.count
+            } else if entry.count != 1 {
+                unkeyedRepeats += 1
+            }
+        }
+        keysAppliedMoreThanOnce = applications.values.count { $0 > 1 } + unkeyedRepeats
         var amounts: [String: Int64] = [:]
         for entry in entries where entry.status == "succeeded" { amounts[entry.currency, default: 0] += entry.amount }
         succeededAmounts = amounts

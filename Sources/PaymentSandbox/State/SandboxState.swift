@@ -30,9 +30,31 @@ final class SandboxState: Sendable {
     }
 
     private let storage: Mutex<SandboxStorage>
+    /// How long a completed Stripe key is replayed.
+    let stripeKeyRetention: Duration
+    /// How long a completed PayPal request id is replayed.
+    let payPalRequestIDRetention: Duration
 
-    init(faults: FaultRates) {
+    init(faults: FaultRates, stripeKeyRetention: Duration, payPalRequestIDRetention: Duration) {
         storage = Mutex(SandboxStorage(faults: faults))
+        self.stripeKeyRetention = stripeKeyRetention
+        self.payPalRequestIDRetention = payPalRequestIDRetention
+    }
+
+    /// The retention of keys in `provider`'s namespace.
+    func retention(of provider: String) -> Duration {
+        provider == "paypal" ? payPalRequestIDRetention : stripeKeyRetention
+    }
+
+    /// Moves the sandbox clock forward by `duration` and forgets every key whose retention has
+    /// passed on it.
+    func advanceClock(by duration: Duration) {
+        storage.withLock { storage in
+            storage.clockOffset += duration
+            for scope in Array(storage.keys.keys) {
+                _ = storage.forgetIfExpired(scope, retention: retention(of: scope.provider))
+            }
+        }
     }
 
     /// Runs `body` under the lock.
@@ -40,9 +62,12 @@ final class SandboxState: Sendable {
         try storage.withLock { try body(&$0) }
     }
 
-    /// Claims `scope` for a request with `fingerprint`, or says why not.
+    /// Claims `scope` for a request with `fingerprint`, or says why not. A key whose retention
+    /// has passed is forgotten first, as at Stripe: the request is then processed as new.
     func claim(_ scope: IdempotencyScope, fingerprint: String) -> Claim {
-        storage.withLock { storage in
+        let retention = retention(of: scope.provider)
+        return storage.withLock { storage in
+            _ = storage.forgetIfExpired(scope, retention: retention)
             switch storage.keys[scope] {
             case nil:
                 storage.keys[scope] = .inFlight(fingerprint: fingerprint)
@@ -50,7 +75,7 @@ final class SandboxState: Sendable {
             case .inFlight:
                 storage.statistics.inFlightConflicts += 1
                 return .inFlight
-            case .completed(let saved, let response, let requestID):
+            case .completed(let saved, let response, let requestID, _):
                 guard saved == fingerprint else {
                     storage.statistics.idempotencyConflicts += 1
                     return .conflict
@@ -68,7 +93,9 @@ final class SandboxState: Sendable {
             let processed = body(&storage)
             if let scope {
                 if processed.save {
-                    storage.keys[scope] = .completed(fingerprint: fingerprint, response: processed.response, requestID: processed.requestID)
+                    storage.keys[scope] = .completed(
+                        fingerprint: fingerprint, response: processed.response, requestID: processed.requestID, at: storage.now
+                    )
                 } else {
                     storage.keys[scope] = nil
                 }

@@ -22,6 +22,9 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
     public var rateLimitFaults: Int = 0
     /// Answers replaced by a body that is not JSON.
     public var garbageFaults: Int = 0
+    /// Idempotency keys forgotten because their retention passed on the sandbox clock; a request
+    /// that reuses one is processed (and charged) as new.
+    public var keysForgotten: Int = 0
 
     /// Zero counters.
     public init() {}
@@ -37,5 +40,6 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
         case hangFaults = "hang_faults"
         case rateLimitFaults = "rate_limit_faults"
         case garbageFaults = "garbage_faults"
+        case keysForgotten = "keys_forgotten"
     }
 }

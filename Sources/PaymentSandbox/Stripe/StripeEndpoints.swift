@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// `POST /v1/payment_intents` and `GET /v1/payment_intents/{id}`.
+/// `POST /v1/payment_intents`, `GET /v1/payment_intents/{id}` and (in `StripeEndpoints+Search.swift`)
+/// `GET /v1/payment_intents/search`.
 struct StripeEndpoints: Sendable {
     let pipeline: SandboxPipeline
     /// Accepted secret keys; `nil` accepts any non-empty key.
@@ -47,7 +48,7 @@ struct StripeEndpoints: Sendable {
     }
 
     /// A 401 answer when the request has no acceptable `Authorization: Bearer` key.
-    private func authenticate(_ request: Request) -> SavedResponse? {
+    func authenticate(_ request: Request) -> SavedResponse? {
         let header = request.headers[.authorization] ?? ""
         let key: String? =
             if header.hasPrefix("Bearer ") { String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
@@ -91,7 +92,7 @@ struct StripeEndpoints: Sendable {
             metadata: form.dictionary("metadata"), offSession: form["off_session"] == "true"
         )
         guard confirm, let paymentMethod else {
-            storage.paymentIntents[intent.id] = intent
+            storage.store(intent)
             return .init(response: .json(200, intent.json.bytes, requestID: requestID), save: true, requestID: requestID)
         }
         let scenario = TestScenario(paymentMethod: paymentMethod)
@@ -114,7 +115,7 @@ struct StripeEndpoints: Sendable {
             intent.status = "succeeded"
             response = .json(200, intent.json.bytes, requestID: requestID)
         }
-        storage.paymentIntents[intent.id] = intent
+        storage.store(intent)
         storage.recordCharge(
             LedgerEntry(
                 provider: "stripe", idempotencyKey: key, count: 1, amount: amount, currency: currency,
