@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Charges vaulted PayPal sources through the Orders v2 API: one order created with
 /// `intent: CAPTURE` and a `vault_id` payment source, captured in the same call, per idempotency key.
@@ -17,9 +18,9 @@ import NIOCore
 public struct PayPalClient: PaymentProvider {
     /// The validated configuration.
     public let configuration: Configuration
-    private let transport: ProviderTransport
+    let transport: ProviderTransport
     private let tokens = PayPalAccessTokens()
-    private let logger: Logger
+    let logger: Logger
 
     /// Creates a client. Throws ``PaymentError`` when the configuration is unusable.
     public init(configuration: Configuration, httpClient: HTTPClient = .shared, logger: Logger) throws {
@@ -40,53 +41,84 @@ public struct PayPalClient: PaymentProvider {
         var logger = self.logger
         logger[metadataKey: "idempotency-key"] = "\(request.idempotencyKey)"
 
+        let answer = try await sendAuthorized(logger: logger) { token in
+            let fields = headers(
+                token: token,
+                ["Content-Type": "application/json", "Prefer": "return=representation", "PayPal-Request-Id": request.idempotencyKey]
+            )
+            return ProviderTransport.Request(method: .POST, url: configuration.baseURL + "/v2/checkout/orders", headers: fields, body: Array(body))
+        }
+        let outcome: ChargeOutcome
+        switch answer {
+        case .noToken(let reason):
+            outcome = .retryable(message: "no PayPal access token, nothing was sent: \(reason)")
+        case .sent(.notSent(let reason)):
+            outcome = .retryable(message: "PayPal was not reached, nothing was charged: \(reason)")
+        case .sent(.lost(let reason)):
+            outcome = .unknown(message: "PayPal's answer was lost, the charge may have happened: \(reason); retry with the same idempotency key")
+        case .sent(.response(let response)):
+            outcome = try Self.outcome(status: response.status, retryAfter: response.header("Retry-After"), body: response.body)
+        }
+        if case .unknown(let message) = outcome {
+            logger.notice("PayPal charge outcome unknown", metadata: ["reason": "\(message)"])
+        } else {
+            logger.debug("PayPal charge answered", metadata: ["outcome": "\(outcome)"])
+        }
+        return outcome
+    }
+
+    /// What an authorized request came to.
+    enum AuthorizedAnswer {
+        /// No access token could be had, for a reason a later try may fix; nothing was sent.
+        case noToken(String)
+        /// The request was sent with a token PayPal did not refuse (or its fate is unknown).
+        case sent(ProviderTransport.Result)
+    }
+
+    /// Sends the request `make` builds for an access token; when PayPal refuses the token
+    /// (HTTP 401, before it looks at the request), fetches a new one and sends once more.
+    ///
+    /// Throws ``PaymentError`` (``PaymentError/Code/authenticationFailed``) when PayPal refuses
+    /// the client credentials or a freshly issued token.
+    func sendAuthorized(
+        logger: Logger, _ make: (String) -> ProviderTransport.Request
+    ) async throws -> AuthorizedAnswer {
         var rejectedToken: String?
         for _ in 0..<2 {
             let token: String
             do {
                 token = try await accessToken(logger: logger)
             } catch let error as PayPalTokenUnavailable {
-                return .retryable(message: "no PayPal access token, nothing was sent: \(error.message)")
+                return .noToken(error.message)
             }
             if token == rejectedToken { break }
-            var http = HTTPClientRequest(url: configuration.baseURL + "/v2/checkout/orders")
-            http.method = .POST
-            http.headers.add(name: "Authorization", value: "Bearer " + token)
-            http.headers.add(name: "Content-Type", value: "application/json")
-            http.headers.add(name: "Accept", value: "application/json")
-            http.headers.add(name: "Prefer", value: "return=representation")
-            http.headers.add(name: "PayPal-Request-Id", value: request.idempotencyKey)
-            for (name, value) in configuration.additionalHeaders.sorted(by: { $0.key < $1.key }) {
-                http.headers.replaceOrAdd(name: name, value: value)
-            }
-            http.body = .bytes(ByteBuffer(bytes: body))
-
-            let outcome: ChargeOutcome
-            switch try await transport.send(http, logger: logger) {
-            case .notSent(let reason):
-                outcome = .retryable(message: "PayPal was not reached, nothing was charged: \(reason)")
-            case .lost(let reason):
-                outcome = .unknown(message: "PayPal's answer was lost, the charge may have happened: \(reason); retry with the same idempotency key")
-            case .response(let response) where response.status == 401:
-                // The token was refused before the order was looked at: fetch a new one, send again.
+            let result = try await transport.send(make(token), logger: logger)
+            if case .response(let response) = result, response.status == 401 {
+                // The token was refused before the request was looked at: fetch a new one, send again.
                 logger.debug("PayPal refused the access token; fetching a new one")
                 await tokens.invalidate(token)
                 rejectedToken = token
                 continue
-            case .response(let response):
-                outcome = try Self.outcome(status: response.status, retryAfter: response.header("Retry-After"), body: response.body)
             }
-            if case .unknown(let message) = outcome {
-                logger.notice("PayPal charge outcome unknown", metadata: ["reason": "\(message)"])
-            } else {
-                logger.debug("PayPal charge answered", metadata: ["outcome": "\(outcome)"])
-            }
-            return outcome
+            return .sent(result)
         }
         throw PaymentError(
             code: .authenticationFailed,
             message: "PayPal refused a freshly issued access token (HTTP 401): check PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET and the app's permissions"
         )
+    }
+
+    /// The headers of an API request with `token`: authorization, JSON, the request's own
+    /// `fields`, then the configured extras (which replace any of the same name).
+    func headers(token: String, _ fields: KeyValuePairs<String, String> = [:]) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer " + token)
+        headers.add(name: "Accept", value: "application/json")
+        for (name, value) in fields { headers.add(name: name, value: value) }
+        for (name, value) in configuration.additionalHeaders.sorted(by: { $0.key < $1.key }) {
+            headers.replaceOrAdd(name: name, value: value)
+        }
+        return headers
     }
 
     /// The create-order body for `request`.
@@ -113,13 +145,12 @@ public struct PayPalClient: PaymentProvider {
         let configuration = self.configuration
         let transport = self.transport
         return try await tokens.token {
-            var http = HTTPClientRequest(url: configuration.baseURL + "/v1/oauth2/token")
-            http.method = .POST
+            var http = ProviderTransport.Request(method: .POST, url: configuration.baseURL + "/v1/oauth2/token")
             let basic = Data((configuration.clientID + ":" + configuration.clientSecret.value).utf8).base64EncodedString()
             http.headers.add(name: "Authorization", value: "Basic " + basic)
             http.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             http.headers.add(name: "Accept", value: "application/json")
-            http.body = .bytes(ByteBuffer(string: "grant_type=client_credentials"))
+            http.body = Array("grant_type=client_credentials".utf8)
             let response: ProviderTransport.Response
             switch try await transport.send(http, logger: logger) {
             case .notSent(let reason), .lost(let reason):

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Charges saved cards through Stripe's PaymentIntents API: one confirmed, off-session
 /// PaymentIntent per idempotency key.
@@ -18,8 +19,8 @@ import NIOCore
 public struct StripeClient: PaymentProvider {
     /// The validated configuration.
     public let configuration: Configuration
-    private let transport: ProviderTransport
-    private let logger: Logger
+    let transport: ProviderTransport
+    let logger: Logger
 
     /// Creates a client. Throws ``PaymentError`` when the configuration is unusable.
     public init(configuration: Configuration, httpClient: HTTPClient = .shared, logger: Logger) throws {
@@ -36,12 +37,10 @@ public struct StripeClient: PaymentProvider {
     /// Creates (and confirms) a PaymentIntent for `request`, once per idempotency key.
     public func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {
         try Self.validate(request)
-        var http = HTTPClientRequest(url: configuration.baseURL + "/v1/payment_intents")
-        http.method = .POST
-        addHeaders(to: &http)
+        var http = ProviderTransport.Request(method: .POST, url: configuration.baseURL + "/v1/payment_intents", headers: headers)
         http.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         http.headers.add(name: "Idempotency-Key", value: request.idempotencyKey)
-        http.body = .bytes(ByteBuffer(string: Self.formBody(for: request)))
+        http.body = Array(Self.formBody(for: request).utf8)
 
         var logger = self.logger
         logger[metadataKey: "idempotency-key"] = "\(request.idempotencyKey)"
@@ -71,9 +70,7 @@ public struct StripeClient: PaymentProvider {
         guard !id.isEmpty, id.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") && $0 < 0x7F }) else {
             throw PaymentError(code: .invalidRequest, message: "\"\(id)\" is not a PaymentIntent id such as pi_123")
         }
-        var http = HTTPClientRequest(url: configuration.baseURL + "/v1/payment_intents/" + FormEncoder.escape(id))
-        http.method = .GET
-        addHeaders(to: &http)
+        let http = ProviderTransport.Request(method: .GET, url: configuration.baseURL + "/v1/payment_intents/" + FormEncoder.escape(id), headers: headers)
         switch try await transport.send(http, logger: logger) {
         case .notSent(let reason):
             return .retryable(message: "Stripe was not reached: \(reason)")
@@ -84,16 +81,19 @@ public struct StripeClient: PaymentProvider {
         }
     }
 
-    private func addHeaders(to request: inout HTTPClientRequest) {
-        request.headers.add(name: "Authorization", value: "Bearer " + configuration.apiKey.value)
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "swift-leader-election-payments/1")
+    /// The headers every API request carries: the key, the version, the configured extras.
+    var headers: HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer " + configuration.apiKey.value)
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "swift-leader-election-payments/1")
         if let version = configuration.stripeVersion {
-            request.headers.add(name: "Stripe-Version", value: version)
+            headers.add(name: "Stripe-Version", value: version)
         }
         for (name, value) in configuration.additionalHeaders.sorted(by: { $0.key < $1.key }) {
-            request.headers.replaceOrAdd(name: name, value: value)
+            headers.replaceOrAdd(name: name, value: value)
         }
+        return headers
     }
 
     private func log(_ outcome: ChargeOutcome, logger: Logger) {

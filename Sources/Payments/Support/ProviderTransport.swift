@@ -1,17 +1,35 @@
 import AsyncHTTPClient
-import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// Sends one HTTP request to a provider and says, when it fails, whether the request can have
 /// reached the provider.
 ///
-/// The distinction matters for exactly-once charging: a request that provably never left this
-/// process (no connection could be made) is safe to call "not charged"; anything else that fails
-/// after a connection existed (timeout, connection closed, a cut-off body) is "unknown".
+/// The distinction matters for exactly-once charging: only a request that provably never left
+/// this process is "not sent" (the connection could not be set up: refused, connect or TLS
+/// handshake timeout, no pooled connection in time, client shut down). Any failure after the
+/// request was handed to a connection (timeout, connection closed or reset, a cut-off body) is
+/// "lost": the provider may have applied it.
+///
+/// "Handed to a connection" is observed, not guessed from the error: the transport uses
+/// AsyncHTTPClient's delegate API, whose `didSendRequestHead` fires as soon as the request head is
+/// written to a connection (see ``ResponseCollector``). An error's type alone cannot tell: the
+/// same `ECONNREFUSED` or `EHOSTUNREACH` that a failed connect reports is also what an established
+/// connection reports when its retransmissions give up after an ICMP error.
 struct ProviderTransport: Sendable {
+    /// One request to send.
+    struct Request: Sendable {
+        /// The HTTP method.
+        var method: HTTPMethod
+        /// The absolute URL.
+        var url: String
+        /// The request headers.
+        var headers: HTTPHeaders = [:]
+        /// The body, if any.
+        var body: [UInt8]?
+    }
+
     /// A complete response.
     struct Response: Sendable {
         /// The HTTP status code.
@@ -34,7 +52,7 @@ struct ProviderTransport: Sendable {
     enum Result: Sendable {
         /// The provider answered.
         case response(Response)
-        /// No connection was made: the provider never saw the request.
+        /// No connection was set up: the provider never saw the request.
         case notSent(String)
         /// The request may have reached the provider, but no complete answer came back.
         case lost(String)
@@ -48,27 +66,47 @@ struct ProviderTransport: Sendable {
     ///
     /// Throws ``PaymentError`` (``PaymentError/Code/invalidConfiguration``) only when the request
     /// cannot be built from the configured URL; every network fault is a ``Result``.
-    func send(_ request: HTTPClientRequest, logger: Logger) async throws -> Result {
-        let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Self.nanoseconds(of: timeout))
-        let response: HTTPClientResponse
+    func send(_ request: Request, logger: Logger) async throws -> Result {
+        let http: HTTPClient.Request
         do {
-            response = try await client.execute(request, deadline: deadline, logger: logger)
+            http = try HTTPClient.Request(
+                url: request.url, method: request.method, headers: request.headers,
+                body: request.body.map { .bytes($0) }
+            )
         } catch {
-            return try Self.classify(error, url: request.url, timeout: timeout)
+            return try Self.classify(error, requestHeadSent: false, url: request.url, timeout: timeout)
         }
-        let status = Int(response.status.code)
+        let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Self.nanoseconds(of: timeout))
+        let collector = ResponseCollector(maximumBytes: maximumResponseBytes)
+        let task = client.execute(request: http, delegate: collector, eventLoop: .indifferent, deadline: deadline, logger: logger)
         do {
-            let buffer = try await response.body.collect(upTo: maximumResponseBytes)
-            return .response(Response(status: status, headers: response.headers, body: Array(buffer.readableBytesView)))
-        } catch is NIOTooManyBytesError {
-            return .lost("the provider answered HTTP \(status) with a body larger than \(maximumResponseBytes) bytes, which was not read")
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+            return .response(response)
         } catch {
-            return .lost("the connection failed while reading the provider's HTTP \(status) answer (\(error))")
+            let progress = collector.progress
+            if let status = progress.status {
+                if error is ResponseCollector.TooLarge {
+                    return .lost("the provider answered HTTP \(status) with a body larger than \(maximumResponseBytes) bytes, which was not read")
+                }
+                return .lost("the connection failed while reading the provider's HTTP \(status) answer (\(error))")
+            }
+            return try Self.classify(error, requestHeadSent: progress.requestHeadSent, url: request.url, timeout: timeout)
         }
     }
 
-    /// Sorts a failure of `execute` into "never sent", "maybe sent", or a configuration error.
-    static func classify(_ error: any Error, url: String, timeout: Duration) throws -> Result {
+    /// Sorts a failure that came before any answer into "never sent", "maybe sent", or a
+    /// configuration error.
+    ///
+    /// `requestHeadSent` says whether the request head was handed to a connection. Before that,
+    /// nothing can have reached the provider, whatever the error. Three errors are "maybe sent"
+    /// even then: a deadline, AsyncHTTPClient's `cancelled` and Swift's `CancellationError` are
+    /// raised on the task's side and can overtake the notice that the connection has just
+    /// written the head.
+    static func classify(_ error: any Error, requestHeadSent: Bool, url: String, timeout: Duration) throws -> Result {
         if let error = error as? HTTPClientError {
             if error == .invalidURL || error == .emptyHost || error == .emptyScheme
                 || String(describing: error).contains("unsupportedScheme")
@@ -80,29 +118,25 @@ struct ProviderTransport: Sendable {
                 )
             }
             switch error {
-            case .connectTimeout, .getConnectionFromPoolTimeout, .alreadyShutdown,
-                .tlsHandshakeTimeout, .httpProxyHandshakeTimeout, .socksHandshakeTimeout,
-                .proxyAuthenticationRequired, .invalidProxyResponse:
-                return .notSent("no connection to \(url) could be made (\(error))")
             case .deadlineExceeded, .readTimeout:
                 return .lost("no answer from \(url) within \(timeout) (\(error))")
-            case .remoteConnectionClosed:
+            case .cancelled:
+                return .lost("the request to \(url) was cancelled after it may have been sent (\(error))")
+            case .remoteConnectionClosed where requestHeadSent:
                 return .lost("the provider closed the connection before answering (\(error))")
             default:
-                return .lost("the request to \(url) failed after it may have been sent (\(error))")
+                break
             }
-        }
-        if error is NIOConnectionError {
-            return .notSent("no connection to \(url) could be made (\(error))")
-        }
-        if let error = error as? ChannelError, case .connectTimeout = error {
-            return .notSent("connecting to \(url) timed out (\(error))")
-        }
-        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) {
-            return .notSent("no connection to \(url) could be made (\(error))")
         }
         if error is CancellationError {
             return .lost("the request to \(url) was cancelled after it may have been sent")
+        }
+        guard requestHeadSent else {
+            // Connection set-up failures: refused or unreachable (NIOConnectionError, IOError),
+            // connect, TLS or proxy handshake timeouts, no pooled connection in time, and a client
+            // already shut down (AsyncHTTPClient raises `alreadyShutdown` only for requests it has
+            // not queued yet; requests it was running when it shut down fail as `cancelled`).
+            return .notSent("no connection to \(url) could be made (\(error))")
         }
         return .lost("the request to \(url) failed after it may have been sent (\(error))")
     }
