@@ -18,6 +18,14 @@ extension StripeClient {
         public var maximumResponseBytes: Int
         /// Extra headers sent with every API request (for example the sandbox's `Sandbox-Fault`). Default none.
         public var additionalHeaders: [String: String]
+        /// How long Stripe is relied on to keep an idempotency key and replay its first answer.
+        /// Default 24 hours.
+        ///
+        /// Stripe documents that it may prune a key once the key is at least 24 hours old; a
+        /// request with a pruned key is processed as new and can charge a second time. Past this retention (less the engine's safety margin) a
+        /// charge is looked up (``StripeClient/lookUpCharge(_:)``), never re-sent. Lower it, never
+        /// raise it, unless Stripe has agreed to a longer retention for the account.
+        public var idempotencyKeyRetention: Duration
 
         /// Creates a configuration; see each property for its default.
         public init(
@@ -26,7 +34,8 @@ extension StripeClient {
             stripeVersion: String? = nil,
             requestTimeout: Duration = .seconds(30),
             maximumResponseBytes: Int = 1 << 20,
-            additionalHeaders: [String: String] = [:]
+            additionalHeaders: [String: String] = [:],
+            idempotencyKeyRetention: Duration = .seconds(24 * 3600)
         ) {
             self.apiKey = apiKey
             self.baseURL = baseURL
@@ -34,6 +43,7 @@ extension StripeClient {
             self.requestTimeout = requestTimeout
             self.maximumResponseBytes = maximumResponseBytes
             self.additionalHeaders = additionalHeaders
+            self.idempotencyKeyRetention = idempotencyKeyRetention
         }
 
         /// Reads the key from `STRIPE_API_KEY` or the file `STRIPE_API_KEY_FILE` names.
@@ -49,7 +59,7 @@ extension StripeClient {
 
         /// The configuration with the key redacted.
         public var description: String {
-            "StripeClient.Configuration(baseURL: \(baseURL), apiKey: \(apiKey), stripeVersion: \(stripeVersion ?? "default"), requestTimeout: \(requestTimeout))"
+            "StripeClient.Configuration(baseURL: \(baseURL), apiKey: \(apiKey), stripeVersion: \(stripeVersion ?? "default"), requestTimeout: \(requestTimeout), idempotencyKeyRetention: \(idempotencyKeyRetention))"
         }
 
         /// Throws when a value is unusable.
@@ -69,6 +79,9 @@ extension StripeClient {
             }
             guard maximumResponseBytes > 0 else {
                 throw PaymentError(code: .invalidConfiguration, message: "Stripe maximumResponseBytes must be positive")
+            }
+            guard idempotencyKeyRetention > .zero else {
+                throw PaymentError(code: .invalidConfiguration, message: "Stripe idempotencyKeyRetention must be positive, not \(idempotencyKeyRetention)")
             }
             return copy
         }

@@ -11,11 +11,16 @@ import NIOHTTP1
 /// `metadata[...]`) with the request's key in `Idempotency-Key`, and maps the answer to a
 /// ``ChargeOutcome`` (see ``outcome(status:retryAfter:body:)`` for the table).
 ///
-/// Not guaranteed: the client does not retry by itself, and does not look up an earlier
-/// PaymentIntent by key (Stripe offers no such query): the caller reconciles an
-/// ``ChargeOutcome/unknown(_:)`` by calling ``charge(_:)`` again with the same key, within
-/// Stripe's 24-hour key retention. The `HTTPClient` is the caller's; its connection-pool size
-/// bounds how many charges run at once (the shared client's default is 8 per host).
+/// Within Stripe's key retention (``idempotencyKeyRetention``, 24 hours by default) the caller
+/// reconciles an ``ChargeOutcome/unknown(_:)`` by calling ``charge(_:)`` again with the same key.
+/// Past it, Stripe may have forgotten the key and would charge again, so the caller looks the
+/// charge up instead: ``lookUpCharge(_:)`` finds the PaymentIntent by its
+/// `metadata[idempotency_key]` with Stripe's Search API.
+///
+/// Not guaranteed: the client does not retry by itself; a lookup finds only charges whose
+/// request carried `idempotency_key` in its metadata, and Search lags behind writes (see
+/// ``lookUpCharge(_:)``). The `HTTPClient` is the caller's; its connection-pool size bounds how
+/// many charges run at once (the shared client's default is 8 per host).
 public struct StripeClient: PaymentProvider {
     /// The validated configuration.
     public let configuration: Configuration
@@ -33,6 +38,9 @@ public struct StripeClient: PaymentProvider {
         )
         self.logger = logger
     }
+
+    /// How long Stripe keeps a key: ``Configuration/idempotencyKeyRetention``.
+    public var idempotencyKeyRetention: Duration { configuration.idempotencyKeyRetention }
 
     /// Creates (and confirms) a PaymentIntent for `request`, once per idempotency key.
     public func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {

@@ -1,4 +1,4 @@
-/// The parts of Stripe's JSON answers the client reads: a PaymentIntent, or an error object.
+/// The parts of Stripe's JSON answers the client reads: a PaymentIntent, a search result, or an error object.
 ///
 /// Unknown fields are ignored, so newer API versions decode as long as these fields keep their meaning.
 enum StripeWire {
@@ -9,11 +9,25 @@ enum StripeWire {
         var status: String
         var amount: Int64?
         var currency: String?
+        var customer: String?
+        var metadata: [String: String]?
         var lastPaymentError: ErrorDetail?
 
         enum CodingKeys: String, CodingKey {
-            case id, object, status, amount, currency
+            case id, object, status, amount, currency, customer, metadata
             case lastPaymentError = "last_payment_error"
+        }
+    }
+
+    /// A page of search results (`object: "search_result"`), here of PaymentIntents.
+    struct SearchResult: Decodable, Sendable {
+        var object: String
+        var data: [PaymentIntent]
+        var hasMore: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case object, data
+            case hasMore = "has_more"
         }
     }
 
