@@ -30,6 +30,16 @@ extension PayPalClient {
         public var maximumResponseBytes: Int
         /// Extra headers sent with every API request (for example the sandbox's `Sandbox-Fault`). Default none.
         public var additionalHeaders: [String: String]
+        /// How long PayPal is relied on to keep a `PayPal-Request-Id` and replay its first answer.
+        /// Default 3 hours.
+        ///
+        /// PayPal documents 6 hours for Orders v2 (up to 72 on request to the account manager);
+        /// the default keeps half of it in reserve. Past this retention the caller looks the
+        /// charge up (``PayPalClient/lookUpCharge(_:)``). Transaction Search lists a transaction
+        /// up to 3 hours after it happened, so a lookup within 3 hours of the charge can miss it;
+        /// that is safe only because PayPal still replays the key then (6 hours > 3 hours), so
+        /// sending it again cannot charge twice. Never raise this above PayPal's own retention.
+        public var idempotencyKeyRetention: Duration
 
         /// Creates a configuration; see each property for its default.
         public init(
@@ -40,7 +50,8 @@ extension PayPalClient {
             requestTimeout: Duration = .seconds(30),
             tokenRefreshMargin: Duration = .seconds(60),
             maximumResponseBytes: Int = 1 << 20,
-            additionalHeaders: [String: String] = [:]
+            additionalHeaders: [String: String] = [:],
+            idempotencyKeyRetention: Duration = .seconds(3 * 3600)
         ) {
             self.clientID = clientID
             self.clientSecret = clientSecret
@@ -50,6 +61,7 @@ extension PayPalClient {
             self.tokenRefreshMargin = tokenRefreshMargin
             self.maximumResponseBytes = maximumResponseBytes
             self.additionalHeaders = additionalHeaders
+            self.idempotencyKeyRetention = idempotencyKeyRetention
         }
 
         /// Reads `PAYPAL_CLIENT_ID` and `PAYPAL_CLIENT_SECRET` (or the files their `_FILE` variants name).
@@ -66,7 +78,7 @@ extension PayPalClient {
 
         /// The configuration with the secret redacted.
         public var description: String {
-            "PayPalClient.Configuration(baseURL: \(baseURL), clientID: \(clientID), clientSecret: \(clientSecret), paymentSource: \(paymentSource), requestTimeout: \(requestTimeout))"
+            "PayPalClient.Configuration(baseURL: \(baseURL), clientID: \(clientID), clientSecret: \(clientSecret), paymentSource: \(paymentSource), requestTimeout: \(requestTimeout), idempotencyKeyRetention: \(idempotencyKeyRetention))"
         }
 
         /// Throws when a value is unusable.
@@ -84,10 +96,10 @@ extension PayPalClient {
             guard !clientID.isEmpty, !clientSecret.value.isEmpty else {
                 throw PaymentError(code: .missingCredentials, message: "PayPal client id and secret must not be empty")
             }
-            guard requestTimeout > .zero, tokenRefreshMargin >= .zero, maximumResponseBytes > 0 else {
+            guard requestTimeout > .zero, tokenRefreshMargin >= .zero, maximumResponseBytes > 0, idempotencyKeyRetention > .zero else {
                 throw PaymentError(
                     code: .invalidConfiguration,
-                    message: "PayPal requestTimeout and maximumResponseBytes must be positive and tokenRefreshMargin not negative"
+                    message: "PayPal requestTimeout, maximumResponseBytes and idempotencyKeyRetention must be positive and tokenRefreshMargin not negative"
                 )
             }
             return copy

@@ -11,7 +11,7 @@ extension PayPalClient {
     /// | 2xx order with a `PENDING` capture, or not captured | ``ChargeOutcome/unknown(_:)`` |
     /// | 2xx order `PAYER_ACTION_REQUIRED` or `VOIDED` | declined (soft / hard) |
     /// | 422 with a refusal issue (`INSTRUMENT_DECLINED`, ...) | declined, hard per ``PayPalDeclineCodes/hardIssues`` |
-    /// | 422 `PAYPAL_REQUEST_ID_PREVIOUSLY_USED`, `PREVIOUS_REQUEST_IN_PROGRESS`; 409 | ``ChargeOutcome/idempotencyConflict(message:)`` |
+    /// | 422 `PAYPAL_REQUEST_ID_PREVIOUSLY_USED`, `PREVIOUS_REQUEST_IN_PROGRESS`, `DUPLICATE_INVOICE_ID`; 409 | ``ChargeOutcome/idempotencyConflict(message:)`` |
     /// | 429 | ``ChargeOutcome/rateLimited(retryAfter:)`` |
     /// | 400, 404, other 422 issues | throws ``PaymentError`` (``PaymentError/Code/invalidRequest``) |
     /// | 401 / 403 | throws ``PaymentError`` (authentication / permission) |
@@ -46,8 +46,11 @@ extension PayPalClient {
         let issue = error.details?.first?.issue
         let detail = error.details?.first?.description ?? error.message ?? "no message"
         let described = "PayPal \(error.name)\(issue.map { " \($0)" } ?? "") (HTTP \(status)): \(detail)"
+        // DUPLICATE_INVOICE_ID: an account that blocks duplicate invoice ids already holds a
+        // payment with this key as invoice_id (PayPal has forgotten the request id): the key was
+        // used, so the charge is reconciled (looked up), never made again.
         if status == 409 || issue == "PAYPAL_REQUEST_ID_PREVIOUSLY_USED" || issue == "PREVIOUS_REQUEST_IN_PROGRESS"
-            || issue == "DUPLICATE_REQUEST_ID"
+            || issue == "DUPLICATE_REQUEST_ID" || issue == "DUPLICATE_INVOICE_ID"
         {
             return .idempotencyConflict(message: described)
         }

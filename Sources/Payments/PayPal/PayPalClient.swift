@@ -7,14 +7,20 @@ import NIOHTTP1
 /// Charges vaulted PayPal sources through the Orders v2 API: one order created with
 /// `intent: CAPTURE` and a `vault_id` payment source, captured in the same call, per idempotency key.
 ///
-/// The idempotency key travels as `PayPal-Request-Id` (at most 108 characters); the customer as
-/// the purchase unit's `custom_id`, the metadata as its `description` (`key=value; ...`, cut to
-/// 127 characters). An OAuth2 client-credentials token is fetched on first use, cached until
-/// shortly before it expires, and fetched again once when PayPal rejects it.
+/// The idempotency key travels as `PayPal-Request-Id` (at most 108 characters) and as the
+/// purchase unit's `invoice_id`, which PayPal's Transaction Search reports and
+/// ``lookUpCharge(_:)`` finds the charge by; the customer travels as the purchase unit's
+/// `custom_id`, the metadata (without `idempotency_key`, which `invoice_id` carries) as its
+/// `description` (`key=value; ...`, cut to 127 characters). An OAuth2 client-credentials token is
+/// fetched on first use, cached until shortly before it expires, and fetched again once when
+/// PayPal rejects it.
 ///
-/// Not guaranteed: PayPal keeps request ids for a limited time (hours, not days); a retry after
-/// that creates a second order. The client does not retry by itself. The `HTTPClient` is the
-/// caller's; its connection-pool size bounds concurrency.
+/// Not guaranteed: PayPal keeps request ids for a limited time (6 hours by default for Orders
+/// v2); a retry after that creates a second order, unless the account blocks duplicate invoice
+/// ids (then PayPal refuses it with `DUPLICATE_INVOICE_ID`, an
+/// ``ChargeOutcome/idempotencyConflict(message:)``). Past ``idempotencyKeyRetention`` the caller
+/// looks the charge up instead of re-sending it. The client does not retry by itself. The
+/// `HTTPClient` is the caller's; its connection-pool size bounds concurrency.
 public struct PayPalClient: PaymentProvider {
     /// The validated configuration.
     public let configuration: Configuration
@@ -33,6 +39,9 @@ public struct PayPalClient: PaymentProvider {
         )
         self.logger = logger
     }
+
+    /// How long PayPal keeps a `PayPal-Request-Id`: ``Configuration/idempotencyKeyRetention``.
+    public var idempotencyKeyRetention: Duration { configuration.idempotencyKeyRetention }
 
     /// Creates and captures an order for `request`, once per idempotency key.
     public func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {
@@ -123,11 +132,15 @@ public struct PayPalClient: PaymentProvider {
 
     /// The create-order body for `request`.
     func orderBody(for request: ChargeRequest) -> PayPalWire.CreateOrder {
-        let description = request.metadata.keys.sorted().map { "\($0)=\(request.metadata[$0] ?? "")" }.joined(separator: "; ")
+        // The key travels as invoice_id; leaving it out of the description keeps the 127
+        // characters for the rest of the metadata.
+        let description = request.metadata.keys.sorted().filter { $0 != "idempotency_key" }
+            .map { "\($0)=\(request.metadata[$0] ?? "")" }.joined(separator: "; ")
         return PayPalWire.CreateOrder(
             purchaseUnits: [
                 PayPalWire.PurchaseUnit(
                     referenceID: "default",
+                    invoiceID: request.idempotencyKey,
                     customID: String(request.customer.prefix(127)),
                     description: description.isEmpty ? nil : String(description.prefix(127)),
                     amount: PayPalWire.Amount(

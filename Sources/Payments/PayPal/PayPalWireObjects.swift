@@ -27,12 +27,14 @@ enum PayPalWire {
     /// One purchase unit of the create-order body.
     struct PurchaseUnit: Encodable, Sendable {
         var referenceID: String
+        var invoiceID: String
         var customID: String
         var description: String?
         var amount: Amount
 
         enum CodingKeys: String, CodingKey {
             case referenceID = "reference_id"
+            case invoiceID = "invoice_id"
             case customID = "custom_id"
             case description, amount
         }
@@ -101,6 +103,46 @@ enum PayPalWire {
 
         enum CodingKeys: String, CodingKey {
             case responseCode = "response_code"
+        }
+    }
+
+    /// A page of `GET /v1/reporting/transactions` (Transaction Search).
+    struct TransactionPage: Decodable, Sendable {
+        var transactionDetails: [TransactionDetail]
+        var page: Int?
+        var totalPages: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case transactionDetails = "transaction_details"
+            case page
+            case totalPages = "total_pages"
+        }
+    }
+
+    /// One listed transaction.
+    struct TransactionDetail: Decodable, Sendable {
+        var transactionInfo: TransactionInfo
+
+        enum CodingKeys: String, CodingKey {
+            case transactionInfo = "transaction_info"
+        }
+    }
+
+    /// A transaction's identification, amount and status.
+    struct TransactionInfo: Decodable, Sendable {
+        var transactionID: String
+        var transactionAmount: Amount?
+        /// `S` (completed), `P` (pending), `D` (denied), `V` (reversed).
+        var transactionStatus: String?
+        var invoiceID: String?
+        var customField: String?
+
+        enum CodingKeys: String, CodingKey {
+            case transactionID = "transaction_id"
+            case transactionAmount = "transaction_amount"
+            case transactionStatus = "transaction_status"
+            case invoiceID = "invoice_id"
+            case customField = "custom_field"
         }
     }
 
