@@ -199,6 +199,7 @@ let package = Package(
                 "BillingCLI",
                 "Billing",
                 "PaymentSandbox",
+                "ChaosHarness",
                 "ChildProcesses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -35,7 +35,7 @@ timing_groups=(
     'LeaderElectionPostgresTests\.PostgresBackendTests'
     'LeaderElectionPostgresTests\.LeaderCLIPostgresTests'
     'LeaderElectionZooKeeperTests\.ZooKeeperIntegrationTests'
-    'BillingNodeTests\.BillingProcessTests'
+    'BillingNodeTests\.(BillingProcessTests|ProviderOutageTests)'
 )
 skip_timing=$(IFS='|'; echo "${timing_groups[*]}")
 

@@ -34,9 +34,10 @@ final class TCPProxy: Sendable {
     }
 
     /// Starts a proxy on a free port of 127.0.0.1 (bound at port 0, so no other process can take it
-    /// between picking and binding) that relays to `upstreamHost:upstreamPort`.
+    /// between picking and binding) that relays to `upstreamHost:upstreamPort`; or on `port`, to
+    /// listen again where a closed proxy listened (its clients were refused meanwhile).
     static func start(
-        name: String, upstreamHost: String, upstreamPort: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        name: String, upstreamHost: String, upstreamPort: Int, port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TCPProxy {
         let link = ProxyLink()
         let listener = try await ServerBootstrap(group: group)
@@ -46,7 +47,7 @@ final class TCPProxy: Sendable {
                     try accept(client, link: link, upstreamHost: upstreamHost, upstreamPort: upstreamPort)
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: port)
             .get()
         guard let port = listener.localAddress?.port else {
             try? await listener.close()
