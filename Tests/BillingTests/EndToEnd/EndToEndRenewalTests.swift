@@ -23,6 +23,10 @@ struct EndToEndRenewalTests {
         configuration.maxTransientRetries = 20
         configuration.initialBackoff = .milliseconds(10)
         configuration.maximumBackoff = .milliseconds(100)
+        // An open charge is asked again after 1 to 10 ms of the billing clock, which each pass
+        // of `runUntilSettled` moves on by 10 ms.
+        configuration.openChargeBackoff = .milliseconds(1)
+        configuration.maximumOpenChargeBackoff = .milliseconds(10)
         return configuration
     }
 
@@ -31,12 +35,16 @@ struct EndToEndRenewalTests {
     }
 
     /// Runs passes until one does nothing (bad rows are reported by every pass) and nothing is
-    /// left unresolved; fails after `limit`.
-    static func runUntilSettled(_ engine: RenewalEngine, _ store: any BillingStore, fence: Fence, limit: Duration = .seconds(90)) async throws -> [RenewalReport] {
+    /// left unresolved, moving `billingClock` on by 10 ms after each (past an open charge's
+    /// back-off); fails after `limit`.
+    static func runUntilSettled(
+        _ engine: RenewalEngine, _ store: any BillingStore, fence: Fence, billingClock: ManualBillingClock, limit: Duration = .seconds(90)
+    ) async throws -> [RenewalReport] {
         var reports: [RenewalReport] = []
         let end = ContinuousClock.now + limit
         while ContinuousClock.now < end {
             let report = try await engine.runPass(fence: fence)
+            billingClock.advance(by: .milliseconds(10))
             reports.append(report)
             let unresolved = try await store.unresolvedCharges(after: nil, limit: 1)
             var work = report
@@ -96,13 +104,14 @@ struct EndToEndRenewalTests {
         try await withTestStore(kind) { store in
             try await SandboxHarness.with(faults: faults) { sandbox in
                 let seeded = try await Self.seed(store)
-                let engine = try Self.engine(store, try sandbox.stripeClient(timeout: .seconds(1)), billingClock: ManualBillingClock(Fixtures.time(Self.now)))
+                let billingClock = ManualBillingClock(Fixtures.time(Self.now))
+                let engine = try Self.engine(store, try sandbox.stripeClient(timeout: .seconds(1)), billingClock: billingClock)
                 let fence = Fixtures.fence(1)
                 // Under faults first, then quiet until every unknown outcome is resolved.
-                var reports = try await Self.runUntilSettled(engine, store, fence: fence)
+                var reports = try await Self.runUntilSettled(engine, store, fence: fence, billingClock: billingClock)
                 let statistics = sandbox.server.statistics()
                 try sandbox.server.setFaultRates(.none)
-                reports += try await Self.runUntilSettled(engine, store, fence: fence)
+                reports += try await Self.runUntilSettled(engine, store, fence: fence, billingClock: billingClock)
 
                 #expect(statistics.serverErrorFaults > 0 && statistics.lostFaults > 0 && statistics.hangFaults > 0, "\(statistics)")
                 #expect(statistics.rateLimitFaults > 0 && statistics.garbageFaults > 0, "\(statistics)")
