@@ -99,11 +99,16 @@ struct StripeLookupTests {
                 Issue.record("the charge did not succeed")
                 return
             }
-            #expect(try StripeClient.searchQuery(for: quoted) == #"metadata['idempotency_key']:'renewal:o\'brien:"2026"'"#)
+            #expect(try StripeClient.searchQuery(for: quoted) == """
+                metadata['attempt']:'1' AND metadata['idempotency_key']:'renewal:o\\'brien:"2026"' AND \
+                metadata['period_start']:'\(quoted.metadata["period_start"] ?? "")' AND metadata['subscription_id']:'sub_1'
+                """)
             #expect(try await client.lookUpCharge(quoted) == .found(.succeeded(reference: reference)))
             #expect(try await client.lookUpCharge(engineCharge(key: "renewal:o'brien")) == .notFound)
 
-            for request in [engineCharge(key: #"renewal:back\slash"#), charge()] {
+            var bare = charge()
+            bare.metadata = [:]
+            for request in [engineCharge(key: #"renewal:back\slash"#), bare] {
                 do {
                     _ = try await client.lookUpCharge(request)
                     Issue.record("expected lookupUnsupported for \(request.idempotencyKey)")

@@ -2,12 +2,13 @@ import Foundation
 import Logging
 
 extension StripeClient {
-    /// Finds the PaymentIntent that `request` created, by its `metadata[idempotency_key]`, with
-    /// Stripe's Search API: `GET /v1/payment_intents/search?query=metadata['idempotency_key']:'<key>'`.
+    /// Finds the PaymentIntent that `request` created, by the metadata it carries, with Stripe's
+    /// Search API: `GET /v1/payment_intents/search?query=metadata['k']:'v' AND ...` (see
+    /// ``searchQuery(for:)``).
     ///
     /// | answer | result |
     /// |---|---|
-    /// | no PaymentIntent carries the key | ``ChargeLookupResult/notFound`` |
+    /// | no PaymentIntent carries the metadata | ``ChargeLookupResult/notFound`` |
     /// | one, `succeeded` | ``ChargeLookupResult/found(_:)`` with ``ChargeOutcome/succeeded(reference:)`` (its `pi_...` id) |
     /// | one, `requires_payment_method` with a `last_payment_error`, or `canceled` | found, ``ChargeOutcome/declined(code:declineCode:message:hard:reference:)``, hard per ``StripeDeclineCodes`` |
     /// | one, `processing`, `requires_action`, `requires_confirmation`, `requires_capture`, ... | found, ``ChargeOutcome/unknown(message:)``: not settled yet |
@@ -24,10 +25,10 @@ extension StripeClient {
     /// Search needs API version 2020-08-27 or later (``Configuration/stripeVersion``) and is not
     /// offered to accounts in India.
     ///
-    /// Throws ``PaymentError`` with ``PaymentError/Code/lookupUnsupported`` when the request does
-    /// not carry its key as `metadata["idempotency_key"]` (what it charged cannot be found by it),
-    /// or when the key contains a backslash (Stripe's query language documents escaping quotes
-    /// only, so such a key cannot be searched for exactly).
+    /// Throws ``PaymentError`` with ``PaymentError/Code/lookupUnsupported`` when the request
+    /// carries no metadata (or more than 10 entries), or an entry that cannot be searched for
+    /// exactly (a key outside `[A-Za-z0-9_]`, a value with a backslash: Stripe's query language
+    /// documents escaping quotes only).
     public func lookUpCharge(_ request: ChargeRequest) async throws -> ChargeLookupResult {
         try Self.validate(request)
         let query = try Self.searchQuery(for: request)
@@ -52,23 +53,33 @@ extension StripeClient {
         return result
     }
 
-    /// The search query that finds `request`'s PaymentIntent: `metadata['idempotency_key']:'<key>'`,
-    /// a `'` in the key escaped as `\'`.
+    /// The search query that finds `request`'s PaymentIntent: every entry of its metadata, as
+    /// `metadata['k1']:'v1' AND metadata['k2']:'v2' ...` (keys sorted), a `'` in a value escaped
+    /// as `\'`. The metadata must name the charge uniquely: the renewal engine sends the
+    /// subscription, the period and the attempt, which every version of it has sent, so charges
+    /// made before an upgrade are found too.
     static func searchQuery(for request: ChargeRequest) throws -> String {
         let key = request.idempotencyKey
-        guard request.metadata["idempotency_key"] == key else {
+        guard !request.metadata.isEmpty, request.metadata.count <= 10 else {
             throw PaymentError(
                 code: .lookupUnsupported,
-                message: "the charge request for \(key) does not carry metadata[\"idempotency_key\"] = its key, so the PaymentIntent it made cannot be searched for; settle it by hand"
+                message: "the charge request for \(key) carries \(request.metadata.count) metadata entries; a search needs 1 to 10 that name the charge, so settle it by hand"
             )
         }
-        guard !key.contains("\\") else {
-            throw PaymentError(
-                code: .lookupUnsupported,
-                message: "the idempotency key \(key) contains a backslash, which Stripe's search query language gives no documented escape for; settle it by hand"
-            )
+        var clauses: [String] = []
+        for name in request.metadata.keys.sorted() {
+            let value = request.metadata[name] ?? ""
+            guard name.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }),
+                  !value.contains("\\")
+            else {
+                throw PaymentError(
+                    code: .lookupUnsupported,
+                    message: "the metadata entry \(name) of the charge request for \(key) cannot be searched for exactly (Stripe's query language escapes quotes only); settle it by hand"
+                )
+            }
+            clauses.append("metadata['\(name)']:'" + value.replacingOccurrences(of: "'", with: "\\'") + "'")
         }
-        return "metadata['idempotency_key']:'" + key.replacingOccurrences(of: "'", with: "\\'") + "'"
+        return clauses.joined(separator: " AND ")
     }
 
     /// Maps one answer of `GET /v1/payment_intents/search` to a lookup result (see ``lookUpCharge(_:)``).

@@ -183,6 +183,32 @@ struct EndToEndRenewalTests {
             }
         }
     }
+
+    /// Hole (b) over HTTP: the sandbox applies a charge and loses its answer, then forgets the key
+    /// (its clock moved past its 24-hour retention). Re-sending the key would charge again; the
+    /// engine looks the PaymentIntent up by its metadata instead and settles from it.
+    @Test(arguments: StoreKind.available)
+    func aChargeWhoseKeyTheProviderForgotIsLookedUpNotSentAgain(_ kind: StoreKind) async throws {
+        try await withTestStore(kind) { store in
+            try await SandboxHarness.with(faults: FaultRates(lostRate: 1)) { sandbox in
+                let subscription = Fixtures.subscription("forgotten")
+                try await store.saveSubscription(subscription.stored)
+                let billingClock = ManualBillingClock(subscription.currentPeriodEnd)
+                let engine = try Self.engine(store, try sandbox.stripeClient(), billingClock: billingClock)
+                _ = try await engine.runPass(fence: Fixtures.fence(1))
+                #expect(sandbox.server.ledger().count == 1, "applied, its answer lost")
+                try sandbox.server.setFaultRates(.none)
+                try sandbox.server.advanceClock(by: .seconds(25 * 3600))
+                billingClock.advance(by: .seconds(25 * 3600))
+                _ = try await engine.runPass(fence: Fixtures.fence(1))
+                let ledger = sandbox.server.ledger()
+                #expect(ledger.count == 1, "the forgotten key was not sent again: \(ledger)")
+                let charge = try #require(try await store.charges(subscriptionID: "forgotten").first)
+                #expect(charge.status == .succeeded)
+                #expect(charge.providerReference == ledger.first?.reference)
+                #expect(try await store.subscription(id: "forgotten")?.currentPeriodStart == subscription.currentPeriodEnd)
+            }
+        }
 }
 
 /// A provider that stands for a process dying right after the provider answered: the first call
@@ -203,5 +229,6 @@ final class CrashAfterCallProvider: PaymentProvider {
         }
         if first { throw Crash() }
         return outcome
+    }
     }
 }
