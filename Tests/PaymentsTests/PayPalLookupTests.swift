@@ -124,6 +124,8 @@ struct PayPalLookupTests {
         // A period that starts later than now (clock skew): still the last day.
         let early = try PayPalClient.searchWindows(for: engineCharge(periodStart: "2026-03-16"), now: now)
         #expect(early == [.init(start: now.addingTimeInterval(-86_400), end: now)])
+        // The renewal engine's form, with milliseconds when they are not zero.
+        #expect(PayPalClient.parseDate("2025-01-31T09:30:00.250Z") == PayPalClient.parseDate("2025-01-31T09:30:00Z")?.addingTimeInterval(0.25))
     }
 
     @Test("not reached, 500, 429, a lost or mangled answer: unavailable", arguments: ["500", "429", "lost", "garbage", "unreachable"])

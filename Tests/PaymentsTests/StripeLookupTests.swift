@@ -155,6 +155,26 @@ struct StripeLookupTests {
         #expect(try StripeClient.lookupResult(for: request, status: 200, body: Array(#"{"object":"list","data":[]}"#.utf8)).isUnavailable)
     }
 
+    @Test("an answered intent whose metadata differs in one of the request's entries is not this charge")
+    func looserMatchesIgnored() throws {
+        let request = engineCharge(key: "k", amount: 1999)
+        func intent(_ id: String, attempt: String?) throws -> String {
+            var metadata = "null"
+            if let attempt {
+                var entries = request.metadata
+                entries["attempt"] = attempt
+                metadata = String(decoding: try JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
+            }
+            return #"{"id":"\#(id)","object":"payment_intent","status":"succeeded","amount":1999,"currency":"usd","customer":"cus_test","metadata":\#(metadata)}"#
+        }
+        func result(_ intents: String...) throws -> ChargeLookupResult {
+            try StripeClient.lookupResult(for: request, status: 200, body: Array(#"{"object":"search_result","has_more":false,"data":[\#(intents.joined(separator: ","))]}"#.utf8))
+        }
+        #expect(try result(try intent("pi_1", attempt: "1"), try intent("pi_2", attempt: "2")) == .found(.succeeded(reference: "pi_1")))
+        #expect(try result(try intent("pi_2", attempt: "2")) == .notFound)
+        #expect(try result(try intent("pi_1", attempt: "1"), try intent("pi_3", attempt: nil)).ambiguity?.contains("pi_1, pi_3") == true)
+    }
+
     @Test("status table: processing and requires_action are unknown, canceled is a decline")
     func statusTable() throws {
         func intent(_ status: String, error: String? = nil) -> StripeWire.PaymentIntent {

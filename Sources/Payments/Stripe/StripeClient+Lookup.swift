@@ -14,6 +14,7 @@ extension StripeClient {
     /// | one, `processing`, `requires_action`, `requires_confirmation`, `requires_capture`, ... | found, ``ChargeOutcome/unknown(message:)``: not settled yet |
     /// | one whose amount, currency or customer differ from the request's | ``ChargeLookupResult/ambiguous(_:)`` |
     /// | more than one (the key was forgotten and charged again) | ``ChargeLookupResult/ambiguous(_:)`` naming their ids |
+    /// | an intent whose metadata differs in one of the request's entries | not this charge (ignored) |
     /// | not reached, answer lost, 429, 5xx, an answer that is not a search result | ``ChargeLookupResult/unavailable(_:)`` |
     /// | 401 / 403 | throws ``PaymentError`` (``PaymentError/Code/authenticationFailed`` / ``PaymentError/Code/permissionDenied``) |
     /// | other 4xx | throws ``PaymentError`` (``PaymentError/Code/invalidRequest``) |
@@ -107,9 +108,12 @@ extension StripeClient {
         guard let page = try? JSONDecoder().decode(StripeWire.SearchResult.self, from: Data(body)), page.object == "search_result" else {
             return .unavailable("Stripe answered the search with HTTP \(status) and \(snippet), which is not a search result: ask again later")
         }
-        // Search matched on the key; an intent whose metadata names another key (a looser match
-        // than asked for) is not this charge. One without metadata in the answer still counts.
-        let matches = page.data.filter { ($0.metadata?["idempotency_key"] ?? request.idempotencyKey) == request.idempotencyKey }
+        // Search matched on the metadata; an intent whose metadata differs in one of the
+        // request's entries (a looser match than asked for) is not this charge. One without
+        // metadata in the answer still counts: dropping it could turn a double charge into notFound.
+        let matches = page.data.filter { intent in
+            intent.metadata.map { metadata in request.metadata.allSatisfy { metadata[$0.key] == $0.value } } ?? true
+        }
         guard let intent = matches.first else {
             if page.hasMore == true {
                 return .unavailable("Stripe's search for \(request.idempotencyKey) returned an empty page that says more follow: ask again later")
@@ -119,7 +123,7 @@ extension StripeClient {
         if matches.count > 1 || page.hasMore == true {
             let ids = matches.map(\.id).joined(separator: ", ")
             return .ambiguous(
-                "\(matches.count)\(page.hasMore == true ? "+" : "") Stripe PaymentIntents carry idempotency key \(request.idempotencyKey): \(ids); the key was charged more than once"
+                "\(matches.count)\(page.hasMore == true ? "+" : "") Stripe PaymentIntents carry the metadata of \(request.idempotencyKey): \(ids); the charge was made more than once"
             )
         }
         var differences: [String] = []
@@ -133,7 +137,7 @@ extension StripeClient {
             differences.append("customer \(intent.customer ?? "none") instead of \(request.customer)")
         }
         guard differences.isEmpty else {
-            return .ambiguous("Stripe PaymentIntent \(intent.id) carries idempotency key \(request.idempotencyKey) but has \(differences.joined(separator: ", "))")
+            return .ambiguous("Stripe PaymentIntent \(intent.id) carries the metadata of \(request.idempotencyKey) but has \(differences.joined(separator: ", "))")
         }
         return .found(lookupOutcome(of: intent))
     }

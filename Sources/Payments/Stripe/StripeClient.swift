@@ -14,12 +14,12 @@ import NIOHTTP1
 /// Within Stripe's key retention (``idempotencyKeyRetention``, 24 hours by default) the caller
 /// reconciles an ``ChargeOutcome/unknown(_:)`` by calling ``charge(_:)`` again with the same key.
 /// Past it, Stripe may have forgotten the key and would charge again, so the caller looks the
-/// charge up instead: ``lookUpCharge(_:)`` finds the PaymentIntent by its
-/// `metadata[idempotency_key]` with Stripe's Search API.
+/// charge up instead: ``lookUpCharge(_:)`` finds the PaymentIntent by every entry of the
+/// request's metadata with Stripe's Search API.
 ///
-/// Not guaranteed: the client does not retry by itself; a lookup finds only charges whose
-/// request carried `idempotency_key` in its metadata, and Search lags behind writes (see
-/// ``lookUpCharge(_:)``). The `HTTPClient` is the caller's; its connection-pool size bounds how
+/// Not guaranteed: the client does not retry by itself; a lookup finds a charge only as well as
+/// its metadata names it (the renewal engine's subscription, period and attempt do), and Search
+/// lags behind writes (see ``lookUpCharge(_:)``). The `HTTPClient` is the caller's; its connection-pool size bounds how
 /// many charges run at once (the shared client's default is 8 per host).
 public struct StripeClient: PaymentProvider {
     /// The validated configuration.
