@@ -373,7 +373,11 @@ public final class RenewalEngine: Sendable {
                 var resend = charge
                 resend.keySentAt = now
                 let restart = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: "key_resent_after_lookup", keySentAt: now)
-                try await pass.recordRenewal(RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
+                do {
+                    try await pass.recordRenewal(RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
+                } catch let error as BillingError where error.code == .concurrentModification {
+                    return nil  // Settled or parked meanwhile (an operator, another pass): nothing to send.
+                }
                 logger.notice("the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
                 return try await send(resend, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
             }
