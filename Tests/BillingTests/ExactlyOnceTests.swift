@@ -129,6 +129,7 @@ struct ExactlyOnceTests {
             let parked = try await store.chargesInReview(limit: 10)
             #expect(parked.map(\.idempotencyKey) == [charge.idempotencyKey])
             #expect(parked.first?.reviewReason?.hasPrefix("lookup_ambiguous") == true)
+            #expect(try await store.countChargesInReview() == 1)
             #expect(try harness.counter("billing_charges_parked_for_review_total") == 1)
 
             // The operator settles it: the period is paid, and the settlement is on record.
@@ -137,6 +138,7 @@ struct ExactlyOnceTests {
             #expect(resolved.reviewReason == nil)
             #expect(try await harness.subscription("s")?.currentPeriodStart == Self.period)
             #expect(try await store.chargesInReview(limit: 10).isEmpty)
+            #expect(try await store.countChargesInReview() == 0)
             await #expect(throws: BillingError.self, "a second settlement writes nothing") {
                 try await store.resolveCharge(ChargeResolution(idempotencyKey: charge.idempotencyKey, outcome: .failed, operatorName: "test"))
             }

@@ -32,6 +32,8 @@ public protocol BillingStore: Sendable {
     /// Charges with a review reason (parked, or succeeded and flagged for a refund review), at
     /// most `limit`, in (subscription, period) order.
     func chargesInReview(limit: Int) async throws -> [Charge]
+    /// How many charges have a review reason (what ``chargesInReview(limit:)`` would list), counted by the database.
+    func countChargesInReview() async throws -> Int
     /// Settles a charge parked for review, in one transaction: the charge (still open and parked
     /// under the key, or nothing is written) gets the operator's outcome, its subscription moves
     /// as the engine would have moved it, and the settlement is appended to the audit table

@@ -15,6 +15,7 @@ struct UnfencedStore: BillingStore {
         try await base.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd)
     }
     func chargesInReview(limit: Int) async throws -> [Charge] { try await base.chargesInReview(limit: limit) }
+    func countChargesInReview() async throws -> Int { try await base.countChargesInReview() }
     func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge { try await base.resolveCharge(resolution) }
     func subscription(id: String) async throws -> StoredSubscription? { try await base.subscription(id: id) }
     func charges(subscriptionID: String) async throws -> [Charge] { try await base.charges(subscriptionID: subscriptionID) }

@@ -256,7 +256,7 @@ public final class BillingNode: Service, Sendable {
     /// database's, not the leader's.
     private func watchChargesInReview() async {
         while !Task.isCancelled {
-            if let count = try? await store.chargesInReview(limit: 100_000).count {
+            if let count = try? await store.countChargesInReview() {
                 state.recordChargesNeedingReview(count)
                 reviewGauge.record(count)
             }

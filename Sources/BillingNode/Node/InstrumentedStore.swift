@@ -29,6 +29,7 @@ struct InstrumentedStore: BillingStore {
         try await tracked { try await base.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd) }
     }
     func chargesInReview(limit: Int) async throws -> [Charge] { try await tracked { try await base.chargesInReview(limit: limit) } }
+    func countChargesInReview() async throws -> Int { try await tracked { try await base.countChargesInReview() } }
     func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge { try await tracked { try await base.resolveCharge(resolution) } }
     func subscription(id: String) async throws -> StoredSubscription? { try await tracked { try await base.subscription(id: id) } }
     func charges(subscriptionID: String) async throws -> [Charge] { try await tracked { try await base.charges(subscriptionID: subscriptionID) } }

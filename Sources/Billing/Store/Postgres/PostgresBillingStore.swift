@@ -84,6 +84,10 @@ public final class PostgresBillingStore: BillingStore, Service {
         try await calls.run { [ledger] in try await ledger.chargesInReview(limit: limit) }
     }
 
+    public func countChargesInReview() async throws -> Int {
+        try await calls.run { [ledger] in try await ledger.countChargesInReview() }
+    }
+
     public func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge {
         let now = try await currentTime()
         return try await calls.run { [ledger] in try await ledger.resolveCharge(resolution, now: now) }

@@ -4,19 +4,7 @@ extension SQLLedger {
     func createSubscription(_ row: StoredSubscription, now: Timestamp) async throws {
         try await database.transaction { connection in
             let inserted = try await connection.query(
-                """
-                INSERT INTO subscriptions (\(Self.subscriptionColumns), next_due_ms, updated_ms)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING id
-                """,
-                [
-                    .text(row.id), .text(row.customer), .text(row.paymentMethod), .text(row.interval),
-                    .integer(row.priceMinor), .text(row.currency), .text(row.status),
-                    .timestamp(row.billingCycleAnchor), .timestamp(row.currentPeriodStart), .timestamp(row.currentPeriodEnd),
-                    .integer(row.cancelAtPeriodEnd ? 1 : 0), .integer(Int64(row.failedAttempts)),
-                    .timestamp(row.nextAttemptAt), .timestamp(row.nextDueAt), .timestamp(now),
-                ]
+                Self.insertSubscription(onConflict: "DO NOTHING RETURNING id"), Self.subscriptionBinds(row, now: now)
             )
             guard !inserted.isEmpty else {
                 throw BillingError(code: .concurrentModification, message: "a subscription with id '\(row.id)' already exists; nothing was changed (pick another id, or cancel the existing one)")
@@ -54,6 +42,13 @@ extension SQLLedger {
                 "SELECT \(Self.chargeReadColumns) FROM charges WHERE review_reason IS NOT NULL ORDER BY subscription_id, period_start_ms LIMIT $1",
                 [.integer(Int64(limit))]
             ).map(Self.decodeCharge)
+        }
+    }
+
+    func countChargesInReview() async throws -> Int {
+        try await database.transaction { connection in
+            let row = try await connection.query("SELECT count(*) AS in_review FROM charges WHERE review_reason IS NOT NULL").first
+            return Int(clamping: try row?.integer("in_review") ?? 0)
         }
     }
 

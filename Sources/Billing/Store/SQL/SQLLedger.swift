@@ -41,27 +41,39 @@ struct SQLLedger: Sendable {
     func saveSubscription(_ row: StoredSubscription, now: Timestamp) async throws {
         try await database.transaction { connection in
             _ = try await connection.query(
-                """
-                INSERT INTO subscriptions (\(Self.subscriptionColumns), next_due_ms, updated_ms)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                ON CONFLICT (id) DO UPDATE SET
-                    customer = excluded.customer, payment_method = excluded.payment_method,
-                    plan_interval = excluded.plan_interval, price_minor = excluded.price_minor,
-                    currency = excluded.currency, status = excluded.status, anchor_ms = excluded.anchor_ms,
-                    period_start_ms = excluded.period_start_ms, period_end_ms = excluded.period_end_ms,
-                    cancel_at_period_end = excluded.cancel_at_period_end, failed_attempts = excluded.failed_attempts,
-                    next_attempt_ms = excluded.next_attempt_ms, next_due_ms = excluded.next_due_ms,
-                    updated_ms = excluded.updated_ms, version = subscriptions.version + 1
-                """,
-                [
-                    .text(row.id), .text(row.customer), .text(row.paymentMethod), .text(row.interval),
-                    .integer(row.priceMinor), .text(row.currency), .text(row.status),
-                    .timestamp(row.billingCycleAnchor), .timestamp(row.currentPeriodStart), .timestamp(row.currentPeriodEnd),
-                    .integer(row.cancelAtPeriodEnd ? 1 : 0), .integer(Int64(row.failedAttempts)),
-                    .timestamp(row.nextAttemptAt), .timestamp(row.nextDueAt), .timestamp(now),
-                ]
+                Self.insertSubscription(onConflict: """
+                    DO UPDATE SET
+                        customer = excluded.customer, payment_method = excluded.payment_method,
+                        plan_interval = excluded.plan_interval, price_minor = excluded.price_minor,
+                        currency = excluded.currency, status = excluded.status, anchor_ms = excluded.anchor_ms,
+                        period_start_ms = excluded.period_start_ms, period_end_ms = excluded.period_end_ms,
+                        cancel_at_period_end = excluded.cancel_at_period_end, failed_attempts = excluded.failed_attempts,
+                        next_attempt_ms = excluded.next_attempt_ms, next_due_ms = excluded.next_due_ms,
+                        updated_ms = excluded.updated_ms, version = subscriptions.version + 1
+                    """),
+                Self.subscriptionBinds(row, now: now)
             )
         }
+    }
+
+    /// The `INSERT` of a subscription row (binds: ``subscriptionBinds(_:now:)``), with what to do
+    /// when the id exists.
+    static func insertSubscription(onConflict action: String) -> String {
+        """
+        INSERT INTO subscriptions (\(subscriptionColumns), next_due_ms, updated_ms)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        ON CONFLICT (id) \(action)
+        """
+    }
+
+    static func subscriptionBinds(_ row: StoredSubscription, now: Timestamp) -> [SQLValue] {
+        [
+            .text(row.id), .text(row.customer), .text(row.paymentMethod), .text(row.interval),
+            .integer(row.priceMinor), .text(row.currency), .text(row.status),
+            .timestamp(row.billingCycleAnchor), .timestamp(row.currentPeriodStart), .timestamp(row.currentPeriodEnd),
+            .integer(row.cancelAtPeriodEnd ? 1 : 0), .integer(Int64(row.failedAttempts)),
+            .timestamp(row.nextAttemptAt), .timestamp(row.nextDueAt), .timestamp(now),
+        ]
     }
 
     func subscription(id: String) async throws -> StoredSubscription? {

@@ -64,6 +64,10 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.chargesInReview(limit: limit)
     }
 
+    public func countChargesInReview() async throws -> Int {
+        try await ledger.countChargesInReview()
+    }
+
     public func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge {
         try await ledger.resolveCharge(resolution, now: SystemBillingClock.read())
     }
