@@ -113,7 +113,7 @@ struct BillingProcessTests {
         #expect(result.chargedOnce == 600)
         #expect(!result.failoverSeconds.isEmpty, "no failover happened:\n\(progress)")
         for seconds in result.failoverSeconds {
-            // TTL + 1 s is the goal (see the README); the test allows a loaded machine 1 s more.
+            // TTL + 1 s is the goal (see docs/billing.md); the test allows a loaded machine 1 s more.
             #expect(seconds <= result.leaseTTLSeconds + 2, "failover took \(seconds) s")
         }
         #expect(result.nodesStoppedCleanly)
