@@ -35,8 +35,9 @@ public struct RenewalDecision: Hashable, Sendable {
     public var kind: Kind
     /// What to write; nil for ``Kind/deferred``.
     public var record: RenewalRecord?
-    /// Whether the provider declined (soft or hard), as opposed to another kind of failure.
-    public var wasDeclined: Bool
+    /// Whether the provider declined (soft or hard): the charge failed; anything else that
+    /// failed leaves the charge open.
+    public var wasDeclined: Bool { kind == .retryScheduled || kind == .canceledForNonPayment }
 
     /// The review reason of a charge that succeeded after its subscription was canceled.
     public static let refundReviewReason = "refund_review: the subscription was canceled before this charge succeeded"
@@ -77,24 +78,24 @@ public struct RenewalDecision: Hashable, Sendable {
             let failures = charge.attempts
             if !hard, let next = dunning.nextAttempt(afterFailedAttempts: failures, failedAt: now) {
                 let change = transition(.pastDue, retry: RetryState(failedAttempts: failures, nextAttemptAt: next), advance: false)
-                return RenewalDecision(kind: .retryScheduled, record: record(update, appliesToSubscription ? change : nil), wasDeclined: true)
+                return RenewalDecision(kind: .retryScheduled, record: record(update, appliesToSubscription ? change : nil))
             }
             let change = transition(.canceled, retry: nil, advance: false)
-            return RenewalDecision(kind: .canceledForNonPayment, record: record(update, appliesToSubscription ? change : nil), wasDeclined: true)
+            return RenewalDecision(kind: .canceledForNonPayment, record: record(update, appliesToSubscription ? change : nil))
         }
         func leftOpen(_ status: ChargeStatus, _ code: String) -> RenewalDecision {
             let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: status, failureCode: code, nextSendAt: retryOpenAt)
-            return RenewalDecision(kind: .unknown, record: record(update, nil), wasDeclined: false)
+            return RenewalDecision(kind: .unknown, record: record(update, nil))
         }
         switch outcome {
         case .succeeded(let reference):
             if subscription.status == .canceled || subscription.status == .inactive {
                 let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference, reviewReason: refundReviewReason)
-                return RenewalDecision(kind: .charged, record: record(update, nil), wasDeclined: false)
+                return RenewalDecision(kind: .charged, record: record(update, nil))
             }
             let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference)
             let change = transition(.active, retry: nil, advance: true)
-            return RenewalDecision(kind: .charged, record: record(update, appliesToSubscription ? change : nil), wasDeclined: false)
+            return RenewalDecision(kind: .charged, record: record(update, appliesToSubscription ? change : nil))
         case .declined(let code, let declineCode, _, let hard, let reference):
             return failed(code: declineCode ?? code, hard: hard, reference: reference)
         case .retryable:
@@ -105,7 +106,7 @@ public struct RenewalDecision: Hashable, Sendable {
         case .idempotencyConflict:
             return leftOpen(.unknown, "idempotency_conflict")
         case .rateLimited:
-            return RenewalDecision(kind: .deferred, record: nil, wasDeclined: false)
+            return RenewalDecision(kind: .deferred, record: nil)
         }
     }
 
@@ -115,8 +116,7 @@ public struct RenewalDecision: Hashable, Sendable {
         let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: charge.failureCode, reviewReason: reason)
         return RenewalDecision(
             kind: .needsReview,
-            record: RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: update, subscription: nil),
-            wasDeclined: false
+            record: RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: update, subscription: nil)
         )
     }
 }

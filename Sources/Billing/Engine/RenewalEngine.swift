@@ -370,8 +370,6 @@ public final class RenewalEngine: Sendable {
                 return decide(.retryable(message: message))
             case .notFound:
                 // Never applied: the key is sent anew, its new window written before it goes.
-                var resend = charge
-                resend.keySentAt = now
                 let restart = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: "key_resent_after_lookup", keySentAt: now)
                 do {
                     try await pass.recordRenewal(RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
@@ -379,7 +377,7 @@ public final class RenewalEngine: Sendable {
                     return nil  // Settled or parked meanwhile (an operator, another pass): nothing to send.
                 }
                 logger.notice("the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
-                return try await send(resend, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
+                return try await send(charge, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
             }
         }
         return try await send(charge, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
