@@ -5,6 +5,8 @@ import LeaderElectionZooKeeper
 
 /// ZooKeeper servers a test starts from Debian's `zookeeper` package: one standalone server or
 /// an ensemble, on free loopback ports, with a temporary data directory each, stopped afterwards.
+/// With `partitionable`, each server runs in a network namespace of its own instead (see
+/// ``PartitionableNetwork``), so that ``isolate(_:)`` can cut it off from the others.
 final class ZooKeeperEnsemble: Sendable {
     /// The jar of Debian's package (its manifest names the libraries it needs).
     static let jar = "/usr/share/java/zookeeper.jar"
@@ -21,6 +23,8 @@ final class ZooKeeperEnsemble: Sendable {
 
     struct Server: Sendable {
         let id: Int
+        /// The address clients reach it at.
+        let host: String
         let clientPort: Int
         let directory: String
         let process: ChildProcess
@@ -28,28 +32,67 @@ final class ZooKeeperEnsemble: Sendable {
 
     let servers: [Server]
     let directory: String
+    /// The namespaces the servers run in, when partitionable.
+    let network: PartitionableNetwork?
 
-    private init(servers: [Server], directory: String) {
+    private init(servers: [Server], directory: String, network: PartitionableNetwork?) {
         self.servers = servers
         self.directory = directory
+        self.network = network
     }
 
     /// The configuration of a backend that knows every server.
     func configuration() -> ZooKeeperConfiguration {
-        ZooKeeperConfiguration(endpoints: servers.map { .init(host: "127.0.0.1", port: $0.clientPort) })
+        configuration(of: servers)
+    }
+
+    /// The configuration of a backend that knows only `servers`.
+    func configuration(of servers: [Server]) -> ZooKeeperConfiguration {
+        ZooKeeperConfiguration(endpoints: servers.map { .init(host: $0.host, port: $0.clientPort) })
     }
 
     /// `HOST:PORT,...` of every server.
-    var connectString: String { servers.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+    var connectString: String { connectString(of: servers) }
+
+    /// `HOST:PORT,...` of `servers`.
+    func connectString(of servers: [Server]) -> String {
+        servers.map { "\($0.host):\($0.clientPort)" }.joined(separator: ",")
+    }
+
+    /// The server's mode (`leader`, `follower`, `standalone`); throws while it does not serve.
+    func mode(of server: Server) throws -> String {
+        try Self.mode(host: server.host, port: server.clientPort)
+    }
+
+    /// Cuts `server` off from the other servers (see ``PartitionableNetwork/isolate(_:)``);
+    /// clients still reach it. Only for an ensemble started `partitionable`.
+    func isolate(_ server: Server) throws {
+        guard let network else { throw ZooKeeperTestError("the ensemble was not started partitionable") }
+        try network.isolate(server.id)
+    }
 
     /// Starts `count` servers, runs `body`, stops them whatever happens.
-    static func with<T: Sendable>(servers count: Int, _ body: (ZooKeeperEnsemble) async throws -> T) async throws -> T {
+    ///
+    /// - Parameters:
+    ///   - partitionable: run each server in a network namespace of its own (needs root; see
+    ///     ``PartitionableNetwork``); the namespaces are removed afterwards, also on failure.
+    ///   - settings: extra `zoo.cfg` lines per server id (for example a lower `maxSessionTimeout`);
+    ///     a later line overrides an earlier one.
+    static func with<T: Sendable>(
+        servers count: Int,
+        partitionable: Bool = false,
+        settings: [Int: [String]] = [:],
+        _ body: (ZooKeeperEnsemble) async throws -> T
+    ) async throws -> T {
         guard available else { throw ZooKeeperTestError(missing) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zk-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ports = try FreePort.pick(count * 3)
         var servers: [Server] = []
+        var network: PartitionableNetwork?
         do {
+            if partitionable { network = try PartitionableNetwork.make(servers: count) }
+            func address(_ id: Int) -> String { network?.address(ofServer: id) ?? "127.0.0.1" }
             for index in 0..<count {
                 let id = index + 1
                 let serverDirectory = "\(directory)/server-\(id)"
@@ -61,7 +104,7 @@ final class ZooKeeperEnsemble: Sendable {
                 syncLimit=25
                 dataDir=\(serverDirectory)/data
                 clientPort=\(ports[index * 3])
-                clientPortAddress=127.0.0.1
+                clientPortAddress=\(address(id))
                 minSessionTimeout=\(2 * tickMilliseconds)
                 maxSessionTimeout=120000
                 admin.enableServer=false
@@ -71,19 +114,21 @@ final class ZooKeeperEnsemble: Sendable {
                 """
                 if count > 1 {
                     for other in 0..<count {
-                        config += "server.\(other + 1)=127.0.0.1:\(ports[other * 3 + 1]):\(ports[other * 3 + 2])\n"
+                        config += "server.\(other + 1)=\(address(other + 1)):\(ports[other * 3 + 1]):\(ports[other * 3 + 2])\n"
                     }
                 }
+                for line in settings[id] ?? [] { config += line + "\n" }
                 try config.write(toFile: "\(serverDirectory)/zoo.cfg", atomically: true, encoding: .utf8)
-                let process = try ChildProcess.start(
-                    java,
-                    ["-Xmx192m", "-XX:+UseSerialGC", "-Dzookeeper.admin.enableServer=false", "-cp", jar,
-                     "org.apache.zookeeper.server.quorum.QuorumPeerMain", "\(serverDirectory)/zoo.cfg"],
-                    output: "\(serverDirectory)/server.log"
-                )
-                servers.append(Server(id: id, clientPort: ports[index * 3], directory: serverDirectory, process: process))
+                var command = [
+                    java, "-Xmx192m", "-XX:+UseSerialGC", "-Dzookeeper.admin.enableServer=false", "-cp", jar,
+                    "org.apache.zookeeper.server.quorum.QuorumPeerMain", "\(serverDirectory)/zoo.cfg",
+                ]
+                // `ip netns exec` execs java in place: the process started is the server itself.
+                if let network { command = network.command(forServer: id, command) }
+                let process = try ChildProcess.start(command[0], Array(command.dropFirst()), output: "\(serverDirectory)/server.log")
+                servers.append(Server(id: id, host: address(id), clientPort: ports[index * 3], directory: serverDirectory, process: process))
             }
-            let ensemble = ZooKeeperEnsemble(servers: servers, directory: directory)
+            let ensemble = ZooKeeperEnsemble(servers: servers, directory: directory, network: network)
             try await ensemble.waitUntilServing(servers)
             do {
                 let result = try await body(ensemble)
@@ -96,14 +141,16 @@ final class ZooKeeperEnsemble: Sendable {
         } catch {
             for server in servers { server.process.kill() }
             try? FileManager.default.removeItem(atPath: directory)
+            network?.tearDown()
             throw error
         }
     }
 
-    /// Kills every server and removes the data.
+    /// Kills every server and removes the data and the namespaces.
     func stop() {
         for server in servers { server.process.kill() }
         try? FileManager.default.removeItem(atPath: directory)
+        network?.tearDown()
     }
 
     /// Waits until each of `servers` says it serves (standalone, leader or follower).
@@ -111,7 +158,7 @@ final class ZooKeeperEnsemble: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         for server in servers {
-            while (try? Self.mode(port: server.clientPort)) == nil {
+            while (try? Self.mode(host: server.host, port: server.clientPort)) == nil {
                 guard clock.now < deadline, server.process.isRunning else {
                     let log = (try? String(contentsOfFile: "\(server.directory)/server.log", encoding: .utf8)) ?? ""
                     throw ZooKeeperTestError("ZooKeeper server \(server.id) did not start within \(timeout); its log ends: \(log.suffix(2000))")
@@ -123,8 +170,8 @@ final class ZooKeeperEnsemble: Sendable {
 
     /// The server's mode from the `srvr` command (`standalone`, `leader`, `follower`); throws
     /// when it does not serve yet.
-    static func mode(port: Int) throws -> String {
-        let text = try fourLetterWord("srvr", port: port)
+    static func mode(host: String = "127.0.0.1", port: Int) throws -> String {
+        let text = try fourLetterWord("srvr", host: host, port: port)
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Mode: ") }) else {
             throw ZooKeeperTestError("not serving: \(text)")
         }
@@ -132,7 +179,7 @@ final class ZooKeeperEnsemble: Sendable {
     }
 
     /// Sends a four-letter command and returns the answer.
-    static func fourLetterWord(_ word: String, port: Int) throws -> String {
+    static func fourLetterWord(_ word: String, host: String = "127.0.0.1", port: Int) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ZooKeeperTestError("socket failed") }
         defer { close(fd) }
@@ -141,7 +188,7 @@ final class ZooKeeperEnsemble: Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
