@@ -107,6 +107,60 @@ extension ZooKeeperIntegrationTests {
             }
         }
 
+        @Test("a reconnect to a server that grants a session timeout shorter than the TTL ends the lease")
+        func shorterTimeoutAfterReconnect() async throws {
+            // Server 1 (a follower: a fresh ensemble never elects it) grants at most 1 s; the TTL is 2 s.
+            try await ZooKeeperEnsemble.with(servers: 3, settings: [1: ["maxSessionTimeout=1000"]]) { ensemble in
+                let short = ensemble.servers[0]
+                try #require(try ensemble.mode(of: short) == "follower")
+                var other: ZooKeeperEnsemble.Server?
+                for server in ensemble.servers.dropFirst() where try ensemble.mode(of: server) == "follower" { other = server }
+                let first = try #require(other, "no second follower")
+                let leaderServer = try #require(ensemble.servers.first { $0.id != short.id && $0.id != first.id })
+                let configuration = ensemble.configuration(of: [first, short])
+                try await ZooKeeperBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in
+                    try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(of: [leaderServer]), logger: TestLogger.make()) { direct in
+                        // A session starts at a random server of its list; on the short one the grant is
+                        // refused, so ask until it is granted on the other.
+                        let lease = try await Poll.until("a lease granted by server \(first.id)") { () async throws -> LeaseID? in
+                            do {
+                                return try await backend.grantLease(ttl: .seconds(2))
+                            } catch let error as ElectionError where error.code == .invalidConfiguration {
+                                return nil
+                            }
+                        }
+                        let candidacy = try await backend.campaign(election: "short-timeout", lease: lease, value: "swift")
+                        try await backend.renewLease(lease)
+
+                        first.process.kill()
+                        // The next renewal moves the session to the short server (one may first fail on the
+                        // broken connection).
+                        var outcome: ElectionError?
+                        for _ in 0..<5 {
+                            do {
+                                try await backend.renewLease(lease)
+                                Issue.record("a renewal succeeded on a session whose timeout is now shorter than the TTL")
+                                break
+                            } catch let error as ElectionError where error.code == .storeUnavailable {
+                                continue
+                            } catch let error as ElectionError {
+                                outcome = error
+                                break
+                            }
+                        }
+                        let error = try #require(outcome, "no renewal ended the lease")
+                        #expect(error.code == .leaseExpired, "\(error)")
+                        #expect(error.message.contains("maxSessionTimeout"), "\(error.message)")
+                        // The session was closed, so the candidacy is gone at once (at the latest when
+                        // the short timeout expires it).
+                        _ = try await Poll.until("the candidacy to go", timeout: .seconds(20)) {
+                            try await direct.candidates(election: "short-timeout").contains { $0.key == candidacy.key } ? nil : true
+                        }
+                    }
+                }
+            }
+        }
+
         @Test("unreachable servers fail with storeUnavailable naming them")
         func unreachable() async throws {
             let ports = try FreePort.pick(2)

@@ -3,6 +3,10 @@ import NIOCore
 
 extension ZooKeeperBackend {
     /// Opens a session whose timeout is `ttl` plus the allowance; the lease id is the session id.
+    ///
+    /// The session must keep a timeout of at least `ttl` on every server it connects to: the
+    /// server that grants it checks this here, and each server it moves to later is checked when
+    /// it connects (see ``renewLease(_:)``).
     /// - Throws: ``ElectionError/Code/invalidConfiguration`` when the ensemble grants a session
     ///   timeout shorter than `ttl` (its `maxSessionTimeout` is lower).
     public func grantLease(ttl: Duration) async throws -> LeaseID {
@@ -15,6 +19,7 @@ extension ZooKeeperBackend {
             try await ZooKeeperSession.open(
                 endpoints: self.endpoints,
                 timeoutMilliseconds: requested,
+                minimumTimeoutMilliseconds: Self.milliseconds(ttl),
                 connectTimeout: self.configuration.connectTimeout,
                 replyTimeout: self.replyTimeout(sessionTimeout: ttl),
                 group: self.group,
@@ -22,12 +27,6 @@ extension ZooKeeperBackend {
             )
         }
         let granted = session.negotiatedTimeoutMilliseconds
-        guard granted >= Self.milliseconds(ttl) else {
-            try? await session.close()
-            throw ElectionError.invalidConfiguration(
-                "ZooKeeper at \(configuration.description) granted a session timeout of \(granted) ms, shorter than the lease TTL \(ttl); use a TTL of at most \(granted) ms or raise maxSessionTimeout in the servers' zoo.cfg"
-            )
-        }
         if granted < requested {
             logger.debug("ZooKeeper shortened the session timeout", metadata: ["requested": "\(requested)", "granted": "\(granted)"])
         }
@@ -36,12 +35,27 @@ extension ZooKeeperBackend {
         return LeaseID(id)
     }
 
-    /// Pings the lease's session and returns once the server answered (reconnecting to another
-    /// server of the ensemble if needed); throws ``ElectionError/Code/leaseExpired`` when the
-    /// session expired or is not this backend's.
+    /// Sends a `sync` through the lease's session and returns once it is answered (reconnecting
+    /// to another server of the ensemble if needed).
+    ///
+    /// What an answer proves: the server the session is connected to forwarded the sync to the
+    /// ensemble's leader, the leader processed it after this call began, and the session was not
+    /// expired then (an expiry the leader decided earlier is applied before the sync's answer and
+    /// closes the connection instead). A server cut off from the leader cannot answer, unlike a
+    /// ping, which the server answers on its own and keeps answering until it notices the lost
+    /// leader, `syncLimit` ticks later, while the leader may already have expired the session. The
+    /// leader counts the session's timeout (TTL plus the allowance) from the last time the session's
+    /// server reported it alive, which it heard before answering: with renewals every TTL / 3 (and
+    /// the servers' `tickTime` / 2 shorter than that) the leader cannot expire the session before
+    /// the TTL has passed since this call began, which is when ``Election`` counts its deadline from.
+    ///
+    /// - Throws: ``ElectionError/Code/leaseExpired`` when the session expired, is not this
+    ///   backend's, or moved to a server that granted it a timeout shorter than the TTL (the
+    ///   session is then closed: the ensemble could expire it before the holder's deadline);
+    ///   ``ElectionError/Code/storeUnavailable`` when no answer came in time.
     public func renewLease(_ lease: LeaseID) async throws {
         guard let session = leaseSession(lease) else { throw ElectionError.leaseExpired(lease) }
-        try await withTimeout("renewing lease \(lease)", lease: lease) { try await session.ping() }
+        try await withTimeout("renewing lease \(lease)", lease: lease) { try await session.sync() }
     }
 
     /// Closes the lease's session, which deletes its candidacies at once. For a lease of another

@@ -96,7 +96,9 @@ extension ZooKeeperBackend {
     }
 
     /// Runs `body` within ``ZooKeeperConfiguration/requestTimeout`` and maps its failures:
-    /// an expired session to ``ElectionError/Code/leaseExpired`` (for `lease`), anything else to
+    /// an expired session to ``ElectionError/Code/leaseExpired`` (for `lease`), a session timeout
+    /// shorter than the TTL to ``ElectionError/Code/leaseExpired`` (for `lease`; without one, at
+    /// the grant, to ``ElectionError/Code/invalidConfiguration``), anything else to
     /// ``ElectionError/Code/storeUnavailable``.
     func withTimeout<T: Sendable>(
         _ what: String,
@@ -132,6 +134,19 @@ extension ZooKeeperBackend {
                 throw ElectionError.storeUnavailable("could not reach ZooKeeper at \(ensemble) while \(what) (\(why)); check that the servers run and that the URL's hosts and ports are right", cause: failure)
             case .server, .malformed:
                 throw ElectionError.storeUnavailable("ZooKeeper at \(ensemble) refused \(what): \(failure)", cause: failure)
+            case .timeoutTooShort(let granted, let required, let server):
+                let advice = "raise maxSessionTimeout in every server's zoo.cfg to at least \(required) ms, or use a TTL of at most \(granted) ms"
+                guard let lease else {
+                    throw ElectionError.invalidConfiguration(
+                        "ZooKeeper at \(ensemble) (server \(server)) granted a session timeout of \(granted) ms, shorter than the lease TTL (\(required) ms); \(advice)"
+                    )
+                }
+                forget(lease)
+                throw ElectionError(
+                    code: .leaseExpired,
+                    message: "the session of lease \(lease) moved to ZooKeeper server \(server), which granted it a timeout of \(granted) ms, shorter than the lease TTL (\(required) ms): the ensemble could expire it before this candidate's deadline, so it was closed and its candidacy is gone; \(advice)",
+                    cause: failure
+                )
             }
         }
     }

@@ -10,11 +10,16 @@ import Synchronization
 ///
 /// **A lease is a ZooKeeper session.** ``grantLease(ttl:)`` opens a session of its own (its
 /// timeout: the TTL plus ``ZooKeeperConfiguration/sessionTimeoutAllowance``), and only
-/// ``renewLease(_:)`` pings it: the ping's answer is the acknowledged renewal from which
-/// ``Election`` counts its local deadline, so a candidate stops leading before the ensemble can
-/// expire the session, and a stopped process's session does expire. When a connection breaks, the
-/// session moves to another server of the ensemble within its timeout; when the ensemble says it
-/// expired, the lease is gone (``ElectionError/Code/leaseExpired``).
+/// ``renewLease(_:)`` keeps it alive, with a `sync` that the ensemble's *leader* must answer: the
+/// answer proves that the leader had not expired the session after the renewal was sent, and it is
+/// the acknowledged renewal from which ``Election`` counts its local deadline, so a candidate
+/// stops leading before the ensemble can expire the session, and a stopped process's session does
+/// expire. (A ping would not do: the server a session is connected to answers it on its own, and a
+/// server cut off from the rest of the ensemble keeps answering for `syncLimit` ticks while the
+/// others expire the session and elect another candidate.) When a connection breaks, the session
+/// moves to another server of the ensemble within its timeout; when the ensemble says it expired,
+/// the lease is gone (``ElectionError/Code/leaseExpired``), and so it is when a server the session
+/// moves to grants it a timeout shorter than the TTL (the session is then closed).
 ///
 /// **Elections follow kazoo's recipe** (`kazoo.recipe.election.Election`, built on its `Lock`): a
 /// candidate is the ephemeral sequential znode `PATH/<uuid>__lock__<sequence>` holding the
@@ -31,7 +36,11 @@ import Synchronization
 /// process's session lives on until it stops renewing it). TTLs outside the ensemble's
 /// `minSessionTimeout`...`maxSessionTimeout` (2 to 20 ticks by default) are refused or raised by the
 /// server: a granted timeout shorter than the TTL fails with
-/// ``ElectionError/Code/invalidConfiguration``; a longer one only delays takeover.
+/// ``ElectionError/Code/invalidConfiguration`` (at a later reconnect, with
+/// ``ElectionError/Code/leaseExpired``); a longer one only delays takeover. A renewal costs a
+/// round trip to the ensemble's leader (through the session's server), not only to that server.
+/// The deadline's margin relies on the leader hearing of the session from its server at least
+/// every renewal interval (servers report their sessions every `tickTime` / 2).
 public final class ZooKeeperBackend: ElectionBackend, Service {
     /// The configuration the backend was created with.
     public let configuration: ZooKeeperConfiguration

@@ -7,7 +7,11 @@ import Synchronization
 /// with the same session id (and the last zxid seen, so that no server behind it is used); the
 /// session survives as long as the ensemble heard from it within its timeout. Nothing pings on
 /// its own: the owner decides when the session is kept alive (an election lease is renewed only
-/// by ``ping()``, so a stopped process's session expires).
+/// by ``sync(_:)``, so a stopped process's session expires).
+///
+/// Each server negotiates the timeout anew when the session connects to it (clamped to its own
+/// `minSessionTimeout`...`maxSessionTimeout`). A session given a `minimumTimeoutMilliseconds`
+/// is ended as soon as a server grants less (see ``ZooKeeperFailure/timeoutTooShort(granted:required:server:)``).
 final class ZooKeeperSession: Sendable {
     /// One server of the ensemble.
     struct Endpoint: Sendable, Hashable {
@@ -32,15 +36,26 @@ final class ZooKeeperSession: Sendable {
 
     let endpoints: [Endpoint]
     let requestedTimeoutMilliseconds: Int32
+    /// The shortest timeout the owner can live with, or nil; checked on every connection.
+    let minimumTimeoutMilliseconds: Int32?
     let connectTimeout: Duration
     let replyTimeout: Duration
     private let group: any EventLoopGroup
     private let router: WatchRouter
     private let state = Mutex(State())
 
-    private init(endpoints: [Endpoint], timeoutMilliseconds: Int32, connectTimeout: Duration, replyTimeout: Duration, group: any EventLoopGroup, router: WatchRouter) {
+    private init(
+        endpoints: [Endpoint],
+        timeoutMilliseconds: Int32,
+        minimumTimeoutMilliseconds: Int32?,
+        connectTimeout: Duration,
+        replyTimeout: Duration,
+        group: any EventLoopGroup,
+        router: WatchRouter
+    ) {
         self.endpoints = endpoints
         self.requestedTimeoutMilliseconds = timeoutMilliseconds
+        self.minimumTimeoutMilliseconds = minimumTimeoutMilliseconds
         self.connectTimeout = connectTimeout
         self.replyTimeout = replyTimeout
         self.group = group
@@ -50,9 +65,13 @@ final class ZooKeeperSession: Sendable {
     }
 
     /// Creates a session on the first server that answers.
+    /// - Parameter minimumTimeoutMilliseconds: when a server grants less, on this first
+    ///   connection or any later one, the session is closed and the call that connected throws
+    ///   ``ZooKeeperFailure/timeoutTooShort(granted:required:server:)``.
     static func open(
         endpoints: [Endpoint],
         timeoutMilliseconds: Int32,
+        minimumTimeoutMilliseconds: Int32? = nil,
         connectTimeout: Duration,
         replyTimeout: Duration,
         group: any EventLoopGroup,
@@ -61,6 +80,7 @@ final class ZooKeeperSession: Sendable {
         let session = ZooKeeperSession(
             endpoints: endpoints,
             timeoutMilliseconds: timeoutMilliseconds,
+            minimumTimeoutMilliseconds: minimumTimeoutMilliseconds,
             connectTimeout: connectTimeout,
             replyTimeout: replyTimeout,
             group: group,
@@ -99,10 +119,20 @@ final class ZooKeeperSession: Sendable {
         }
     }
 
-    /// Pings the server and returns once it answered: the ensemble then counts the session's
-    /// timeout from no earlier than the moment this call began.
+    /// Pings the server and returns once it answered. A ping is answered by the server the
+    /// session is connected to, on its own: it keeps the connection and the session alive at that
+    /// server, but says nothing about the rest of the ensemble (a follower cut off from the
+    /// ensemble's leader answers pings until it notices, up to `syncLimit` ticks later).
     func ping() async throws {
         try await connection().ping()
+    }
+
+    /// Sends `sync` for `path` and returns once the server answered: the server forwarded it to
+    /// the ensemble's leader and answered only after it had caught up with the leader as of the
+    /// moment the leader processed it, which was after this call began. A server cut off from the
+    /// leader cannot answer it.
+    func sync(_ path: String = "/") async throws {
+        _ = try await request(ZooKeeperRequest.sync(path: path), path: path)
     }
 
     /// Ends the session at the server (its ephemeral znodes go at once) and closes the connection.
@@ -207,8 +237,9 @@ final class ZooKeeperSession: Sendable {
                 state.attempts += 1
                 return state.attempts
             }
+            let connection: ZooKeeperConnection
             do {
-                let connection = try await ZooKeeperConnection.open(
+                connection = try await ZooKeeperConnection.open(
                     host: endpoint.host,
                     port: endpoint.port,
                     group: group,
@@ -228,25 +259,38 @@ final class ZooKeeperSession: Sendable {
                     },
                     onClose: { [weak self] in self?.connectionClosed(attempt: attempt) }
                 )
-                state.withLock { state in
-                    state.sessionID = connection.response.sessionID
-                    state.password = connection.response.password
-                    state.negotiatedTimeoutMilliseconds = connection.response.timeoutMilliseconds
-                    state.nextEndpoint = (index + 1) % endpoints.count
-                    state.currentAttempt = attempt
-                }
-                if sessionID != 0 {
-                    // Watches do not move with the session to a new connection: waiters re-read and
-                    // set them again.
-                    router.wakeAll()
-                }
-                return connection
             } catch ZooKeeperFailure.sessionExpired {
                 markExpired()
                 throw ZooKeeperFailure.sessionExpired
             } catch {
                 failures.append("\(error)")
+                continue
             }
+            state.withLock { state in
+                state.sessionID = connection.response.sessionID
+                state.password = connection.response.password
+                state.negotiatedTimeoutMilliseconds = connection.response.timeoutMilliseconds
+                state.nextEndpoint = (index + 1) % endpoints.count
+                state.currentAttempt = attempt
+            }
+            let granted = connection.response.timeoutMilliseconds
+            if let minimum = minimumTimeoutMilliseconds, granted < minimum {
+                // This server lowered the session's timeout (its maxSessionTimeout is lower than the
+                // others'), and the ensemble's leader now counts the session's expiry with it: the
+                // session may expire before the owner's local deadline. Fail closed, and end the
+                // session at once so that its ephemeral znodes (candidacies) go now rather than at
+                // that shorter expiry.
+                _ = try? await connection.send(.closeSession, ByteBuffer())
+                markExpired()
+                connection.close()
+                throw ZooKeeperFailure.timeoutTooShort(granted: granted, required: minimum, server: connection.endpoint)
+            }
+            if sessionID != 0 {
+                // Watches do not move with the session to a new connection: waiters re-read and
+                // set them again.
+                router.wakeAll()
+            }
+            return connection
         }
         state.withLock { $0.nextEndpoint = (start + 1) % max(endpoints.count, 1) }
         throw ZooKeeperFailure.connectionLost("no server of \(describeEndpoints()) answered (\(failures.joined(separator: "; ")))")

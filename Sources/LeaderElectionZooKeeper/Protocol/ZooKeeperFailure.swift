@@ -9,6 +9,9 @@ enum ZooKeeperFailure: Error, Equatable, CustomStringConvertible {
     case sessionExpired
     /// Bytes that do not follow the protocol.
     case malformed(String)
+    /// `server` granted the session a timeout of `granted` ms, below the `required` minimum; the
+    /// session was closed.
+    case timeoutTooShort(granted: Int32, required: Int32, server: String)
 
     static let noNode: Int32 = -101
     static let nodeExists: Int32 = -110
@@ -34,6 +37,8 @@ enum ZooKeeperFailure: Error, Equatable, CustomStringConvertible {
         case .connectionLost(let why): "connection lost: \(why)"
         case .sessionExpired: "session expired"
         case .malformed(let what): "malformed ZooKeeper message: could not read \(what)"
+        case .timeoutTooShort(let granted, let required, let server):
+            "\(server) granted a session timeout of \(granted) ms, below the \(required) ms needed; the session was closed"
         }
     }
 

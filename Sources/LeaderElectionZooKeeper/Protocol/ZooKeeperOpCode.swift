@@ -5,6 +5,7 @@ enum ZooKeeperOpCode: Int32, Sendable {
     case exists = 3
     case getData = 4
     case getChildren = 8
+    case sync = 9
     case ping = 11
     case getChildren2 = 12
     case create2 = 15

@@ -45,6 +45,14 @@ enum ZooKeeperRequest {
         pathAndWatch(.getChildren, path, watch)
     }
 
+    /// `SyncRequest`: the server answers once it has caught up with the ensemble's leader as of
+    /// the moment the leader processed the request (a follower forwards it to the leader).
+    static func sync(path: String) -> (ZooKeeperOpCode, ByteBuffer) {
+        var buffer = ByteBuffer()
+        buffer.writeJuteString(path)
+        return (.sync, buffer)
+    }
+
     private static func pathAndWatch(_ op: ZooKeeperOpCode, _ path: String, _ watch: Bool) -> (ZooKeeperOpCode, ByteBuffer) {
         var buffer = ByteBuffer()
         buffer.writeJuteString(path)
