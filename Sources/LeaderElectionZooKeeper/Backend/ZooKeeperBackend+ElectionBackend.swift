@@ -202,8 +202,9 @@ extension ZooKeeperBackend {
     }
 
     /// The leader of `election` now and after each change, woken by a watch on the election's
-    /// children (or on its creation). Ends with the error when ZooKeeper cannot be read several
-    /// times in a row.
+    /// children (or on its creation), and re-read after the observer session reconnects (watches
+    /// do not move with it). Ends with the error when ZooKeeper could not be read for
+    /// ``ZooKeeperConfiguration/observerSessionTimeout`` (and at least three times) in a row.
     public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
         let path = ElectionNode.electionPath(election, root: configuration.root)
         let watch = ObservedLeader(router: router, path: path)
@@ -216,15 +217,16 @@ extension ZooKeeperBackend {
                         let session = try await self.observerSession()
                         return try await self.firstCandidate(session, election: election, path: path, watch: true)
                     }
-                    watch.failures = 0
+                    watch.succeeded()
                 } catch is CancellationError {
                     return nil
                 } catch {
-                    // A broken connection moves to the next server on the next try; give up after
-                    // a few failures in a row.
-                    watch.failures += 1
-                    if watch.failures >= ObservedLeader.attempts { throw error }
-                    try? await Task.sleep(for: .milliseconds(100 * watch.failures))
+                    // A broken connection moves to the next server on the next try, but an ensemble
+                    // whose leader died answers nothing until it has elected another (a second or
+                    // more): ride that out as long as the observer session itself would survive it.
+                    let (failures, failingFor) = watch.failed(at: self.clock.now())
+                    if failures >= ObservedLeader.minimumAttempts, failingFor >= self.configuration.observerSessionTimeout { throw error }
+                    try? await Task.sleep(for: min(.milliseconds(100 * failures), .seconds(1)))
                     continue
                 }
                 if watch.changed(to: leader) { return .some(leader) }

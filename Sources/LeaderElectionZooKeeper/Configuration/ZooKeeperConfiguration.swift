@@ -37,7 +37,9 @@ public struct ZooKeeperConfiguration: Sendable, Hashable, CustomStringConvertibl
     /// (``Election``'s default).
     public var sessionTimeoutAllowance: Duration?
     /// The session timeout of the backend's own session, used to read and observe elections;
-    /// default 10 s. It is pinged every third of that while ``ZooKeeperBackend/run()`` runs.
+    /// default 10 s. It is pinged every third of that while ``ZooKeeperBackend/run()`` runs, and
+    /// an observation (``ZooKeeperBackend/watchLeader(election:)``) ends with an error only after
+    /// failing to read for that long.
     public var observerSessionTimeout: Duration
     /// How often a waiting candidate re-reads the election although no watch fired, as a safety
     /// net; default 10 s.
