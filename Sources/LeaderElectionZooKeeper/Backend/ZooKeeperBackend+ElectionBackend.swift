@@ -89,17 +89,26 @@ extension ZooKeeperBackend {
     /// holding `value`, or returns the one the lease already has in `election`.
     public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
         let path = ElectionNode.electionPath(election, root: configuration.root)
-        let found = leases.withLock { leases -> (ZooKeeperSession, Candidate?, String)? in
+        let found = leases.withLock { leases -> (ZooKeeperSession, Candidate?, String, Bool)? in
             guard var record = leases[lease.rawValue] else { return nil }
+            let retrying = record.prefixes[path] != nil
             let prefix = record.prefixes[path] ?? Self.newPrefix()
             record.prefixes[path] = prefix
             leases[lease.rawValue] = record
-            return (record.session, record.candidacies[path], prefix)
+            return (record.session, record.candidacies[path], prefix, retrying)
         }
-        guard let (session, existing, prefix) = found else { throw ElectionError.leaseExpired(lease) }
+        guard let (session, existing, prefix, retrying) = found else { throw ElectionError.leaseExpired(lease) }
         if let existing { return existing }
         knownPaths.withLock { _ = $0.insert(path) }
         let candidacy = try await withTimeout("joining election '\(election)'", lease: lease) {
+            if retrying {
+                // An earlier call may have created the candidacy and lost the answer, and the session
+                // may have moved since to a server that has not applied that create yet: a sync makes
+                // the server catch up with the leader before it is looked for below. (A create still
+                // in flight from the old server then fails: the leader refuses requests of a session
+                // that moved.)
+                try await session.sync(path)
+            }
             while true {
                 try Task.checkCancellation()
                 // A create whose answer was lost may have happened: look for it first.
