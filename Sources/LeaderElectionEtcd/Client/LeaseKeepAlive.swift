@@ -6,25 +6,28 @@ import Synchronization
 /// Renews leases over etcd's bidirectional `LeaseKeepAlive` stream: one stream per client,
 /// shared by every lease, reopened on another member when it breaks or stops answering.
 ///
-/// Each ``renew(_:timeout:)`` writes one request and is answered by the response to exactly that
-/// request (responses to one lease arrive in request order), so a caller's send time really
-/// precedes the renewal the server made.
+/// Each ``renew(_:timeout:)`` writes one request and is answered by the answer to exactly that
+/// request (``KeepAliveRequests`` does the matching), so a caller's send time really precedes the
+/// renewal the server made: a late answer to a request whose caller gave up is dropped, and an
+/// answer from a replaced stream is never taken for one of the new stream.
+///
+/// Not guaranteed: that a request whose caller gave up was not processed (it may still renew the
+/// lease, later); that a request is answered at all (the caller's timeout bounds the wait).
 final class LeaseKeepAlive: Sendable {
-    private struct Waiter {
-        let id: UInt64
-        let continuation: CheckedContinuation<Int64, any Error>
-    }
+    private typealias Waiter = CheckedContinuation<Int64, any Error>
 
     private struct State {
-        /// Writes requests into the open stream; nil while none is open.
+        /// Every request not answered yet, and the open stream's generation.
+        var requests = KeepAliveRequests<Waiter>()
+        /// Writes requests into the open stream; nil while none is open (set with
+        /// `requests.openStream`, under the same lock, so a request goes to the stream it is
+        /// recorded for).
         var writer: AsyncStream<Int64>.Continuation?
         /// Ends the open stream so that the run loop opens another one.
         var restart: AsyncStream<Void>.Continuation?
-        /// Callers waiting for a response, per lease, in request order.
-        var waiters: [Int64: [Waiter]] = [:]
-        /// Requests made while no stream was open, sent when the next one opens.
-        var unsent: [Int64] = []
-        /// Callers cancelled before they were registered.
+        /// Requests whose ID is handed out but which are not recorded yet.
+        var unregistered: Set<UInt64> = []
+        /// Of those, the ones whose caller gave up first: they are refused when they get there.
         var cancelledEarly: Set<UInt64> = []
         var nextID: UInt64 = 0
         var stopped = false
@@ -34,14 +37,30 @@ final class LeaseKeepAlive: Sendable {
 
     private let state = Mutex(State())
     private let client: EtcdClient
+    private let clock = ContinuousClock()
+    /// How long the stream may owe an answer before a caller that gives up takes it as stuck and
+    /// moves it to the next member: a quarter of ``EtcdConfiguration/requestTimeout`` (500 ms by
+    /// default).
+    ///
+    /// A serving member answers a keep-alive within a round trip (two from a follower, which asks
+    /// the Raft leader): milliseconds. Callers give up for two reasons: their renewal took too long
+    /// (the election gives up after its renew interval, at least ~667 ms with etcd's minimum TTL of
+    /// about 2 s), or their term ended while a renewal was in flight. Only the first says anything
+    /// about the member, and restarting the shared stream fails every other lease's renewal in
+    /// flight, so a short wait leaves the stream alone (the request's placeholder drops its answer).
+    /// The whole request timeout would be too long: the election gives up sooner, and would lose a
+    /// short lease to one stuck member. Measured on the oldest unanswered request, so that callers
+    /// giving up quickly one after another on a stuck stream still move it on.
+    let stuckAfter: Duration
 
     init(client: EtcdClient) {
         self.client = client
+        stuckAfter = client.configuration.requestTimeout / 4
     }
 
     /// Sends one keep-alive for `lease` and returns the TTL etcd answered (0 or less: the lease is gone).
     /// - Throws: ``ElectionError/Code/storeUnavailable`` when no answer arrives within `timeout`
-    ///   or the stream breaks (the stream then moves to another member); `CancellationError`.
+    ///   or the stream breaks (a stuck stream then moves to another member); `CancellationError`.
     func renew(_ lease: Int64, timeout: Duration) async throws -> Int64 {
         try await withThrowingTaskGroup(of: Int64?.self) { group in
             group.addTask { try await self.renew(lease) }
@@ -49,22 +68,10 @@ final class LeaseKeepAlive: Sendable {
                 try await Task.sleep(for: timeout)
                 return nil
             }
+            // Cancelling the request gives it up (see `giveUp`), which also moves a stuck stream on.
             defer { group.cancelAll() }
-            let first: Int64??
-            do {
-                first = try await group.next()
-            } catch is CancellationError {
-                // The caller gave up first (the election's own deadline is often shorter than
-                // `timeout`). An unanswered keep-alive means this member is not serving the
-                // stream: move on all the same, or a stuck stream would fail every renewal to
-                // come, and a late answer to this request would be taken for the next one's.
-                restartStream(reason: "a keep-alive went unanswered until its caller gave up")
-                throw CancellationError()
-            }
-            guard let first, let ttl = first else {
+            guard let first = try await group.next(), let ttl = first else {
                 try Task.checkCancellation()
-                // No answer in time: the member may be stuck (paused, partitioned). Move on.
-                restartStream(reason: "no keep-alive response within \(timeout)")
                 throw ElectionError.storeUnavailable(
                     "etcd did not answer the keep-alive of lease \(LeaseID(lease)) within \(timeout) (endpoints \(client.endpointList)); the stream moves to the next member"
                 )
@@ -76,50 +83,89 @@ final class LeaseKeepAlive: Sendable {
     private func renew(_ lease: Int64) async throws -> Int64 {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
+            state.unregistered.insert(state.nextID)
             return state.nextID
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int64, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                let now = clock.now
                 let refusal = state.withLock { state -> (any Error)? in
+                    state.unregistered.remove(id)
                     if state.cancelledEarly.remove(id) != nil { return CancellationError() }
                     if state.stopped {
                         return ElectionError.storeUnavailable("the etcd backend is shut down; lease \(LeaseID(lease)) cannot be renewed")
                     }
-                    state.waiters[lease, default: []].append(Waiter(id: id, continuation: continuation))
-                    if let writer = state.writer { writer.yield(lease) } else { state.unsent.append(lease) }
+                    if state.requests.add(id: id, lease: lease, waiter: continuation, now: now) != nil {
+                        state.writer?.yield(lease)
+                    }
                     return nil
                 }
                 if let refusal { continuation.resume(throwing: refusal) }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
-                guard let index = state.waiters[lease]?.firstIndex(where: { $0.id == id }) else {
-                    state.cancelledEarly.insert(id)
-                    return nil
-                }
-                return state.waiters[lease]?.remove(at: index)
+            giveUp(id: id, lease: lease)
+        }
+    }
+
+    /// The caller of request `id` gave up (cancelled, or its timeout passed). Its request stays
+    /// on the wire, so its place stays in the queue; when the stream has owed an answer for
+    /// ``stuckAfter``, the stream is taken as stuck and restarted.
+    private func giveUp(id: UInt64, lease: Int64) {
+        let now = clock.now
+        let (waiter, restarted) = state.withLock { state -> (Waiter?, [Waiter]?) in
+            guard !state.unregistered.contains(id) else {
+                state.cancelledEarly.insert(id)
+                return (nil, nil)
             }
-            waiter?.continuation.resume(throwing: CancellationError())
+            let waiter = state.requests.abandon(id: id, lease: lease)
+            guard let generation = state.requests.openStream,
+                let oldest = state.requests.oldestUnanswered,
+                oldest.duration(to: now) >= stuckAfter
+            else { return (waiter, nil) }
+            return (waiter, Self.closeStream(&state, generation: generation))
         }
+        waiter?.resume(throwing: CancellationError())
+        guard let orphans = restarted else { return }
+        client.logger.debug("restarting the lease keep-alive stream", metadata: ["reason": "it owes a keep-alive answer for \(stuckAfter) or more"])
+        fail(orphans, "the lease keep-alive stream to etcd stopped answering and is moved to the next member; the renewal is retried")
     }
 
-    /// Delivers one response to the oldest caller waiting for that lease.
-    private func deliver(_ response: Etcdserverpb_LeaseKeepAliveResponse) {
-        let waiter = state.withLock { state -> Waiter? in
-            state.failuresInARow = 0
-            guard var queue = state.waiters[response.id], !queue.isEmpty else { return nil }
-            let first = queue.removeFirst()
-            state.waiters[response.id] = queue.isEmpty ? nil : queue
-            return first
-        }
-        waiter?.continuation.resume(returning: response.ttl)
+    /// Closes the stream of `generation` at once, under the lock: requests made from now on wait
+    /// for the next stream, answers still arriving on this one are dropped, and the run loop is
+    /// told to open the next one. Returns the waiters of its unanswered requests (to fail).
+    private static func closeStream(_ state: inout State, generation: UInt64) -> [Waiter] {
+        let orphans = state.requests.streamClosed(generation: generation)
+        state.writer?.finish()
+        state.writer = nil
+        state.restart?.yield()
+        state.restart = nil
+        return orphans
     }
 
-    /// Ends the open stream; the run loop reopens it on the next member.
-    func restartStream(reason: String) {
-        let restart = state.withLock { $0.restart }
-        if restart != nil { client.logger.debug("restarting the lease keep-alive stream", metadata: ["reason": "\(reason)"]) }
-        restart?.yield()
+    private func fail(_ waiters: [Waiter], _ message: String) {
+        for waiter in waiters { waiter.resume(throwing: ElectionError.storeUnavailable(message)) }
+    }
+
+    /// Delivers one answer from the stream of `generation` to the request it answers.
+    private func deliver(_ response: Etcdserverpb_LeaseKeepAliveResponse, generation: UInt64) {
+        let match = state.withLock { state -> KeepAliveRequests<Waiter>.Match in
+            let match = state.requests.answer(lease: response.id, generation: generation)
+            switch match {
+            case .waiter, .abandoned: state.failuresInARow = 0
+            case .staleStream, .unexpected: break
+            }
+            return match
+        }
+        switch match {
+        case .waiter(let waiter):
+            waiter.resume(returning: response.ttl)
+        case .abandoned:
+            client.logger.trace("dropped the answer to a keep-alive whose caller gave up", metadata: ["lease": "\(LeaseID(response.id))"])
+        case .staleStream:
+            client.logger.trace("dropped a keep-alive answer from a replaced stream", metadata: ["lease": "\(LeaseID(response.id))"])
+        case .unexpected:
+            client.logger.debug("dropped a keep-alive answer that no request awaits", metadata: ["lease": "\(LeaseID(response.id))"])
+        }
     }
 
     /// Ends ``run()`` and fails every waiting caller.
@@ -136,15 +182,16 @@ final class LeaseKeepAlive: Sendable {
         while !Task.isCancelled {
             let (outgoing, writer) = AsyncStream<Int64>.makeStream()
             let (restartSignal, restart) = AsyncStream<Void>.makeStream()
-            let stopped = state.withLock { state -> Bool in
-                guard !state.stopped else { return true }
+            let now = clock.now
+            let opened = state.withLock { state -> UInt64? in
+                guard !state.stopped else { return nil }
+                let (generation, leases) = state.requests.streamOpened(now: now)
                 state.writer = writer
                 state.restart = restart
-                for lease in state.unsent { writer.yield(lease) }
-                state.unsent = []
-                return false
+                for lease in leases { writer.yield(lease) }
+                return generation
             }
-            if stopped { break }
+            guard let generation = opened else { break }
             do {
                 try await client.stream("lease keep-alive stream") { grpc, metadata, options in
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -156,7 +203,7 @@ final class LeaseKeepAlive: Sendable {
                                     for await lease in outgoing { try await requests.write(.with { $0.id = lease }) }
                                 },
                                 onResponse: { response in
-                                    for try await message in response.messages { self.deliver(message) }
+                                    for try await message in response.messages { self.deliver(message, generation: generation) }
                                     throw ElectionError.storeUnavailable("etcd ended the lease keep-alive stream")
                                 }
                             )
@@ -175,28 +222,23 @@ final class LeaseKeepAlive: Sendable {
                 }
             }
             let (orphans, failures) = state.withLock { state -> ([Waiter], Int) in
-                state.writer = nil
-                state.restart = nil
+                // Nothing to do when a stuck stream was already closed by `giveUp`.
+                let orphans = Self.closeStream(&state, generation: generation)
                 state.failuresInARow += 1
-                let orphans = state.waiters.values.flatMap { $0 }
-                state.waiters = [:]
                 return (orphans, state.failuresInARow)
             }
             writer.finish()
             restart.finish()
-            for orphan in orphans {
-                orphan.continuation.resume(throwing: ElectionError.storeUnavailable("the lease keep-alive stream to etcd broke; the renewal is retried"))
-            }
+            fail(orphans, "the lease keep-alive stream to etcd broke; the renewal is retried")
             let delay = Duration.milliseconds(min(1000, 25 << min(failures, 6)))
             do { try await Task.sleep(for: delay) } catch { break }
         }
         let orphans = state.withLock { state -> [Waiter] in
             state.stopped = true
-            defer { state.waiters = [:] }
-            return state.waiters.values.flatMap { $0 }
+            state.writer = nil
+            state.restart = nil
+            return state.requests.removeAll()
         }
-        for orphan in orphans {
-            orphan.continuation.resume(throwing: ElectionError.storeUnavailable("the etcd backend is shut down"))
-        }
+        fail(orphans, "the etcd backend is shut down")
     }
 }
