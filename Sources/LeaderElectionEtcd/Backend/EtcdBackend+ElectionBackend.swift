@@ -156,6 +156,12 @@ extension EtcdBackend {
                     if changed { return .some(leader) }
                     try await self.waitForLeaderChange(election: election, leader: leader, after: revision)
                     transientFailures.withLock { $0 = 0 }
+                } catch let error as EtcdWatchCompacted {
+                    // The history after the read is gone (what changed in it, the next read shows):
+                    // read again, at once. The member answered, so this is no failure, however
+                    // often it happens; counting it would end the observation under busy compaction.
+                    transientFailures.withLock { $0 = 0 }
+                    self.logger.debug("watching the leader from a compacted revision; reading again", metadata: ["election": "\(election)", "error": "\(error)"])
                 } catch {
                     if Task.isCancelled { return nil }
                     let failures = transientFailures.withLock { count -> Int in
@@ -227,6 +233,11 @@ extension EtcdBackend {
             }
             failures = 0
             return outcome
+        } catch let error as EtcdWatchCompacted {
+            // Read again, at a newer revision, at once; the member answered, so no failure.
+            failures = 0
+            logger.debug("watch of the predecessor started at a compacted revision; reading again", metadata: ["error": "\(error)"])
+            return .watchFailed
         } catch let error as ElectionError where error.code == .storeUnavailable {
             // A broken watch stream: read again (on the next member) and watch anew, a few
             // times, before leaving the retry to the caller.

@@ -5,6 +5,8 @@ extension EtcdClient {
     /// Opens one `Watch` stream with the given watchers and returns the first value `accept`
     /// makes of a response; the stream is closed then.
     ///
+    /// A watch whose start revision was compacted fails with ``EtcdWatchCompacted``: read again.
+    ///
     /// While it waits, it asks the member for a progress notification every
     /// ``EtcdConfiguration/watchProgressInterval``; when nothing arrives for that interval plus
     /// the request timeout, the member is taken as stuck and the watch fails with
@@ -44,12 +46,12 @@ extension EtcdClient {
                             for try await message in response.messages {
                                 detector.heard()
                                 if message.canceled {
+                                    if message.compactRevision > 0 {
+                                        throw EtcdWatchCompacted(what: what, compactRevision: message.compactRevision)
+                                    }
                                     // A watch created with an expired token is refused this way.
                                     if message.cancelReason.contains("permission denied") { self.invalidateToken() }
-                                    let reason = message.compactRevision > 0
-                                        ? "its start revision was compacted (oldest kept: \(message.compactRevision))"
-                                        : message.cancelReason
-                                    throw ElectionError.storeUnavailable("etcd cancelled the \(what): \(reason)")
+                                    throw ElectionError.storeUnavailable("etcd cancelled the \(what): \(message.cancelReason)")
                                 }
                                 if let result = try accept(message) { return result }
                             }

@@ -185,7 +185,8 @@ final class EtcdClient: Sendable {
     }
 
     /// Runs one streaming call on the current member. On a failure the member is marked failed
-    /// (so the next call goes to another one) and the error is mapped to ``ElectionError``.
+    /// (so the next call goes to another one) and the error is mapped to ``ElectionError``;
+    /// ``EtcdWatchCompacted`` is passed on as it is.
     func stream<Result: Sendable>(
         _ what: String,
         _ body: (GRPCClient<EtcdTransport>, Metadata, CallOptions) async throws -> Result
@@ -200,6 +201,8 @@ final class EtcdClient: Sendable {
         } catch {
             if Task.isCancelled { throw CancellationError() }
             if let error = error as? ElectionError, error.code == .leaseExpired { throw error }
+            // The member answered; the caller reads again and watches from a newer revision.
+            if error is EtcdWatchCompacted { throw error }
             markFailed(index)
             if case .authentication = EtcdFailure(error) { invalidateToken() }
             throw ElectionError.storeUnavailable(
