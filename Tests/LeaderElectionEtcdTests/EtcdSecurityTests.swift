@@ -61,6 +61,71 @@ extension EtcdIntegrationTests {
             }
         }
 
+        /// Simple tokens that expire after 1 s without use; three candidates, each with its own
+        /// client, the last one waiting behind the other two far longer than that. Its connection is
+        /// cut meanwhile, so that it reopens its streams (keep-alive, watch) with an expired token;
+        /// when its turn comes it reads again with an expired token too. It must log in again each
+        /// time and be elected.
+        @Test("a candidate waiting long behind others logs in again when its token expired, and is elected")
+        func longCampaignOutlivesItsToken() async throws {
+            try await EtcdCluster.with(members: 1, authentication: true, extraArguments: ["--auth-token", "simple", "--auth-token-ttl", "1"]) { cluster in
+                var configuration = cluster.configuration()
+                configuration.credentials = .init(username: "root", password: "root-secret")
+                let proxy = try HoldingProxy.start(upstreamPort: cluster.members[0].clientPort)
+                defer { proxy.stop() }
+                var proxied = configuration
+                proxied.endpoints = [.init(host: "127.0.0.1", port: proxy.port)]
+                let electionConfiguration = try Election.Configuration(leaseTTL: .seconds(2))
+                let elected = Locked<[String]>([])
+                let leaderMayLeave = AsyncGate()
+                let thirdLog = Locked<[String]>([])
+                func thirdLogins() -> Int { thirdLog.withLock { $0.filter { $0.contains("authenticated to etcd") }.count } }
+                try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { first in
+                    try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { second in
+                        try await EtcdBackend.withBackend(configuration: proxied, logger: RecordingLogHandler.logger(thirdLog)) { third in
+                            let elections = [("leader", first), ("middle", second), ("last", third)].map { id, backend in
+                                Election(name: "long", candidateID: id, backend: backend, configuration: electionConfiguration, logger: TestLogger.make())
+                            }
+                            try await withThrowingTaskGroup(of: Void.self) { group in
+                                for election in elections {
+                                    group.addTask {
+                                        try await election.withLeadership { leadership in
+                                            elected.withLock { $0.append(election.candidateID) }
+                                            if election.candidateID == "leader" {
+                                                while !leaderMayLeave.isOpen { try await Task.sleep(for: .milliseconds(10)) }
+                                            }
+                                            try leadership.checkValid()
+                                        }
+                                    }
+                                    // Each joins after the one before, so that they queue in this order.
+                                    try await waitUntil(timeout: .seconds(30)) {
+                                        (try? await first.candidates(election: "long").count) == elections.firstIndex { $0 === election }! + 1
+                                    }
+                                }
+                                #expect(elected.withLock { $0 } == ["leader"])
+                                // The wait this test is about: long enough for every token to expire.
+                                try await Task.sleep(for: .seconds(3))
+                                let loginsBeforeTheCut = thirdLogins()
+                                proxy.cutConnections()
+                                // Back on a watch, after logging in again.
+                                try await waitUntil(timeout: .seconds(30)) {
+                                    let watchers = (try? await cluster.watchers()) ?? 0
+                                    return thirdLogins() > loginsBeforeTheCut && watchers >= 3
+                                }
+                                try await Task.sleep(for: .seconds(3))
+                                let loginsBeforeItsTurn = thirdLogins()
+                                leaderMayLeave.open()
+                                try await group.waitForAll()
+                                // Its turn came with an expired token again.
+                                #expect(thirdLogins() > loginsBeforeItsTurn)
+                            }
+                            #expect(elected.withLock { $0 } == ["leader", "middle", "last"])
+                        }
+                    }
+                }
+            }
+        }
+
         /// One candidate is elected, renews, is seen as leader, and resigns.
         private func electOnce(_ configuration: EtcdConfiguration, name: String) async throws {
             try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in
