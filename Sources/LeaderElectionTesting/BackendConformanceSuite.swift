@@ -29,11 +29,76 @@ public struct BackendConformanceSuite: Sendable {
         case observeSeesEveryChange
         /// A waiting candidate whose lease dies stops campaigning and never leads on it.
         case campaignAbortsWhenLeaseLost
+        /// A leader whose renewal is in flight, unanswered, when the store expires its lease is
+        /// cancelled before its successor leads.
+        case expiryDuringRenewal
+        /// A campaign that fails part-way (the candidacy created, the answer lost) leaves one
+        /// candidacy while it goes on, and none once it has ended.
+        case failedCampaignLeavesNothing
+        /// A leader whose store server lost its quorum (and may still acknowledge renewals) is
+        /// cancelled before the rest of the store elects another. Needs
+        /// ``StoreFaults/quorumIsolation``.
+        case renewalWithoutQuorum
+        /// Observation reports every leader and every period without one across a reconnect to
+        /// the store. Needs ``StoreFaults/dropConnections``.
+        case observeAcrossReconnect
 
         public var description: String { rawValue }
+
+        /// Whether the check can run with `faults` (some need a fault only some stores have).
+        public func applies(to faults: StoreFaults) -> Bool {
+            switch self {
+            case .renewalWithoutQuorum: faults.quorumIsolation != nil
+            case .observeAcrossReconnect: faults.dropConnections != nil
+            default: true
+            }
+        }
+    }
+
+    /// Faults that only the test support of a particular store can cause; the checks that need
+    /// one the store does not have are left out (see ``Check/applies(to:)``).
+    public struct StoreFaults: Sendable {
+        /// Two connections to the store, and a way to cut the server the first talks to off from
+        /// the rest of the store while the first still reaches that server.
+        public struct QuorumIsolation: Sendable {
+            /// Talks only to the server that will be cut off.
+            public var minority: any ElectionBackend
+            /// Talks only to servers that keep their quorum.
+            public var majority: any ElectionBackend
+            /// Cuts the minority's server off from the others; returns what heals the cut.
+            public var isolate: @Sendable () async throws -> @Sendable () async throws -> Void
+
+            /// Describes an isolation.
+            public init(
+                minority: any ElectionBackend,
+                majority: any ElectionBackend,
+                isolate: @escaping @Sendable () async throws -> @Sendable () async throws -> Void
+            ) {
+                self.minority = minority
+                self.majority = majority
+                self.isolate = isolate
+            }
+        }
+
+        /// Sets up a quorum isolation (fresh servers or connections for each use); nil when the
+        /// store has no quorum of its own (SQLite, one PostgreSQL server, memory).
+        public var quorumIsolation: (@Sendable () async throws -> QuorumIsolation)?
+        /// Drops every connection `backend` has to the store (the backend must reconnect by itself,
+        /// and notifications sent meanwhile are lost).
+        public var dropConnections: (@Sendable (any ElectionBackend) async throws -> Void)?
+
+        /// Describes the faults a store's test support can cause; none by default.
+        public init(
+            quorumIsolation: (@Sendable () async throws -> QuorumIsolation)? = nil,
+            dropConnections: (@Sendable (any ElectionBackend) async throws -> Void)? = nil
+        ) {
+            self.quorumIsolation = quorumIsolation
+            self.dropConnections = dropConnections
+        }
     }
 
     private let makeBackend: @Sendable () async throws -> any ElectionBackend
+    private let faults: StoreFaults
     private let leaseTTL: Duration
     private let timeout: Duration
     private let logger: Logger
@@ -43,22 +108,32 @@ public struct BackendConformanceSuite: Sendable {
     ///   - leaseTTL: The TTL the checks use; short keeps them fast, but it must be one the store
     ///     honours (etcd raises TTLs below its minimum).
     ///   - timeout: How long a check waits for an expected event before failing.
+    ///   - faults: The store-specific faults its test support can cause.
     ///   - makeBackend: Returns a connection to the shared store.
     public init(
         leaseTTL: Duration = .seconds(2),
         timeout: Duration = .seconds(30),
+        faults: StoreFaults = StoreFaults(),
         logger: Logger = Logger(label: "conformance", factory: { _ in SwiftLogNoOpLogHandler() }),
         makeBackend: @escaping @Sendable () async throws -> any ElectionBackend
     ) {
+        self.faults = faults
         self.leaseTTL = leaseTTL
         self.timeout = timeout
         self.logger = logger
         self.makeBackend = makeBackend
     }
 
-    /// Runs one check; throws ``ConformanceFailure`` when the backend breaks the contract.
+    /// The checks that can run with this suite's ``StoreFaults``.
+    public var applicableChecks: [Check] { Check.allCases.filter { $0.applies(to: faults) } }
+
+    /// Runs one check; throws ``ConformanceFailure`` when the backend breaks the contract, or
+    /// when the check needs a fault this suite was not given.
     public func run(_ check: Check) async throws {
         let name = "conformance-\(check.rawValue)-\(UInt32.random(in: 0...UInt32.max))"
+        guard check.applies(to: faults) else {
+            throw ConformanceFailure(check: check.rawValue, message: "needs a store fault this suite was not given (see StoreFaults); leave it out with applicableChecks")
+        }
         switch check {
         case .mutualExclusion: try await mutualExclusion(name)
         case .tokensStrictlyIncrease: try await tokensStrictlyIncrease(name)
@@ -66,12 +141,16 @@ public struct BackendConformanceSuite: Sendable {
         case .takeoverAfterExpiry: try await takeoverAfterExpiry(name)
         case .observeSeesEveryChange: try await observeSeesEveryChange(name)
         case .campaignAbortsWhenLeaseLost: try await campaignAbortsWhenLeaseLost(name)
+        case .expiryDuringRenewal: try await expiryDuringRenewal(name)
+        case .failedCampaignLeavesNothing: try await failedCampaignLeavesNothing(name)
+        case .renewalWithoutQuorum: try await renewalWithoutQuorum(name)
+        case .observeAcrossReconnect: try await observeAcrossReconnect(name)
         }
     }
 
-    /// Runs every check in turn.
+    /// Runs every applicable check in turn.
     public func runAll() async throws {
-        for check in Check.allCases { try await run(check) }
+        for check in applicableChecks { try await run(check) }
     }
 
     // MARK: - Checks
@@ -254,22 +333,132 @@ public struct BackendConformanceSuite: Sendable {
         try expect(.campaignAbortsWhenLeaseLost, cause == .leaseExpired, "the waiter's campaign ended with \(String(describing: outcome)), expected a lease loss")
     }
 
+    private func expiryDuringRenewal(_ name: String) async throws {
+        let faulty = FaultInjectingBackend(wrapping: try await makeBackend())
+        let first = try election(name, "first", backend: faulty)
+        let second = try await election(name, "second")
+        let intervals = LeadershipIntervals()
+        defer { faulty.releaseStuckCalls() }
+        try await within(.expiryDuringRenewal, "takeover after the store expired the first leader's lease", limit: leaseTTL * 3 + timeout) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try? await first.withLeadership { _ in await intervals.lead("first") } }
+                try await intervals.waitUntilLeading("first")
+                group.addTask { try await second.withLeadership { _ in await intervals.lead("second", hold: false) } }
+                try await self.waitForCandidates(name, count: 2)
+                // From now on the first leader's renewals (and its revocation) are sent and never
+                // answered: one is in flight when the store expires the lease.
+                faulty.inject(.hangIgnoringCancellation, into: [.renewLease, .revokeLease])
+                try await intervals.waitUntilLeading("second")
+                group.cancelAll()
+            }
+        }
+        try expect(.expiryDuringRenewal, intervals.overlaps.isEmpty, "two candidates led at once: \(intervals.overlaps)")
+    }
+
+    private func failedCampaignLeavesNothing(_ name: String) async throws {
+        let store = try await makeBackend()
+        let holder = try await election(name, "holder")
+        let faulty = FaultInjectingBackend(wrapping: try await makeBackend())
+        let waiter = try election(name, "waiter", backend: faulty)
+        let intervals = LeadershipIntervals()
+        try await within(.failedCampaignLeavesNothing, "a campaign whose first answer was lost") {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try? await holder.withLeadership { _ in await intervals.lead("holder") } }
+                try await intervals.waitUntilLeading("holder")
+                // The waiter's candidacy is created, but the answer is lost: the campaign retries.
+                faulty.inject(.loseResponse, into: [.campaign], count: 1)
+                group.addTask { try? await waiter.withLeadership { _ in await intervals.lead("waiter", hold: false) } }
+                while faulty.injectedCount(.campaign) == 0 {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                try await self.waitForCandidates(name, count: 2, backend: store)
+                // Give the retry time to (wrongly) add a second candidacy for the same lease.
+                try await Task.sleep(for: self.leaseTTL / 2)
+                let waiting = try await store.candidates(election: name).filter { $0.value == "waiter" }
+                try self.expect(.failedCampaignLeavesNothing, waiting.count == 1, "the waiter has \(waiting.count) candidacies after a retried campaign")
+                // The campaign ends (its task cancelled) before it leads: nothing of it may stay.
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+        }
+        let left = try await store.candidates(election: name).filter { $0.value == "waiter" }
+        try expect(.failedCampaignLeavesNothing, left.isEmpty, "an ended campaign left \(left.count) candidacies behind")
+        try expect(.failedCampaignLeavesNothing, intervals.names == ["holder"], "led: \(intervals.names)")
+    }
+
+    private func renewalWithoutQuorum(_ name: String) async throws {
+        guard let setUp = faults.quorumIsolation else { return }
+        let isolation = try await setUp()
+        let cutOff = try election(name, "cut-off", backend: isolation.minority)
+        let majority = try election(name, "majority", backend: isolation.majority)
+        let intervals = LeadershipIntervals()
+        let heal = Locked<(@Sendable () async throws -> Void)?>(nil)
+        do {
+            try await within(.renewalWithoutQuorum, "takeover on the majority side", limit: leaseTTL * 5 + timeout) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try? await cutOff.whileLeader { _ in await intervals.lead("cut-off") } }
+                    try await intervals.waitUntilLeading("cut-off")
+                    group.addTask { try await majority.withLeadership { _ in await intervals.lead("majority", hold: false) } }
+                    try await self.waitForCandidates(name, count: 2, backend: isolation.majority)
+                    let healing = try await isolation.isolate()
+                    heal.withLock { $0 = healing }
+                    try await intervals.waitUntilLeading("majority")
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            try? await heal.withLock { $0 }?()
+            throw error
+        }
+        try await heal.withLock { $0 }?()
+        try expect(.renewalWithoutQuorum, intervals.overlaps.isEmpty, "two candidates led at once: \(intervals.overlaps)")
+    }
+
+    private func observeAcrossReconnect(_ name: String) async throws {
+        guard let dropConnections = faults.dropConnections else { return }
+        let observerBackend = try await makeBackend()
+        let observer = try election(name, "observer", backend: observerBackend)
+        let seen = Locked<[String?]>([])
+        let first = try await election(name, "first")
+        try await within(.observeAcrossReconnect, "observation across a reconnect", limit: timeout * 2) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await leader in observer.observe() { seen.withLock { $0.append(leader?.value) } }
+                }
+                try await self.waitUntil { seen.withLock { $0 } == [nil] }
+                // The leader appears while the observer's connections are being dropped.
+                try await dropConnections(observerBackend)
+                try await first.withLeadership { _ in
+                    try await self.waitUntil { seen.withLock { $0.last } == .some("first") }
+                    try await dropConnections(observerBackend)
+                }
+                try await self.waitUntil { seen.withLock { $0.last } == .some(nil) && seen.withLock { $0.count } >= 3 }
+                group.cancelAll()
+            }
+        }
+        let values = seen.withLock { $0 }
+        try expect(.observeAcrossReconnect, values == [nil, "first", nil], "observed \(values.map { $0 ?? "none" })")
+    }
+
     // MARK: - Helpers
 
     private func election(_ name: String, _ id: String, ttl: Duration? = nil) async throws -> Election {
-        let ttl = ttl ?? leaseTTL
-        return Election(
+        try election(name, id, backend: try await makeBackend(), ttl: ttl)
+    }
+
+    private func election(_ name: String, _ id: String, backend: any ElectionBackend, ttl: Duration? = nil) throws -> Election {
+        Election(
             name: name,
             candidateID: id,
-            backend: try await makeBackend(),
-            configuration: try Election.Configuration(leaseTTL: ttl),
+            backend: backend,
+            configuration: try Election.Configuration(leaseTTL: ttl ?? leaseTTL),
             logger: logger
         )
     }
 
     @discardableResult
-    private func waitForCandidates(_ name: String, count: Int) async throws -> [Candidate] {
-        let backend = try await makeBackend()
+    private func waitForCandidates(_ name: String, count: Int, backend: (any ElectionBackend)? = nil) async throws -> [Candidate] {
+        let backend = if let backend { backend } else { try await makeBackend() }
         while true {
             let candidates = try await backend.candidates(election: name)
             if candidates.count >= count { return candidates }

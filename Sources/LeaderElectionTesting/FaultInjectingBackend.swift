@@ -19,6 +19,9 @@ public final class FaultInjectingBackend: ElectionBackend {
         case loseResponse
         /// The call never answers (until its task is cancelled).
         case hang
+        /// The call never answers, and ignores cancellation, until ``FaultInjectingBackend/releaseStuckCalls()``:
+        /// a query on a connection that a partition cut off, waiting for TCP to give up.
+        case hangIgnoringCancellation
     }
 
     private struct Rule {
@@ -31,6 +34,7 @@ public final class FaultInjectingBackend: ElectionBackend {
     private let clock: any Clock<Duration>
     private let rules = Mutex<[Rule]>([])
     private let injected = Mutex<[Operation: Int]>([:])
+    private let stuck = Mutex<(released: Bool, calls: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// Wraps `base`; delays and hangs sleep on `clock`.
     public init(wrapping base: any ElectionBackend, clock: any Clock<Duration> = ContinuousClock()) {
@@ -47,6 +51,17 @@ public final class FaultInjectingBackend: ElectionBackend {
     /// Removes every fault.
     public func clearFaults() {
         rules.withLock { $0.removeAll() }
+    }
+
+    /// Lets every call stuck in ``Fault/hangIgnoringCancellation`` end (with `storeUnavailable`),
+    /// now and from now on.
+    public func releaseStuckCalls() {
+        let calls = stuck.withLock { state in
+            state.released = true
+            defer { state.calls = [] }
+            return state.calls
+        }
+        for call in calls { call.resume() }
     }
 
     /// How many calls of `operation` were faulted so far.
@@ -81,6 +96,15 @@ public final class FaultInjectingBackend: ElectionBackend {
             throw ElectionError.storeUnavailable("injected lost response of \(operation.rawValue)")
         case .hang:
             while true { try await clock.sleep(for: .seconds(3600)) }
+        case .hangIgnoringCancellation:
+            await withCheckedContinuation { continuation in
+                let released = stuck.withLock { state in
+                    if !state.released { state.calls.append(continuation) }
+                    return state.released
+                }
+                if released { continuation.resume() }
+            }
+            throw ElectionError.storeUnavailable("injected stuck call of \(operation.rawValue), released")
         }
     }
 

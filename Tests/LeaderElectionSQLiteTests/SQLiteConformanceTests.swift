@@ -5,7 +5,7 @@ import Testing
 
 @Suite("SQLite backend conformance", .serialized, .timeLimit(.minutes(3)))
 struct SQLiteConformanceTests {
-    @Test(arguments: BackendConformanceSuite.Check.allCases)
+    @Test(arguments: BackendConformanceSuite.Check.allCases.filter { $0.applies(to: BackendConformanceSuite.StoreFaults()) })
     func conformance(_ check: BackendConformanceSuite.Check) async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file()

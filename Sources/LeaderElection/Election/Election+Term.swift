@@ -7,13 +7,18 @@ extension Election {
         case finished(Result)
     }
 
-    /// Grants a lease, retrying transient failures with backoff until cancelled.
+    /// Grants a lease, retrying transient failures with backoff until cancelled. A grant slower
+    /// than one renewal interval is abandoned and sent again, as a renewal would be.
     func beginTerm() async throws -> Term {
         var attempt = 0
         while true {
             let sentAt = clock.now()
             do {
-                let lease = try await backend.grantLease(ttl: configuration.leaseTTL)
+                let backend = self.backend
+                let ttl = configuration.leaseTTL
+                let lease = try await clock.withTimeout(until: sentAt + configuration.renewInterval, "lease grant") {
+                    try await backend.grantLease(ttl: ttl)
+                }
                 let machine = TermStateMachine(configuration: configuration, grantSentAt: sentAt)
                 logger.debug("lease granted", metadata: ["lease": "\(lease)"])
                 return Term(lease: lease, machine: machine, clock: clock)
@@ -82,19 +87,23 @@ extension Election {
     }
 
     /// Joins the election and waits to lead, retrying transient failures while the term holds.
+    /// Both store calls are left at once when the term ends, even if they ignore cancellation,
+    /// so that a stuck call never keeps this candidate out of the next election.
     private func campaign(_ term: Term) async throws -> Candidate {
         var candidacy: Candidate?
         var attempt = 0
+        let backend = self.backend
+        let (name, lease, value) = (self.name, term.lease, self.value)
         while true {
             do {
                 let joined: Candidate
                 if let candidacy {
                     joined = candidacy
                 } else {
-                    joined = try await backend.campaign(election: name, lease: term.lease, value: value)
+                    joined = try await AbandonableCall.run { try await backend.campaign(election: name, lease: lease, value: value) }
                 }
                 candidacy = joined
-                try await backend.waitUntilLeader(joined)
+                try await AbandonableCall.run { try await backend.waitUntilLeader(joined) }
                 return joined
             } catch {
                 try Task.checkCancellation()

@@ -22,25 +22,22 @@ package struct ElectionClock: Sendable {
     /// Sleeps for `duration`.
     package func sleep(for duration: Duration) async throws { try await sleepUntil(now() + duration) }
 
-    /// Runs `operation`, cancelling it and throwing `storeUnavailable` if it has not finished by
-    /// `deadline`. The operation must honour cancellation (the backend contract requires it).
+    /// Runs `operation`, abandoning it (cancelled, no longer awaited) and throwing
+    /// `storeUnavailable` if it has not finished by `deadline`, or throwing `CancellationError`
+    /// at once when the caller is cancelled. A store call that ignores cancellation therefore
+    /// never holds its caller past the deadline (see ``AbandonableCall``).
     package func withTimeout<T: Sendable>(
         until deadline: Duration,
         _ what: @autoclosure () -> String,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let description = what()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
+        return try await AbandonableCall.run(
+            timer: {
                 try await self.sleep(until: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ElectionError.storeUnavailable("\(description) did not answer in time")
-            }
-            return value
-        }
+                return ElectionError.storeUnavailable("\(description) did not answer in time")
+            },
+            operation
+        )
     }
 }

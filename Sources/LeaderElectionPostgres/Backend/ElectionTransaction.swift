@@ -5,8 +5,10 @@ import PostgresNIO
 /// The election operations as SQL, on a connection inside a transaction (READ COMMITTED).
 ///
 /// Times are the server's: `clock_timestamp()` when the statement runs. A lease is live while
-/// `expires_at > clock_timestamp()`; reads ignore expired leases, and writes first reap them
-/// (``reapExpiredLeases()``), notifying for each candidacy removed.
+/// `expires_at > clock_timestamp()`; writes first reap expired ones (``reapExpiredLeases()``),
+/// notifying for each candidacy removed. Only the reaper decides that a lease is dead where it
+/// matters for safety (``standing(of:)``); the observers' reads skip expired leases, which is
+/// only ever reporting.
 struct ElectionTransaction {
     let connection: PostgresConnection
     let logger: Logger
@@ -153,7 +155,14 @@ struct ElectionTransaction {
         return result
     }
 
-    /// Where `candidacy` stands among the live candidacies of its election.
+    /// Where `candidacy` stands among the candidacies of its election.
+    ///
+    /// A predecessor counts until the reaper has deleted it, whatever its expiry time says: only
+    /// the reaper, which locks the lease row, waits for a renewal that is still committing. A
+    /// plain read past the expiry would not see that renewal, and would let this candidacy lead
+    /// while the renewal goes on to extend the predecessor's lease. A predecessor that expired
+    /// after this transaction's reap is reported with no time left, so the waiter reaps again
+    /// at once.
     func standing(of candidacy: Candidate) async throws -> Standing {
         let rows = try await connection.query(
             """
@@ -166,7 +175,7 @@ struct ElectionTransaction {
             FROM (SELECT 1) AS one LEFT JOIN LATERAL (
                 SELECT c.token, l.expires_at
                 FROM leader_election_candidates c JOIN leader_election_leases l ON l.id = c.lease_id
-                WHERE c.election = \(candidacy.election) AND c.token < \(candidacy.token.rawValue) AND l.expires_at > clock_timestamp()
+                WHERE c.election = \(candidacy.election) AND c.token < \(candidacy.token.rawValue)
                 ORDER BY c.token DESC LIMIT 1
             ) AS p ON true
             """,

@@ -42,6 +42,17 @@ enum PostgresTestServer {
         return configuration
     }
 
+    /// Terminates every session of `configuration`'s database but the one asking.
+    static func terminateSessions(_ configuration: PostgresConfiguration) async throws {
+        try await withAdminClient(configuration) { client in
+            let rows = try await client.query(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                logger: logger
+            )
+            for try await _ in rows {}
+        }
+    }
+
     @discardableResult
     /// Runs `body` with a plain postgres-nio client on `configuration`'s database.
     static func withAdminClient<T: Sendable>(_ configuration: PostgresConfiguration, _ body: (PostgresClient) async throws -> T) async throws -> T {

@@ -15,7 +15,7 @@ public final class PostgresBillingStore: BillingStore, Service {
     public let configuration: Configuration
     private let client: PostgresClient
     private let ledger: SQLLedger
-    private let calls: AbandonableCall
+    private let calls: BillingStoreCalls
 
     /// Creates a store; nothing connects before ``run()``.
     public init(configuration: Configuration, logger: Logger) {
@@ -30,7 +30,7 @@ public final class PostgresBillingStore: BillingStore, Service {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.ledger = SQLLedger(database: PostgresDatabase(displayName: configuration.displayName, client: client, logger: logger))
-        self.calls = AbandonableCall(timeLimit: configuration.callTimeLimit, databaseName: configuration.displayName)
+        self.calls = BillingStoreCalls(timeLimit: configuration.callTimeLimit, databaseName: configuration.displayName)
     }
 
     /// Runs the connection pool until cancelled (or graceful shutdown, under a ServiceGroup).

@@ -4,9 +4,9 @@ import Testing
 
 /// The PostgreSQL store's calls can always be left: on cancellation and after their time limit,
 /// even when the call itself ignores cancellation (as a query on a cut-off connection does).
-struct AbandonableCallTests {
+struct BillingStoreCallsTests {
     @Test func returnsTheCallsValueAndPassesItsErrorThrough() async throws {
-        let calls = AbandonableCall(timeLimit: .seconds(60), databaseName: "test")
+        let calls = BillingStoreCalls(timeLimit: .seconds(60), databaseName: "test")
         #expect(try await calls.run { 42 } == 42)
         await #expect(throws: BillingError.self) {
             try await calls.run { () async throws -> Int in throw BillingError(code: .concurrentModification, message: "x") }
@@ -15,7 +15,7 @@ struct AbandonableCallTests {
 
     @Test func cancellationReturnsAtOnceWhileTheCallIgnoresIt() async throws {
         let call = StuckCall()
-        let calls = AbandonableCall(timeLimit: nil, databaseName: "test")
+        let calls = BillingStoreCalls(timeLimit: nil, databaseName: "test")
         let caller = Task { try await calls.run { await call.waitIgnoringCancellation() } }
         await call.started.wait()
         caller.cancel()
@@ -26,7 +26,7 @@ struct AbandonableCallTests {
 
     @Test func theTimeLimitFailsTheCallWithStoreUnavailable() async throws {
         let call = StuckCall()
-        let calls = AbandonableCall(timeLimit: .milliseconds(50), databaseName: "postgres://u@h:1/db")
+        let calls = BillingStoreCalls(timeLimit: .milliseconds(50), databaseName: "postgres://u@h:1/db")
         let error = await #expect(throws: BillingError.self) { try await calls.run { await call.waitIgnoringCancellation() } }
         #expect(error?.code == .storeUnavailable)
         #expect(error?.message.contains("postgres://u@h:1/db") == true)
@@ -35,7 +35,7 @@ struct AbandonableCallTests {
 
     @Test func anAlreadyCancelledCallerDoesNotStartTheCall() async throws {
         let started = Mutex(false)
-        let calls = AbandonableCall(timeLimit: nil, databaseName: "test")
+        let calls = BillingStoreCalls(timeLimit: nil, databaseName: "test")
         let caller = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             return try await calls.run { started.withLock { $0 = true } }

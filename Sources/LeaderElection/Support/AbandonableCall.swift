@@ -1,36 +1,34 @@
 import Synchronization
 
-/// Runs a database call so that its caller can always leave: on cancellation at once, and after
-/// a time limit with ``BillingError/Code/storeUnavailable``.
+/// Runs a store call so that its caller can always leave: at once when the caller is cancelled,
+/// and when a timer (if given) fires first.
 ///
-/// Why: a postgres-nio query on a connection that a partition or a pause cut off waits for TCP
-/// to give up (minutes) and does not honour cancellation. A leader whose leadership has ended must
-/// stop its work promptly, so the caller stops waiting and the call goes on in an unstructured task
-/// until the connection fails. That is safe because every engine write is fenced inside its own
-/// statement: if the abandoned write still lands, it lands only while its token is the highest,
-/// exactly as if it had been slow; a caller that left treats it as failed, and the next pass
-/// reconciles whatever it left pending.
-struct AbandonableCall {
-    /// How long a call may take before its caller is told it failed; nil waits as long as it takes.
-    let timeLimit: Duration?
-    /// Named in the time-out error: the database's display name.
-    let databaseName: String
-
-    /// Runs `operation` and returns or throws its outcome, unless the calling task is cancelled
-    /// (throws `CancellationError`) or ``timeLimit`` passes first (throws `storeUnavailable`).
-    func run<Value: Sendable>(_ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
+/// Why: a call on a connection that a partition or a paused peer cut off can wait for TCP to give
+/// up (minutes) and may not honour cancellation. An election must end its term, and campaign
+/// again, on its own schedule; so the caller stops waiting and the call goes on in an unstructured
+/// task, cancelled, until it ends by itself. That is safe for the election because nothing the
+/// call does later can extend this process's deadline, which is measured from acknowledgements
+/// the caller saw; and for a fenced write because it lands only while its token is the highest.
+package enum AbandonableCall {
+    /// Returns or throws what `operation` does, unless the calling task is cancelled first (throws
+    /// `CancellationError`) or `timer` returns first (throws the error it returns). Either way the
+    /// operation's task is cancelled and no longer awaited.
+    package static func run<Value: Sendable>(
+        timer: (@Sendable () async throws -> any Error)? = nil,
+        _ operation: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
         try Task.checkCancellation()
         let outcome = Outcome<Value>()
         let work = Task { outcome.deliver(await Result.capturing(operation)) }
-        let timer = timeLimit.map { limit in
-            Task { [databaseName] in
-                try await Task.sleep(for: limit)
-                let message = "PostgreSQL at \(databaseName) did not answer a billing call within \(limit); check that it is reachable, then retry"
-                outcome.deliver(.failure(BillingError.storeUnavailable(message)))
+        let timing = timer.map { timer in
+            Task {
+                // A cancelled timer (the call ended first) delivers nothing.
+                guard let error = try? await timer() else { return }
+                outcome.deliver(.failure(error))
                 work.cancel()
             }
         }
-        defer { timer?.cancel() }
+        defer { timing?.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedContinuation { continuation in
                 outcome.wait(continuation)
