@@ -139,6 +139,14 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
         }
     }
 
+    /// Closes the connection of every session of this backend without ending the sessions, as a
+    /// network failure would: each reconnects (to the next server) on its next request, and the
+    /// watches set on the old connections are gone. For tests.
+    func dropConnections() {
+        let sessions = leases.withLock { $0.values.map(\.session) } + [observer.withLock { $0 }].compactMap { $0 }
+        for session in sessions { session.dropConnection() }
+    }
+
     /// Pings the observer session every third of its timeout, and drops it once it expired.
     private func pingObserver() async {
         let interval = configuration.observerSessionTimeout / 3
