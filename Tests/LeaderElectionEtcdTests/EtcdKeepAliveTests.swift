@@ -75,6 +75,32 @@ extension EtcdIntegrationTests {
             }
         }
 
+        /// A member that takes a renewal and never answers (here: its answers are held forever):
+        /// when the renewal's caller gives up after more than a tenth of the request timeout, the
+        /// stream is taken as stuck and moves to the next member, where the next renewal succeeds.
+        @Test("a renewal unanswered until its caller gives up moves the stream to the next member")
+        func stuckMember() async throws {
+            try await EtcdCluster.with(members: 2) { cluster in
+                let proxy = try HoldingProxy.start(upstreamPort: cluster.members[0].clientPort)
+                defer { proxy.stop() }
+                let configuration = EtcdConfiguration(endpoints: [.init(host: "127.0.0.1", port: proxy.port), cluster.members[1].endpoint])
+                try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in
+                    let lease = try await backend.grantLease(ttl: .seconds(60))
+                    try await backend.renewLease(lease)
+                    proxy.hold()
+                    // Gives up well after the 200 ms a serving member could take, as an election would.
+                    let error = await #expect(throws: ElectionError.self) {
+                        _ = try await backend.keepAlive.renew(lease.rawValue, timeout: .seconds(1))
+                    }
+                    #expect(error?.code == .storeUnavailable)
+                    // At once, not after another request timeout on the stuck member.
+                    try await backend.renewLease(lease)
+                    #expect(proxy.heldMessages() >= 1)
+                    try await backend.revokeLease(lease)
+                }
+            }
+        }
+
         /// Waits until `count` answers are held at the proxy; fails at once when one of `pending`
         /// ends meanwhile (none can be answered while its answer is held).
         private func waitForHeldAnswers(_ count: Int, _ proxy: HoldingProxy, _ pending: [PendingRenewal]) async throws {

@@ -39,23 +39,24 @@ final class LeaseKeepAlive: Sendable {
     private let client: EtcdClient
     private let clock = ContinuousClock()
     /// How long the stream may owe an answer before a caller that gives up takes it as stuck and
-    /// moves it to the next member: a quarter of ``EtcdConfiguration/requestTimeout`` (500 ms by
+    /// moves it to the next member: a tenth of ``EtcdConfiguration/requestTimeout`` (200 ms by
     /// default).
     ///
     /// A serving member answers a keep-alive within a round trip (two from a follower, which asks
     /// the Raft leader): milliseconds. Callers give up for two reasons: their renewal took too long
-    /// (the election gives up after its renew interval, at least ~667 ms with etcd's minimum TTL of
-    /// about 2 s), or their term ended while a renewal was in flight. Only the first says anything
-    /// about the member, and restarting the shared stream fails every other lease's renewal in
-    /// flight, so a short wait leaves the stream alone (the request's placeholder drops its answer).
-    /// The whole request timeout would be too long: the election gives up sooner, and would lose a
-    /// short lease to one stuck member. Measured on the oldest unanswered request, so that callers
-    /// giving up quickly one after another on a stuck stream still move it on.
+    /// (the election gives up after its renew interval, a third of the TTL by default: 333 ms for a
+    /// 1 s TTL), or their term ended while a renewal was in flight (for milliseconds, usually). Only
+    /// the first says anything about the member, and restarting the shared stream fails every
+    /// other lease's renewal in flight, so a short wait leaves the stream alone (the request's
+    /// placeholder drops its answer). The whole request timeout would be too long: the election
+    /// gives up sooner, and would lose a short lease to one stuck member. Measured on the oldest
+    /// unanswered request, so that callers giving up quickly one after another on a stuck stream
+    /// still move it on.
     let stuckAfter: Duration
 
     init(client: EtcdClient) {
         self.client = client
-        stuckAfter = client.configuration.requestTimeout / 4
+        stuckAfter = client.configuration.requestTimeout / 10
     }
 
     /// Sends one keep-alive for `lease` and returns the TTL etcd answered (0 or less: the lease is gone).

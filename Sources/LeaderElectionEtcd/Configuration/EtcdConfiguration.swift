@@ -69,7 +69,7 @@ public struct EtcdConfiguration: Sendable, Hashable {
     /// before the next endpoint is tried. Default: 2 s.
     ///
     /// The keep-alive stream moves on sooner: when a renewal's caller gives up and the stream has
-    /// owed an answer for a quarter of this (500 ms by default), the member is taken as stuck.
+    /// owed an answer for a tenth of this (200 ms by default), the member is taken as stuck.
     public var requestTimeout: Duration
     /// How often a waiting watch asks the member for a progress notification, to notice a member
     /// that stopped answering. Default: 5 s.

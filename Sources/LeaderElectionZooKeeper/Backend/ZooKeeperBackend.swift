@@ -82,11 +82,12 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
     /// Keeps the observer session alive until cancelled, shut down gracefully (ServiceLifecycle)
     /// or ``shutdown()``; then closes it and every session of a lease still held.
     public func run() async throws {
-        let stopVersion = stopped.version
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.pingObserver() }
-                group.addTask { await self.stopped.wait(after: stopVersion) }
+                // Any shutdown ends it, also one that came before this call began (a caller's body
+                // may end before the task running this has even started).
+                group.addTask { await self.stopped.wait(after: 0) }
                 await group.next()
                 group.cancelAll()
             }
@@ -96,7 +97,7 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
         await closeSessions()
     }
 
-    /// Ends ``run()``.
+    /// Ends ``run()``, or makes it end at once when it has not begun yet.
     public func shutdown() {
         stopped.notify()
     }
@@ -136,6 +137,14 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
         for session in sessions + [observerSession].compactMap({ $0 }) {
             try? await withTimeout("closing a session") { try await session.close() }
         }
+    }
+
+    /// Closes the connection of every session of this backend without ending the sessions, as a
+    /// network failure would: each reconnects (to the next server) on its next request, and the
+    /// watches set on the old connections are gone. For tests.
+    func dropConnections() {
+        let sessions = leases.withLock { $0.values.map(\.session) } + [observer.withLock { $0 }].compactMap { $0 }
+        for session in sessions { session.dropConnection() }
     }
 
     /// Pings the observer session every third of its timeout, and drops it once it expired.

@@ -158,6 +158,11 @@ final class ZooKeeperSession: Sendable {
         connection?.close()
     }
 
+    /// Closes the current connection, keeping the session: the next request reconnects.
+    func dropConnection() {
+        state.withLock { $0.connection }?.close()
+    }
+
     private func markExpired() {
         let connection = state.withLock { state -> ZooKeeperConnection? in
             state.expired = true

@@ -71,6 +71,12 @@ final class ZooKeeperEnsemble: Sendable {
         try network.isolate(server.id)
     }
 
+    /// Undoes ``isolate(_:)``.
+    func heal(_ server: Server) throws {
+        guard let network else { throw ZooKeeperTestError("the ensemble was not started partitionable") }
+        try network.heal(server.id)
+    }
+
     /// Starts `count` servers, runs `body`, stops them whatever happens.
     ///
     /// - Parameters:
