@@ -32,7 +32,7 @@ timing_groups=(
     'LeaderCLITests\.'
     'LeaderElectionEtcdTests\.'
     'LeaderElectionPostgresTests\.PostgresConformanceTests'
-    'LeaderElectionPostgresTests\.PostgresBackendTests'
+    'LeaderElectionPostgresTests\.Postgres(Backend|RenewalRace)Tests'
     'LeaderElectionPostgresTests\.LeaderCLIPostgresTests'
     'LeaderElectionZooKeeperTests\.ZooKeeperIntegrationTests'
     'BillingNodeTests\.(BillingProcessTests|ProviderOutageTests)'
