@@ -47,6 +47,47 @@ extension EtcdIntegrationTests {
             }
         }
 
+        /// The conformance suite drops the observer's connections right after it reported a
+        /// value, which is mostly before its watch is open again: here the watch is open, the change
+        /// it would report is held back, and the connections are dropped with it. The observation
+        /// must reconnect by itself, read again and report the change it was never told about.
+        @Test("observing the leader reports the changes whose watch events were lost with a dropped connection")
+        func droppedConnectionWithOpenWatch() async throws {
+            try await EtcdCluster.with(members: 1) { cluster in
+                let proxy = try HoldingProxy.start(upstreamPort: cluster.members[0].clientPort)
+                defer { proxy.stop() }
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { direct in
+                    try await EtcdBackend.withBackend(configuration: .init(endpoints: [proxy.endpoint]), logger: TestLogger.make()) { observer in
+                        let observed = ObservedLeaders(observer.watchLeader(election: "dropped"))
+                        defer { observed.task.cancel() }
+                        try await observed.waitFor([nil])
+
+                        let lease = try await direct.grantLease(ttl: .seconds(60))
+                        try await loseWatchEventWithTheConnection(proxy, cluster) {
+                            _ = try await direct.campaign(election: "dropped", lease: lease, value: "a")
+                        }
+                        let leader = try await direct.leader(election: "dropped")
+                        try await observed.waitFor([nil, leader])
+
+                        try await loseWatchEventWithTheConnection(proxy, cluster) {
+                            try await direct.revokeLease(lease)
+                        }
+                        try await observed.waitFor([nil, leader, nil])
+                    }
+                }
+            }
+        }
+
+        /// Waits until the observer's watch is open, holds what the member sends it, makes `change`,
+        /// waits until the watch event is held, and drops the connection with it.
+        private func loseWatchEventWithTheConnection(_ proxy: HoldingProxy, _ cluster: EtcdCluster, _ change: () async throws -> Void) async throws {
+            try await waitUntil(timeout: .seconds(30)) { ((try? await cluster.watchers()) ?? 0) >= 1 }
+            proxy.hold(.fromMember)
+            try await change()
+            try await proxy.waitForHeld(1, .fromMember)
+            proxy.cutConnections()
+        }
+
         /// Lets the next request of the observer through.
         private func passRequest(_ proxy: HoldingProxy, _ observed: ObservedLeaders) async throws {
             try await waitUntil(timeout: .seconds(30)) { proxy.heldMessages(.toMember) >= 1 || observed.end != nil }

@@ -40,7 +40,7 @@ extension EtcdCluster {
             // Into a file: the metrics are far more than a pipe holds, and ChildProcess.run reads
             // the pipe only after the exit.
             let file = directory.appendingPathComponent("metrics-\(member.name).txt").path
-            let result = try await ChildProcess.run(curl, ["-sf", "-o", file, "http://127.0.0.1:\(member.clientPort)/metrics"])
+            let result = try await ChildProcess.run(curl, ["-sf", "-o", file, "http://\(member.clientAddress)/metrics"])
             guard result.status == 0 else { throw EtcdTestError("cannot read the metrics of \(member.name): \(result.output)") }
             let metrics = try String(contentsOfFile: file, encoding: .utf8)
             for line in metrics.split(separator: "\n") where line.hasPrefix("etcd_debugging_mvcc_watcher_total ") {

@@ -6,15 +6,24 @@ import LeaderElectionEtcd
 import Logging
 
 /// Real etcd members on loopback ports, in a temporary directory, started by a test and always
-/// killed by it (``with(members:_:)``).
+/// killed by it (``with(members:partitionable:tls:authentication:extraArguments:_:)``).
+///
+/// With `partitionable`, each member runs in a network namespace of its own instead, at an address
+/// of its own (see ``PartitionableNetwork``), so that ``isolate(_:)`` can cut it off from the others.
 final class EtcdCluster: Sendable {
-    /// One member's process and ports.
+    /// One member's process and address.
     struct Member: Sendable {
+        /// Its position in ``EtcdCluster/members``.
+        let index: Int
         let name: String
+        /// The address it listens on (clients and peers): 127.0.0.1, or its namespace's address.
+        let host: String
         let clientPort: Int
         let peerPort: Int
         let process: ChildProcess
-        var endpoint: EtcdConfiguration.Endpoint { .init(host: "127.0.0.1", port: clientPort) }
+        var endpoint: EtcdConfiguration.Endpoint { .init(host: host, port: clientPort) }
+        /// `host:clientPort`, for etcdctl.
+        var clientAddress: String { "\(host):\(clientPort)" }
     }
 
     let members: [Member]
@@ -23,16 +32,19 @@ final class EtcdCluster: Sendable {
     let certificates: TestCertificates?
     /// The root password when authentication was enabled.
     let rootPassword: String?
+    /// The namespaces the members run in, when the cluster was started partitionable.
+    let network: PartitionableNetwork?
 
-    private init(members: [Member], directory: URL, certificates: TestCertificates?, rootPassword: String?) {
+    private init(members: [Member], directory: URL, certificates: TestCertificates?, rootPassword: String?, network: PartitionableNetwork?) {
         self.members = members
         self.directory = directory
         self.certificates = certificates
         self.rootPassword = rootPassword
+        self.network = network
     }
 
     /// `etcd://127.0.0.1:P1,127.0.0.1:P2,...` (`etcds://` with TLS).
-    var url: String { (certificates == nil ? "etcd://" : "etcds://") + members.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+    var url: String { (certificates == nil ? "etcd://" : "etcds://") + members.map(\.clientAddress).joined(separator: ",") }
 
     /// What etcdctl needs besides --endpoints: certificates and the root user.
     var etcdctlSecurity: [String] {
@@ -44,11 +56,11 @@ final class EtcdCluster: Sendable {
         certificates.map { ["--cacert", $0.ca, "--cert", $0.clientCertificate, "--key", $0.clientKey] } ?? []
     }
     /// The `--endpoints` value for etcdctl.
-    var endpointsArgument: String { members.map { "127.0.0.1:\($0.clientPort)" }.joined(separator: ",") }
+    var endpointsArgument: String { members.map(\.clientAddress).joined(separator: ",") }
 
-    /// A configuration that reaches every member (without credentials).
-    func configuration() -> EtcdConfiguration {
-        var configuration = EtcdConfiguration(endpoints: members.map(\.endpoint))
+    /// A configuration that reaches `members` (every member by default), without credentials.
+    func configuration(of members: [Member]? = nil) -> EtcdConfiguration {
+        var configuration = EtcdConfiguration(endpoints: (members ?? self.members).map(\.endpoint))
         if let certificates {
             configuration.tls = .init(caFile: certificates.ca, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
         }
@@ -57,24 +69,40 @@ final class EtcdCluster: Sendable {
 
     /// Starts `count` members, waits until the cluster serves requests, runs `body`, kills them.
     /// - Parameters:
-    ///   - tls: Serve clients over TLS, requiring client certificates.
+    ///   - partitionable: Run each member in a network namespace of its own (needs root; see
+    ///     ``PartitionableNetwork``); the namespaces are removed afterwards, also on failure.
+    ///   - tls: Serve clients over TLS, requiring client certificates (not with `partitionable`:
+    ///     the test certificates name 127.0.0.1 only).
     ///   - authentication: Enable authentication with a root user (password in ``rootPassword``).
     ///   - extraArguments: More etcd flags for every member.
     static func with<T: Sendable>(
         members count: Int,
+        partitionable: Bool = false,
         tls: Bool = false,
         authentication: Bool = false,
         extraArguments: [String] = [],
         _ body: (EtcdCluster) async throws -> T
     ) async throws -> T {
         guard let etcd = EtcdBinaries.etcd else { throw EtcdTestError(EtcdBinaries.missing) }
+        guard !(partitionable && tls) else { throw EtcdTestError("a partitionable cluster cannot serve TLS: the test certificates name 127.0.0.1 only") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ports = try FreePort.pick(2 * count)
         let names = (0..<count).map { "m\($0)" }
-        let initialCluster = (0..<count).map { "\(names[$0])=http://127.0.0.1:\(ports[2 * $0 + 1])" }.joined(separator: ",")
+        var network: PartitionableNetwork?
+        if partitionable {
+            network = try PartitionableNetwork.make(members: count)
+        }
+        let hosts = (0..<count).map { network?.address(ofMember: $0) ?? "127.0.0.1" }
+        let initialCluster = (0..<count).map { "\(names[$0])=http://\(hosts[$0]):\(ports[2 * $0 + 1])" }.joined(separator: ",")
         let token = "test-\(UUID().uuidString.prefix(8))"
-        let certificates = tls ? try await TestCertificates.make(in: directory.path) : nil
+        let certificates: TestCertificates?
+        do {
+            certificates = tls ? try await TestCertificates.make(in: directory.path) : nil
+        } catch {
+            network?.tearDown()
+            throw error
+        }
         let clientScheme = tls ? "https" : "http"
         var security: [String] = []
         if let certificates {
@@ -88,29 +116,40 @@ final class EtcdCluster: Sendable {
             for index in 0..<count {
                 let client = ports[2 * index]
                 let peer = ports[2 * index + 1]
-                let process = try ChildProcess.start(
+                let host = hosts[index]
+                var command = [
                     etcd,
-                    [
-                        "--name", names[index],
-                        "--data-dir", directory.appendingPathComponent(names[index]).path,
-                        "--listen-client-urls", "\(clientScheme)://127.0.0.1:\(client)",
-                        "--advertise-client-urls", "\(clientScheme)://127.0.0.1:\(client)",
-                        "--listen-peer-urls", "http://127.0.0.1:\(peer)",
-                        "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
-                        "--initial-cluster", initialCluster,
-                        "--initial-cluster-token", token,
-                        "--initial-cluster-state", "new",
-                        "--logger", "zap", "--log-level", "warn",
-                    ] + security + extraArguments,
+                    "--name", names[index],
+                    "--data-dir", directory.appendingPathComponent(names[index]).path,
+                    "--listen-client-urls", "\(clientScheme)://\(host):\(client)",
+                    "--advertise-client-urls", "\(clientScheme)://\(host):\(client)",
+                    "--listen-peer-urls", "http://\(host):\(peer)",
+                    "--initial-advertise-peer-urls", "http://\(host):\(peer)",
+                    "--initial-cluster", initialCluster,
+                    "--initial-cluster-token", token,
+                    "--initial-cluster-state", "new",
+                    "--logger", "zap", "--log-level", "warn",
+                ] + security + extraArguments
+                if let network { command = network.command(forMember: index, command) }
+                let process = try ChildProcess.start(
+                    command[0],
+                    Array(command.dropFirst()),
                     output: directory.appendingPathComponent("\(names[index]).log").path
                 )
-                members.append(Member(name: names[index], clientPort: client, peerPort: peer, process: process))
+                members.append(Member(index: index, name: names[index], host: host, clientPort: client, peerPort: peer, process: process))
             }
         } catch {
             for member in members { member.process.kill() }
+            network?.tearDown()
             throw error
         }
-        let cluster = EtcdCluster(members: members, directory: directory, certificates: certificates, rootPassword: authentication ? "root-secret" : nil)
+        let cluster = EtcdCluster(
+            members: members,
+            directory: directory,
+            certificates: certificates,
+            rootPassword: authentication ? "root-secret" : nil,
+            network: network
+        )
         do {
             try await cluster.waitUntilHealthy(cluster.members)
             if authentication { try await cluster.enableAuthentication() }
@@ -123,13 +162,27 @@ final class EtcdCluster: Sendable {
         }
     }
 
-    /// Kills every member (resuming paused ones first) and removes the data.
+    /// Kills every member (resuming paused ones first) and removes the data and the namespaces.
     func stop() {
         for member in members {
             member.process.signal(SIGCONT)
             member.process.kill()
         }
         try? FileManager.default.removeItem(at: directory)
+        network?.tearDown()
+    }
+
+    /// Cuts `member` off from the other members' peer traffic (see
+    /// ``PartitionableNetwork/isolate(_:)``); clients still reach it.
+    func isolate(_ member: Member) throws {
+        guard let network else { throw EtcdTestError("the cluster was not started partitionable") }
+        try network.isolate(member.index)
+    }
+
+    /// Undoes ``isolate(_:)``.
+    func heal(_ member: Member) throws {
+        guard let network else { throw EtcdTestError("the cluster was not started partitionable") }
+        try network.heal(member.index)
     }
 
     /// Waits until every member in `members` answers a linearizable read (60 s at most).
@@ -140,7 +193,7 @@ final class EtcdCluster: Sendable {
             while true {
                 let result = try await ChildProcess.run(
                     EtcdBinaries.etcdctl ?? "etcdctl",
-                    ["--endpoints", "127.0.0.1:\(member.clientPort)", "--command-timeout", "2s"] + etcdctlTLS + ["endpoint", "health"]
+                    ["--endpoints", member.clientAddress, "--command-timeout", "2s"] + etcdctlTLS + ["endpoint", "health"]
                 )
                 if result.status == 0 { break }
                 guard clock.now < deadline else {
@@ -166,7 +219,7 @@ final class EtcdCluster: Sendable {
         for member in members where member.process.isRunning {
             let result = try await ChildProcess.run(
                 EtcdBinaries.etcdctl ?? "etcdctl",
-                ["--endpoints", "127.0.0.1:\(member.clientPort)"] + etcdctlSecurity + ["endpoint", "status", "--write-out", "fields"]
+                ["--endpoints", member.clientAddress] + etcdctlSecurity + ["endpoint", "status", "--write-out", "fields"]
             )
             // Fields output has lines like "MemberID" : 123 and "Leader" : 123.
             var memberID: String?

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LeaderElectionEtcd
 import Synchronization
 
 /// A loopback TCP proxy in front of one plaintext etcd member that can hold back what either side
@@ -79,22 +80,27 @@ final class HoldingProxy: Sendable {
 
     /// The port clients connect to (127.0.0.1).
     let port: Int
+    private let upstreamHost: String
     private let upstreamPort: Int
     private let listener: Int32
     private let state = Mutex(State())
 
-    private init(port: Int, upstreamPort: Int, listener: Int32) {
+    private init(port: Int, upstreamHost: String, upstreamPort: Int, listener: Int32) {
         self.port = port
+        self.upstreamHost = upstreamHost
         self.upstreamPort = upstreamPort
         self.listener = listener
     }
 
+    /// The proxy's address as an etcd endpoint.
+    var endpoint: EtcdConfiguration.Endpoint { .init(host: "127.0.0.1", port: port) }
+
     /// Listens on a free port of 127.0.0.1 (bound at port 0, so that nothing can take it first) and
-    /// relays each connection to `127.0.0.1:upstreamPort`.
-    static func start(upstreamPort: Int) throws -> HoldingProxy {
+    /// relays each connection to `upstreamHost:upstreamPort` (an IPv4 address).
+    static func start(upstreamHost: String = "127.0.0.1", upstreamPort: Int) throws -> HoldingProxy {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw EtcdTestError("proxy: socket failed: errno \(errno)") }
-        var address = loopback(port: 0)
+        var address = ipv4(host: "127.0.0.1", port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress -> Int32 in
@@ -106,15 +112,15 @@ final class HoldingProxy: Sendable {
             close(fd)
             throw EtcdTestError("proxy: cannot listen on 127.0.0.1: errno \(errno)")
         }
-        let proxy = HoldingProxy(port: Int(UInt16(bigEndian: address.sin_port)), upstreamPort: upstreamPort, listener: fd)
+        let proxy = HoldingProxy(port: Int(UInt16(bigEndian: address.sin_port)), upstreamHost: upstreamHost, upstreamPort: upstreamPort, listener: fd)
         Thread { proxy.acceptLoop() }.start()
         return proxy
     }
 
-    private static func loopback(port: Int) -> sockaddr_in {
+    private static func ipv4(host: String, port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         return address
     }
@@ -128,7 +134,7 @@ final class HoldingProxy: Sendable {
                 return  // Shut down by stop().
             }
             let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.loopback(port: upstreamPort)
+            var address = Self.ipv4(host: upstreamHost, port: upstreamPort)
             let connected = withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
