@@ -290,11 +290,18 @@ let package = Package(
             path: "Benchmarks/BackendsBench",
             swiftSettings: strictSwift6
         ),
+        // Network namespaces that the etcd and ZooKeeper tests cut a member or server off with.
+        .target(
+            name: "NetworkPartitions",
+            path: "Tests/Support/NetworkPartitions",
+            swiftSettings: strictSwift6
+        ),
         .testTarget(
             name: "LeaderElectionEtcdTests",
             dependencies: [
                 "LeaderElectionEtcd",
                 "LeaderElectionTesting",
+                "NetworkPartitions",
                 "leader",
                 "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
@@ -317,6 +324,7 @@ let package = Package(
             dependencies: [
                 "LeaderElectionZooKeeper",
                 "LeaderElectionTesting",
+                "NetworkPartitions",
                 "leader",
                 "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import NetworkPartitions
 import LeaderElection
 import LeaderElectionEtcd
 import LeaderElectionTesting

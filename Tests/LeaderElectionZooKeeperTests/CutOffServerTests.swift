@@ -1,3 +1,4 @@
+import NetworkPartitions
 import Foundation
 import LeaderElection
 @testable import LeaderElectionZooKeeper

@@ -1,3 +1,4 @@
+import NetworkPartitions
 import ChildProcesses
 import Foundation
 import Glibc
@@ -91,9 +92,9 @@ final class EtcdCluster: Sendable {
         let names = (0..<count).map { "m\($0)" }
         var network: PartitionableNetwork?
         if partitionable {
-            network = try PartitionableNetwork.make(members: count)
+            network = try PartitionableNetwork.make(nodes: 0...(count - 1), naming: .etcd)
         }
-        let hosts = (0..<count).map { network?.address(ofMember: $0) ?? "127.0.0.1" }
+        let hosts = (0..<count).map { network?.address(of: $0) ?? "127.0.0.1" }
         let initialCluster = (0..<count).map { "\(names[$0])=http://\(hosts[$0]):\(ports[2 * $0 + 1])" }.joined(separator: ",")
         let token = "test-\(UUID().uuidString.prefix(8))"
         let certificates: TestCertificates?
@@ -130,7 +131,7 @@ final class EtcdCluster: Sendable {
                     "--initial-cluster-state", "new",
                     "--logger", "zap", "--log-level", "warn",
                 ] + security + extraArguments
-                if let network { command = network.command(forMember: index, command) }
+                if let network { command = network.command(for: index, command) }
                 let process = try ChildProcess.start(
                     command[0],
                     Array(command.dropFirst()),

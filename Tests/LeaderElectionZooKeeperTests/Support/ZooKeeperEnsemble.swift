@@ -1,3 +1,4 @@
+import NetworkPartitions
 import ChildProcesses
 import Foundation
 import Glibc
@@ -97,8 +98,8 @@ final class ZooKeeperEnsemble: Sendable {
         var servers: [Server] = []
         var network: PartitionableNetwork?
         do {
-            if partitionable { network = try PartitionableNetwork.make(servers: count) }
-            func address(_ id: Int) -> String { network?.address(ofServer: id) ?? "127.0.0.1" }
+            if partitionable { network = try PartitionableNetwork.make(nodes: 1...count, naming: .zooKeeper) }
+            func address(_ id: Int) -> String { network?.address(of: id) ?? "127.0.0.1" }
             for index in 0..<count {
                 let id = index + 1
                 let serverDirectory = "\(directory)/server-\(id)"
@@ -130,7 +131,7 @@ final class ZooKeeperEnsemble: Sendable {
                     "org.apache.zookeeper.server.quorum.QuorumPeerMain", "\(serverDirectory)/zoo.cfg",
                 ]
                 // `ip netns exec` execs java in place: the process started is the server itself.
-                if let network { command = network.command(forServer: id, command) }
+                if let network { command = network.command(for: id, command) }
                 let process = try ChildProcess.start(command[0], Array(command.dropFirst()), output: "\(serverDirectory)/server.log")
                 servers.append(Server(id: id, host: address(id), clientPort: ports[index * 3], directory: serverDirectory, process: process))
             }

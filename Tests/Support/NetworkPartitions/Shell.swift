@@ -1,18 +1,16 @@
 import Foundation
 
 /// Runs short system commands (`ip ...`) to completion, for the tests' network set-up.
-///
-/// A copy of the ZooKeeper tests' `Shell` (test targets cannot share support files yet).
-enum Shell {
+package enum Shell {
     /// What a command printed (standard output and error together) and its exit status.
-    struct Result: Sendable {
-        var status: Int32
-        var output: String
+    package struct Result: Sendable {
+        package var status: Int32
+        package var output: String
     }
 
     /// Runs `arguments` (the first is looked up in the system directories when it has no `/`).
     /// Synchronous on purpose: clean-up runs in `defer` blocks, which cannot await.
-    static func run(_ arguments: [String]) throws -> Result {
+    package static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: resolve(arguments[0]))
         process.arguments = Array(arguments.dropFirst())
@@ -29,16 +27,16 @@ enum Shell {
 
     /// Runs `arguments` and throws, with what it printed, unless it exits with 0.
     @discardableResult
-    static func check(_ arguments: [String]) throws -> String {
+    package static func check(_ arguments: [String]) throws -> String {
         let result = try run(arguments)
         guard result.status == 0 else {
-            throw EtcdTestError("'\(arguments.joined(separator: " "))' failed with status \(result.status): \(result.output)")
+            throw NetworkPartitionError("'\(arguments.joined(separator: " "))' failed with status \(result.status): \(result.output)")
         }
         return result.output
     }
 
     /// The path of `command` in the usual system directories, or `command` itself.
-    static func resolve(_ command: String) -> String {
+    package static func resolve(_ command: String) -> String {
         guard !command.contains("/") else { return command }
         for directory in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(command)") {
             return "\(directory)/\(command)"
