@@ -7,8 +7,9 @@ extension Election {
         case finished(Result)
     }
 
-    /// Grants a lease, retrying transient failures with backoff until cancelled. A grant slower
-    /// than one renewal interval is abandoned and sent again, as a renewal would be.
+    /// Grants a lease, retrying transient failures with backoff until cancelled. A grant not
+    /// answered within the leadership window is abandoned and sent again: a term counted from its
+    /// send time would be over before it began, and a stuck call must not hold the candidate.
     func beginTerm() async throws -> Term {
         var attempt = 0
         while true {
@@ -16,7 +17,7 @@ extension Election {
             do {
                 let backend = self.backend
                 let ttl = configuration.leaseTTL
-                let lease = try await clock.withTimeout(until: sentAt + configuration.renewInterval, "lease grant") {
+                let lease = try await clock.withTimeout(until: sentAt + configuration.leadershipWindow, "lease grant") {
                     try await backend.grantLease(ttl: ttl)
                 }
                 let machine = TermStateMachine(configuration: configuration, grantSentAt: sentAt)
