@@ -472,6 +472,9 @@ public struct BackendConformanceSuite: Sendable {
         while !condition() { try await Task.sleep(for: .milliseconds(2)) }
     }
 
+    /// Runs `body`, failing the check when it has not finished within `limit`. The body is
+    /// abandoned then, not awaited: a backend call that ignores cancellation (a contract breach
+    /// the check may be there to find) fails the check instead of hanging the test run.
     private func within<T: Sendable>(
         _ check: Check,
         _ what: String,
@@ -479,18 +482,13 @@ public struct BackendConformanceSuite: Sendable {
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let limit = limit ?? timeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
+        return try await AbandonableCall.run(
+            timer: { @Sendable () async throws -> any Error in
                 try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ConformanceFailure(check: check.rawValue, message: "\(what) did not happen within \(limit)")
-            }
-            return value
-        }
+                return ConformanceFailure(check: check.rawValue, message: "\(what) did not happen within \(limit)")
+            },
+            body
+        )
     }
 
     private func expect(_ check: Check, _ condition: Bool, _ message: @autoclosure () -> String) throws {

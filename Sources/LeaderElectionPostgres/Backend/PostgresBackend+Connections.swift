@@ -85,24 +85,20 @@ extension PostgresBackend {
     }
 
     /// Runs `body`, failing with ``ElectionError/Code/storeUnavailable`` when it takes longer
-    /// than ``PostgresConfiguration/requestTimeout`` (the pool waits for a connection forever).
+    /// than ``PostgresConfiguration/requestTimeout`` (the pool waits for a connection forever),
+    /// and returning at once when the caller is cancelled. A query on a connection the server or
+    /// a partition cut off may ignore cancellation; it is abandoned, not awaited, so that every
+    /// operation keeps the backend contract's promise to return promptly.
     private func withinTimeout<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let limit = configuration.requestTimeout
-        let server = configuration.description
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
+        let message = "PostgreSQL at \(configuration.description) did not answer within \(limit) while \(what); check that the server runs and that the URL's host and port are right"
+        return try await AbandonableCall.run(
+            timer: { @Sendable () async throws -> any Error in
                 try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ElectionError.storeUnavailable(
-                    "PostgreSQL at \(server) did not answer within \(limit) while \(what); check that the server runs and that the URL's host and port are right"
-                )
-            }
-            return value
-        }
+                return ElectionError.storeUnavailable(message)
+            },
+            body
+        )
     }
 
     /// Keeps a connection listening on the election channel and routes what arrives; reconnects
