@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product leader
-swift build -c release --product leader-bench
+swift build -c release --package-path Benchmarks --scratch-path .build --product leader-bench
 exec .build/release/leader-bench --binary .build/release/leader "$@"

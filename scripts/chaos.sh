@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fault-injection suite: billing-chaos against three etcd members, PostgreSQL, the payment
+# The fault-injection suite: the harness (Billing/Sources/ChaosHarness) against three etcd members, PostgreSQL, the payment
 # sandbox and five billing nodes (each in its own network namespace when run as root), then the
 # two negative controls, which the checker must catch. Writes one JSON report and one summary per
 # run to chaos-results/TIER/ and prints the totals.
@@ -8,7 +8,7 @@
 #   scripts/chaos.sh long [SEED]    # 30 minutes of faults (20 renewals due per second), then both controls
 #   scripts/chaos.sh totals DIR     # totals over every report in DIR
 #
-# Extra options for billing-chaos can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5".
+# Extra options for the harness can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5".
 # CHAOS_NETWORK picks the network (auto, namespaces, proxy, loopback; default auto: namespaces as
 # root, else TCP proxies on loopback), e.g. CHAOS_NETWORK=proxy beside a namespace run.
 set -euo pipefail
@@ -56,13 +56,15 @@ long) tier=long; phase=(--tier long --rate 20); control_phase=(--duration 90) ;;
 *) echo "usage: $0 short|long [SEED] | totals DIR" >&2; exit 2 ;;
 esac
 seed=${2:-1}
+# The billing package builds into the repository's .build, beside the library (scripts/test.sh).
 # CHAOS_SKIP_BUILD=1: the binaries are built already (scripts/test.sh's `swift build
 # --build-tests` builds them, and a product build after it would compile everything again).
+build=(--package-path Billing --scratch-path .build)
 if [[ -z ${CHAOS_SKIP_BUILD:-} ]]; then
-    swift build --product billing
-    swift build --product billing-chaos
+    swift build "${build[@]}" --product billing
+    swift build "${build[@]}" --product ChaosHarness
 fi
-bin=$(swift build --show-bin-path)
+bin=$(swift build "${build[@]}" --show-bin-path)
 out=chaos-results/$tier
 mkdir -p "$out"
 # shellcheck disable=SC2206
@@ -70,10 +72,10 @@ extra=(${CHAOS_OPTIONS:-} --network "${CHAOS_NETWORK:-auto}")
 # Only plain loopback has no partitions (auto falls back to proxies).
 if [[ ${CHAOS_NETWORK:-auto} != loopback ]]; then partition_fault=leader-etcd-partition; else partition_fault=leader-kill; fi
 status=0
-"$bin/billing-chaos" "${phase[@]}" --seed "$seed" --output "$out" "${extra[@]}" || status=1
-"$bin/billing-chaos" "${control_phase[@]}" --seed "$((seed + 1000))" --control no-fencing \
+"$bin/ChaosHarness" "${phase[@]}" --seed "$seed" --output "$out" "${extra[@]}" || status=1
+"$bin/ChaosHarness" "${control_phase[@]}" --seed "$((seed + 1000))" --control no-fencing \
     --faults "leader-pause,$partition_fault" --output "$out" "${extra[@]}" || status=1
-"$bin/billing-chaos" "${control_phase[@]}" --seed "$((seed + 2000))" --control new-key-per-attempt \
+"$bin/ChaosHarness" "${control_phase[@]}" --seed "$((seed + 2000))" --control new-key-per-attempt \
     --faults sandbox-lost-response,leader-kill --output "$out" "${extra[@]}" || status=1
 totals "$out"
 exit $status

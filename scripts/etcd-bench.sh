@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product leader
-swift build -c release --product etcd-bench
+swift build -c release --package-path Benchmarks --scratch-path .build --product etcd-bench
 exec .build/release/etcd-bench --leader-binary .build/release/leader "$@"

@@ -7,7 +7,11 @@
 # checked afterwards, and its two negative controls).
 #
 #   scripts/test.sh                      # everything (what CI runs)
-#   scripts/test.sh --filter Simulation  # with arguments: one `swift test` run with them
+#   scripts/test.sh --filter Simulation  # with arguments: one `swift test` run with them, in the
+#                                        # library package (BILLING=1: in Billing/)
+#
+# The repository holds three packages (the library at the root, Billing/, Benchmarks/); all three
+# build into the root's .build, so that the dependencies they share are compiled once.
 #
 # Needs etcd, PostgreSQL, ZooKeeper, Chromium and a few Python libraries:
 # scripts/install-test-deps.sh (run first) installs what is missing from Debian and PyPI. This
@@ -24,25 +28,40 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# One group per line, run in this order after the parallel phase.
+# One group per line, run in this order after the parallel phase: the library's, then the billing
+# service's (each group is PACKAGE:PATTERN).
 timing_groups=(
-    'LeaderElectionTests\.InMemoryConformanceTests'
-    'LeaderElectionSQLiteTests\.SQLiteConformanceTests'
-    'LeaderElectionSQLiteTests\.SQLiteBackend(Opening)?Tests'
-    'LeaderCLITests\.'
-    'LeaderElectionEtcdTests\.'
-    'LeaderElectionPostgresTests\.PostgresConformanceTests'
-    'LeaderElectionPostgresTests\.Postgres(Backend|RenewalRace)Tests'
-    'LeaderElectionPostgresTests\.LeaderCLIPostgresTests'
-    'LeaderElectionZooKeeperTests\.ZooKeeperIntegrationTests'
-    'BillingNodeTests\.(BillingProcessTests|ProviderOutageTests)'
+    'root:LeaderElectionTests\.InMemoryConformanceTests'
+    'root:LeaderElectionSQLiteTests\.SQLiteConformanceTests'
+    'root:LeaderElectionSQLiteTests\.SQLiteBackend(Opening)?Tests'
+    'root:LeaderCLITests\.'
+    'root:LeaderElectionEtcdTests\.'
+    'root:LeaderElectionPostgresTests\.PostgresConformanceTests'
+    'root:LeaderElectionPostgresTests\.Postgres(Backend|RenewalRace)Tests'
+    'root:LeaderElectionPostgresTests\.LeaderCLIPostgresTests'
+    'root:LeaderElectionZooKeeperTests\.ZooKeeperIntegrationTests'
+    'Billing:BillingNodeTests\.(BillingProcessTests|ProviderOutageTests)'
 )
-skip_timing=$(IFS='|'; echo "${timing_groups[*]}")
+# skip_timing PACKAGE: the patterns of PACKAGE's groups, joined for --skip.
+skip_timing() {
+    local group patterns=()
+    for group in "${timing_groups[@]}"; do
+        [[ ${group%%:*} == "$1" ]] && patterns+=("${group#*:}")
+    done
+    (IFS='|'; echo "${patterns[*]}")
+}
+# package_options PACKAGE: where PACKAGE is, and the shared build directory.
+package_options() {
+    if [[ $1 == root ]]; then echo "--scratch-path .build"; else echo "--package-path $1 --scratch-path .build"; fi
+}
 
 # On a fresh machine this installs what the tests need (as root; otherwise it names what is missing).
 ./scripts/install-test-deps.sh
 
 swift build --build-tests
+swift build --build-tests --package-path Billing --scratch-path .build
+# The benchmarks have no tests; building them keeps them compiling.
+swift build --package-path Benchmarks --scratch-path .build
 
 if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     eval "$(./scripts/postgres-test-server.sh start)"
@@ -51,13 +70,14 @@ if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/ini
 fi
 
 failed=0
-# run_tests LABEL SWIFT-TEST-ARGUMENTS...
+# run_tests LABEL PACKAGE SWIFT-TEST-ARGUMENTS...
 run_tests() {
-    local label=$1 log status=0
-    shift
+    local label=$1 package=$2 log status=0
+    shift 2
     echo "== tests: $label"
     log=$(mktemp /tmp/swift-test.XXXXXX.log)
-    timeout --kill-after=30 "${TEST_TIME_LIMIT:-1200}" stdbuf -oL -eL swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
+    # shellcheck disable=SC2046
+    timeout --kill-after=30 "${TEST_TIME_LIMIT:-1200}" stdbuf -oL -eL swift test $(package_options "$package") --skip-build "$@" 2>&1 | tee "$log" || status=$?
     if (( status == 124 || status == 137 )); then
         echo "== $label: did not finish within ${TEST_TIME_LIMIT:-1200} s; started but never finished:"
         python3 - "$log" <<'PY'
@@ -80,11 +100,13 @@ PY
 }
 
 if (( $# )); then
-    run_tests "swift test $*" "$@"
+    if [[ -n ${BILLING:-} ]]; then run_tests "swift test $* (Billing)" Billing "$@"; else run_tests "swift test $*" root "$@"; fi
 else
-    run_tests "parallel phase (everything without real-time leases)" --skip "$skip_timing"
+    for package in root Billing; do
+        run_tests "$package: parallel phase (everything without real-time leases)" "$package" --skip "$(skip_timing "$package")"
+    done
     for group in "${timing_groups[@]}"; do
-        run_tests "$group" --filter "$group"
+        run_tests "${group%%:*}: ${group#*:}" "${group%%:*}" --filter "${group#*:}"
     done
     echo "== fault-injection suite, short tier (scripts/chaos.sh short)"
     if ! timeout --kill-after=30 "${CHAOS_TIME_LIMIT:-1500}" env CHAOS_SKIP_BUILD=1 stdbuf -oL -eL ./scripts/chaos.sh short; then

@@ -9,11 +9,14 @@ import Synchronization
 /// task, cancelled, until it ends by itself. That is safe for the election because nothing the
 /// call does later can extend this process's deadline, which is measured from acknowledgements
 /// the caller saw; and for a fenced write because it lands only while its token is the highest.
-package enum AbandonableCall {
+///
+/// A backend whose client library can block past cancellation (see "Implementing a backend")
+/// wraps such calls in ``run(timer:_:)`` to keep the ``ElectionBackend`` contract.
+public enum AbandonableCall {
     /// Returns or throws what `operation` does, unless the calling task is cancelled first (throws
     /// `CancellationError`) or `timer` returns first (throws the error it returns). Either way the
     /// operation's task is cancelled and no longer awaited.
-    package static func run<Value: Sendable>(
+    public static func run<Value: Sendable>(
         timer: (@Sendable () async throws -> any Error)? = nil,
         _ operation: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {

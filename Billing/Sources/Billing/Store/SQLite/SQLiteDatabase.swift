@@ -1,4 +1,5 @@
 import LeaderElection
+import LeaderElectionSQLite
 import Logging
 import SQLiteNIO
 import Synchronization
