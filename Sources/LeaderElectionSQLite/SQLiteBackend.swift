@@ -104,7 +104,7 @@ public final class SQLiteBackend: ElectionBackend {
     }
 
     /// Joins `election` with `lease`, or returns the candidacy the lease already has there.
-    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
+    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy {
         let joined = try await write { transaction, _ in
             let outcome = try await transaction.campaign(election: election, lease: lease, value: value)
             return (outcome?.candidacy, outcome?.created ?? false)
@@ -115,7 +115,7 @@ public final class SQLiteBackend: ElectionBackend {
 
     /// Returns once `candidacy` leads, re-reading every ``Configuration/pollInterval``; throws
     /// ``ElectionError/Code/leaseExpired`` when it disappears.
-    public func waitUntilLeader(_ candidacy: Candidate) async throws {
+    public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         while true {
             try Task.checkCancellation()
             let version = changes.version
@@ -131,30 +131,30 @@ public final class SQLiteBackend: ElectionBackend {
     }
 
     /// Deletes `candidacy` but keeps its lease; succeeds if it is already gone.
-    public func resign(_ candidacy: Candidate) async throws {
+    public func resign(_ candidacy: Candidacy) async throws {
         try await write { transaction, _ in
             ((), try await transaction.resign(candidacy))
         }
     }
 
     /// The oldest live candidacy of `election`, or nil.
-    public func leader(election: String) async throws -> Candidate? {
+    public func leader(election: String) async throws -> Candidacy? {
         try await read { try await $0.leader(election: election) }
     }
 
     /// The live candidacies of `election`, oldest (the leader) first.
-    public func candidates(election: String) async throws -> [Candidate] {
+    public func candidates(election: String) async throws -> [Candidacy] {
         try await read { try await $0.candidates(election: election) }
     }
 
     /// The leader of `election` now and after each change, polled every
     /// ``Configuration/pollInterval``; ends with the error when the file cannot be read.
-    public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
-        let lastYielded = Mutex<Candidate??>(.none)
+    public func watchLeader(election: String) -> AsyncThrowingStream<Candidacy?, any Error> {
+        let lastYielded = Mutex<Candidacy??>(.none)
         return AsyncThrowingStream(unfolding: {
             while !Task.isCancelled {
                 let version = self.changes.version
-                let leader: Candidate?
+                let leader: Candidacy?
                 do {
                     leader = try await self.leader(election: election)
                 } catch is CancellationError {

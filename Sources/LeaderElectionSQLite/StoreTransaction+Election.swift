@@ -59,7 +59,7 @@ extension StoreTransaction {
 
     /// Returns the lease's candidacy in `election`, creating it (with a new token) when there is
     /// none. Returns nil when the lease does not exist.
-    func campaign(election: String, lease: LeaseID, value: String) async throws -> (candidacy: Candidate, created: Bool)? {
+    func campaign(election: String, lease: LeaseID, value: String) async throws -> (candidacy: Candidacy, created: Bool)? {
         let leaseRows = try await rows("SELECT id FROM leases WHERE id = ?1", [.integer(SQLiteInt64(lease.rawValue))])
         guard !leaseRows.isEmpty else { return nil }
         let key = "\(election)/\(lease)"
@@ -71,11 +71,11 @@ extension StoreTransaction {
             "INSERT INTO candidates (token, election, key, lease_id, value) VALUES (?1, ?2, ?3, ?4, ?5)",
             [.integer(SQLiteInt64(token)), .text(election), .text(key), .integer(SQLiteInt64(lease.rawValue)), .text(value)]
         )
-        return (Candidate(election: election, key: key, value: value, lease: lease, token: FencingToken(token)), true)
+        return (Candidacy(election: election, key: key, value: value, lease: lease, token: FencingToken(token)), true)
     }
 
     /// Deletes the candidacy. Returns whether it existed.
-    func resign(_ candidacy: Candidate) async throws -> Bool {
+    func resign(_ candidacy: Candidacy) async throws -> Bool {
         try await !rows(
             "DELETE FROM candidates WHERE key = ?1 AND token = ?2 RETURNING token",
             [.text(candidacy.key), .integer(SQLiteInt64(candidacy.token.rawValue))]
@@ -83,19 +83,19 @@ extension StoreTransaction {
     }
 
     /// The candidacies of `election`, oldest first.
-    func candidates(election: String) async throws -> [Candidate] {
+    func candidates(election: String) async throws -> [Candidacy] {
         try await rows("SELECT \(Self.candidateColumns) FROM candidates WHERE election = ?1 ORDER BY token", [.text(election)])
             .map(Self.candidate)
     }
 
     /// The oldest candidacy of `election`.
-    func leader(election: String) async throws -> Candidate? {
+    func leader(election: String) async throws -> Candidacy? {
         try await rows("SELECT \(Self.candidateColumns) FROM candidates WHERE election = ?1 ORDER BY token LIMIT 1", [.text(election)])
             .first.map(Self.candidate)
     }
 
     /// Where `candidacy` stands in its election.
-    func standing(of candidacy: Candidate) async throws -> Standing {
+    func standing(of candidacy: Candidacy) async throws -> Standing {
         let row = try await rows(
             """
             SELECT EXISTS (SELECT 1 FROM candidates WHERE key = ?1 AND token = ?2) AS present,
@@ -115,8 +115,8 @@ extension StoreTransaction {
         return try row.integer("value")
     }
 
-    private static func candidate(_ row: SQLiteRow) throws(ElectionError) -> Candidate {
-        Candidate(
+    private static func candidate(_ row: SQLiteRow) throws(ElectionError) -> Candidacy {
+        Candidacy(
             election: try row.text("election"),
             key: try row.text("key"),
             value: try row.text("value"),

@@ -459,7 +459,7 @@ public struct BackendConformanceSuite: Sendable {
     }
 
     @discardableResult
-    private func waitForCandidates(_ name: String, count: Int, backend: (any ElectionBackend)? = nil) async throws -> [Candidate] {
+    private func waitForCandidates(_ name: String, count: Int, backend: (any ElectionBackend)? = nil) async throws -> [Candidacy] {
         let backend = if let backend { backend } else { try await makeBackend() }
         while true {
             let candidates = try await backend.candidates(election: name)

@@ -120,27 +120,27 @@ public final class FaultInjectingBackend: ElectionBackend {
         try await call(.revokeLease) { try await base.revokeLease(lease) }
     }
 
-    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
+    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy {
         try await call(.campaign) { try await base.campaign(election: election, lease: lease, value: value) }
     }
 
-    public func waitUntilLeader(_ candidacy: Candidate) async throws {
+    public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         try await call(.waitUntilLeader) { try await base.waitUntilLeader(candidacy) }
     }
 
-    public func resign(_ candidacy: Candidate) async throws {
+    public func resign(_ candidacy: Candidacy) async throws {
         try await call(.resign) { try await base.resign(candidacy) }
     }
 
-    public func leader(election: String) async throws -> Candidate? {
+    public func leader(election: String) async throws -> Candidacy? {
         try await call(.leader) { try await base.leader(election: election) }
     }
 
-    public func candidates(election: String) async throws -> [Candidate] {
+    public func candidates(election: String) async throws -> [Candidacy] {
         try await call(.candidates) { try await base.candidates(election: election) }
     }
 
-    public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
+    public func watchLeader(election: String) -> AsyncThrowingStream<Candidacy?, any Error> {
         base.watchLeader(election: election)
     }
 }

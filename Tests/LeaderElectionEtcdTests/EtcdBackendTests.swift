@@ -44,7 +44,7 @@ extension EtcdIntegrationTests {
             try await EtcdCluster.with(members: 1) { cluster in
                 try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { backend in
                     var leases: [LeaseID] = []
-                    var candidacies: [Candidate] = []
+                    var candidacies: [Candidacy] = []
                     for value in ["a", "b", "c"] {
                         let lease = try await backend.grantLease(ttl: .seconds(30))
                         leases.append(lease)

@@ -113,10 +113,10 @@ extension EtcdIntegrationTests {
 /// Collects what an observation reports, from a task of its own.
 final class ObservedLeaders: Sendable {
     let task: Task<Void, Never>
-    private let state: Locked<(values: [Candidate?], end: String?)>
+    private let state: Locked<(values: [Candidacy?], end: String?)>
 
-    init(_ stream: AsyncThrowingStream<Candidate?, any Error>) {
-        let state = Locked<(values: [Candidate?], end: String?)>(([], nil))
+    init(_ stream: AsyncThrowingStream<Candidacy?, any Error>) {
+        let state = Locked<(values: [Candidacy?], end: String?)>(([], nil))
         self.state = state
         task = Task {
             do {
@@ -129,12 +129,12 @@ final class ObservedLeaders: Sendable {
     }
 
     /// Everything reported so far.
-    var values: [Candidate?] { state.withLock { $0.values } }
+    var values: [Candidacy?] { state.withLock { $0.values } }
     /// How the observation ended, if it did.
     var end: String? { state.withLock { $0.end } }
 
     /// Waits until exactly `expected` has been reported.
-    func waitFor(_ expected: [Candidate?], timeout: Duration = .seconds(30)) async throws {
+    func waitFor(_ expected: [Candidacy?], timeout: Duration = .seconds(30)) async throws {
         do {
             try await waitUntil(timeout: timeout) { self.values == expected || self.end != nil }
         } catch {

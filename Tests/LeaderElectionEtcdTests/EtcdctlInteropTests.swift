@@ -97,7 +97,7 @@ extension EtcdIntegrationTests {
 }
 
 /// Polls until `election` has at least `count` candidates.
-func waitForCandidates(_ backend: EtcdBackend, _ election: String, count: Int, timeout: Duration = .seconds(30)) async throws -> [Candidate] {
+func waitForCandidates(_ backend: EtcdBackend, _ election: String, count: Int, timeout: Duration = .seconds(30)) async throws -> [Candidacy] {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while true {

@@ -41,10 +41,10 @@ struct SQLiteBackendTests {
     func concurrentCampaignsGetDistinctTokens() async throws {
         try await withTemporaryDirectory { directory in
             try await withBackends(4, on: directory.file()) { backends in
-                let joined = try await withThrowingTaskGroup(of: [Candidate].self) { group in
+                let joined = try await withThrowingTaskGroup(of: [Candidacy].self) { group in
                     for (index, backend) in backends.enumerated() {
                         group.addTask {
-                            var joined: [Candidate] = []
+                            var joined: [Candidacy] = []
                             for round in 0..<25 {
                                 let lease = try await backend.grantLease(ttl: .seconds(60))
                                 joined.append(try await backend.campaign(election: "e", lease: lease, value: "\(index)-\(round)"))

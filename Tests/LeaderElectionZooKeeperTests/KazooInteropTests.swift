@@ -81,7 +81,7 @@ extension ZooKeeperIntegrationTests {
             }
         }
 
-        private func waitForCandidates(_ backend: ZooKeeperBackend, _ path: String, count: Int) async throws -> [Candidate] {
+        private func waitForCandidates(_ backend: ZooKeeperBackend, _ path: String, count: Int) async throws -> [Candidacy] {
             while true {
                 let candidates = try await backend.candidates(election: path)
                 if candidates.count >= count { return candidates }

@@ -25,25 +25,25 @@ public protocol ElectionBackend: Sendable {
 
     /// Joins `election` as a candidate attached to `lease`, proclaiming `value`.
     /// Calling it again with the same lease returns the existing candidacy.
-    func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate
+    func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy
 
     /// Returns once `candidacy` is the oldest live candidacy of its election.
     /// Throws `leaseExpired` if the candidacy disappears while waiting.
     /// Waits by notification where the store offers it, and wakes only this candidate's waiter.
-    func waitUntilLeader(_ candidacy: Candidate) async throws
+    func waitUntilLeader(_ candidacy: Candidacy) async throws
 
     /// Deletes `candidacy` (the lease stays). Succeeds if it is already gone.
-    func resign(_ candidacy: Candidate) async throws
+    func resign(_ candidacy: Candidacy) async throws
 
     /// The current leader of `election`, or nil when there is none.
-    func leader(election: String) async throws -> Candidate?
+    func leader(election: String) async throws -> Candidacy?
 
     /// Every live candidacy of `election`, oldest (the leader) first.
-    func candidates(election: String) async throws -> [Candidate]
+    func candidates(election: String) async throws -> [Candidacy]
 
     /// The leader of `election` now and after each change (nil when there is none), without
     /// repeating an unchanged value. Ends with an error when the store cannot be watched.
-    func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error>
+    func watchLeader(election: String) -> AsyncThrowingStream<Candidacy?, any Error>
 }
 
 /// A lease's identifier, as the store assigned it.
@@ -57,7 +57,7 @@ public struct LeaseID: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 /// One candidacy in an election, as the store reports it.
-public struct Candidate: Hashable, Sendable, Codable {
+public struct Candidacy: Hashable, Sendable, Codable {
     /// The election's name.
     public var election: String
     /// The store's key for this candidacy (for example `NAME/694d7a1b2c3d4e5f`).

@@ -71,7 +71,7 @@ extension Election {
         }
     }
 
-    private func becomeLeader(term: Term, candidacy: Candidate) throws -> Leadership {
+    private func becomeLeader(term: Term, candidacy: Candidacy) throws -> Leadership {
         let now = clock.now()
         guard term.withMachine({ $0.elected(now: now) }) else {
             let cause = term.withMachine { $0.checkDeadline(now: now) } ?? .deadlinePassed
@@ -90,14 +90,14 @@ extension Election {
     /// Joins the election and waits to lead, retrying transient failures while the term holds.
     /// Both store calls are left at once when the term ends, even if they ignore cancellation,
     /// so that a stuck call never keeps this candidate out of the next election.
-    private func campaign(_ term: Term) async throws -> Candidate {
-        var candidacy: Candidate?
+    private func campaign(_ term: Term) async throws -> Candidacy {
+        var candidacy: Candidacy?
         var attempt = 0
         let backend = self.backend
         let (name, lease, value) = (self.name, term.lease, self.value)
         while true {
             do {
-                let joined: Candidate
+                let joined: Candidacy
                 if let candidacy {
                     joined = candidacy
                 } else {

@@ -16,7 +16,7 @@ public struct Leadership: Sendable, CustomStringConvertible {
     public let token: FencingToken
     let term: Term
 
-    init(election: String, candidateID: String, value: String, candidacy: Candidate, term: Term) {
+    init(election: String, candidateID: String, value: String, candidacy: Candidacy, term: Term) {
         self.election = election
         self.candidateID = candidateID
         self.value = value

@@ -37,13 +37,13 @@ public final class InMemoryBackend: ElectionBackend {
         try withState(mutates: true) { state, now in state.revokeLease(lease, now: now) }
     }
 
-    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
+    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy {
         try withState(mutates: true) { state, now throws(ElectionError) in
             try state.campaign(election: election, lease: lease, value: value, now: now)
         }
     }
 
-    public func waitUntilLeader(_ candidacy: Candidate) async throws {
+    public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         while true {
             try Task.checkCancellation()
             let version = changes.version
@@ -59,24 +59,24 @@ public final class InMemoryBackend: ElectionBackend {
         }
     }
 
-    public func resign(_ candidacy: Candidate) async throws {
+    public func resign(_ candidacy: Candidacy) async throws {
         try withState(mutates: true) { state, now in state.resign(candidacy, now: now) }
     }
 
-    public func leader(election: String) async throws -> Candidate? {
+    public func leader(election: String) async throws -> Candidacy? {
         try withState { state, _ in state.leader(election: election) }
     }
 
-    public func candidates(election: String) async throws -> [Candidate] {
+    public func candidates(election: String) async throws -> [Candidacy] {
         try withState { state, _ in state.candidates(election: election) }
     }
 
-    public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
-        let lastYielded = Mutex<Candidate??>(.none)
+    public func watchLeader(election: String) -> AsyncThrowingStream<Candidacy?, any Error> {
+        let lastYielded = Mutex<Candidacy??>(.none)
         return AsyncThrowingStream(unfolding: {
             while !Task.isCancelled {
                 let version = self.changes.version
-                let (leader, expiry) = try self.withState { state, _ -> (Candidate?, Duration?) in
+                let (leader, expiry) = try self.withState { state, _ -> (Candidacy?, Duration?) in
                     let leader = state.leader(election: election)
                     return (leader, leader.flatMap { state.expiry(of: $0) })
                 }

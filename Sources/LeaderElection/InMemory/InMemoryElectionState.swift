@@ -7,7 +7,7 @@ package struct InMemoryElectionState: Sendable {
         /// The oldest live candidacy: it leads.
         case leading
         /// Waiting behind `predecessor`, whose lease expires at `predecessorExpiry` unless renewed.
-        case waiting(predecessor: Candidate, predecessorExpiry: Duration)
+        case waiting(predecessor: Candidacy, predecessorExpiry: Duration)
         /// The candidacy no longer exists.
         case gone
     }
@@ -19,7 +19,7 @@ package struct InMemoryElectionState: Sendable {
 
     private var leases: [LeaseID: LeaseRecord] = [:]
     /// Live candidacies of every election, in token order.
-    private var candidacies: [Candidate] = []
+    private var candidacies: [Candidacy] = []
     private var lastLeaseID: Int64 = 0
     private var lastToken: Int64 = 0
 
@@ -58,40 +58,40 @@ package struct InMemoryElectionState: Sendable {
     }
 
     /// Joins `election` with `lease`; returns the existing candidacy if the lease already joined.
-    package mutating func campaign(election: String, lease: LeaseID, value: String, now: Duration) throws(ElectionError) -> Candidate {
+    package mutating func campaign(election: String, lease: LeaseID, value: String, now: Duration) throws(ElectionError) -> Candidacy {
         expireLeases(now: now)
         guard leases[lease] != nil else { throw ElectionError.leaseExpired(lease) }
         let key = "\(election)/\(lease)"
         if let existing = candidacies.first(where: { $0.key == key }) { return existing }
         lastToken += 1
-        let candidacy = Candidate(election: election, key: key, value: value, lease: lease, token: FencingToken(lastToken))
+        let candidacy = Candidacy(election: election, key: key, value: value, lease: lease, token: FencingToken(lastToken))
         candidacies.append(candidacy)
         return candidacy
     }
 
     /// Deletes a candidacy.
-    package mutating func resign(_ candidacy: Candidate, now: Duration) {
+    package mutating func resign(_ candidacy: Candidacy, now: Duration) {
         expireLeases(now: now)
         candidacies.removeAll { $0.key == candidacy.key && $0.token == candidacy.token }
     }
 
     /// Live candidacies of `election`, oldest first (as of the last expiry pass).
-    package func candidates(election: String) -> [Candidate] {
+    package func candidates(election: String) -> [Candidacy] {
         candidacies.filter { $0.election == election }
     }
 
     /// The leader of `election` (as of the last expiry pass).
-    package func leader(election: String) -> Candidate? {
+    package func leader(election: String) -> Candidacy? {
         candidacies.first { $0.election == election }
     }
 
     /// When the lease of `candidacy` expires unless renewed.
-    package func expiry(of candidacy: Candidate) -> Duration? {
+    package func expiry(of candidacy: Candidacy) -> Duration? {
         leases[candidacy.lease]?.expiresAt
     }
 
     /// Where `candidacy` stands (as of the last expiry pass).
-    package func standing(of candidacy: Candidate) -> Standing {
+    package func standing(of candidacy: Candidacy) -> Standing {
         let peers = candidates(election: candidacy.election)
         guard let index = peers.firstIndex(where: { $0.key == candidacy.key && $0.token == candidacy.token }) else {
             return .gone

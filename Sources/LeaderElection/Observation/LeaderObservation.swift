@@ -3,13 +3,13 @@
 /// Produced by ``Election/observe()``. Consecutive elements differ. The sequence ends with an
 /// error when the store cannot be watched any longer.
 public struct LeaderObservation: AsyncSequence, Sendable {
-    public typealias Element = Candidate?
+    public typealias Element = Candidacy?
     public typealias Failure = any Error
 
-    private let stream: AsyncThrowingStream<Candidate?, any Error>
+    private let stream: AsyncThrowingStream<Candidacy?, any Error>
 
     /// Wraps a backend's watch stream.
-    public init(_ stream: AsyncThrowingStream<Candidate?, any Error>) {
+    public init(_ stream: AsyncThrowingStream<Candidacy?, any Error>) {
         self.stream = stream
     }
 
@@ -19,9 +19,9 @@ public struct LeaderObservation: AsyncSequence, Sendable {
 
     /// Iterates the observation.
     public struct Iterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<Candidate?, any Error>.Iterator
+        var base: AsyncThrowingStream<Candidacy?, any Error>.Iterator
 
-        public mutating func next() async throws -> Candidate?? {
+        public mutating func next() async throws -> Candidacy?? {
             try await base.next()
         }
     }

@@ -34,7 +34,7 @@ extension EtcdBackend {
         }
     }
 
-    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
+    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy {
         let keys = ElectionKeys(election: election)
         let key = Data(keys.candidateKey(lease).utf8)
         let put = Etcdserverpb_RequestOp.with {
@@ -50,9 +50,9 @@ extension EtcdBackend {
             $0.failure = [.with { $0.requestRange = .with { $0.key = key } }]
         }
         let response = try await txn("campaign in election \(election)", request, lease: lease)
-        var candidate: Candidate
+        var candidate: Candidacy
         if response.succeeded {
-            candidate = Candidate(election: election, key: keys.candidateKey(lease), value: value, lease: lease, token: FencingToken(response.header.revision))
+            candidate = Candidacy(election: election, key: keys.candidateKey(lease), value: value, lease: lease, token: FencingToken(response.header.revision))
         } else {
             guard let existing = response.responses.first?.responseRange.kvs.first else {
                 // The key vanished between the compare and the range: its lease just died.
@@ -74,7 +74,7 @@ extension EtcdBackend {
         return candidate
     }
 
-    public func waitUntilLeader(_ candidacy: Candidate) async throws {
+    public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         let keys = ElectionKeys(election: candidacy.election)
         let ownKey = Data(candidacy.key.utf8)
         var watchFailures = 0
@@ -115,7 +115,7 @@ extension EtcdBackend {
         }
     }
 
-    public func resign(_ candidacy: Candidate) async throws {
+    public func resign(_ candidacy: Candidacy) async throws {
         let key = Data(candidacy.key.utf8)
         let request = Etcdserverpb_TxnRequest.with {
             $0.compare = [.createRevision(of: key, equals: candidacy.token.rawValue)]
@@ -124,11 +124,11 @@ extension EtcdBackend {
         _ = try await txn("resignation from election \(candidacy.election)", request, lease: nil)
     }
 
-    public func leader(election: String) async throws -> Candidate? {
+    public func leader(election: String) async throws -> Candidacy? {
         try await readLeader(election).leader
     }
 
-    public func candidates(election: String) async throws -> [Candidate] {
+    public func candidates(election: String) async throws -> [Candidacy] {
         let keys = ElectionKeys(election: election)
         let request = Etcdserverpb_RangeRequest.with {
             $0.key = keys.prefix
@@ -140,8 +140,8 @@ extension EtcdBackend {
         return response.kvs.map(keys.candidate)
     }
 
-    public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
-        let lastYielded = Mutex<Candidate??>(.none)
+    public func watchLeader(election: String) -> AsyncThrowingStream<Candidacy?, any Error> {
+        let lastYielded = Mutex<Candidacy??>(.none)
         let transientFailures = Mutex(0)
         let allowedFailures = max(3, client.members.count * 2)
         return AsyncThrowingStream(unfolding: {
@@ -250,7 +250,7 @@ extension EtcdBackend {
     }
 
     /// The leader (lowest create revision under the prefix) and the revision of the read.
-    private func readLeader(_ election: String) async throws -> (leader: Candidate?, revision: Int64) {
+    private func readLeader(_ election: String) async throws -> (leader: Candidacy?, revision: Int64) {
         let keys = ElectionKeys(election: election)
         let request = Etcdserverpb_RangeRequest.with {
             $0.key = keys.prefix
@@ -265,7 +265,7 @@ extension EtcdBackend {
 
     /// Returns after the first change that may change the leader after `revision`: any event on
     /// the leader's key, or the first candidate key put while there is no leader.
-    private func waitForLeaderChange(election: String, leader: Candidate?, after revision: Int64) async throws {
+    private func waitForLeaderChange(election: String, leader: Candidacy?, after revision: Int64) async throws {
         let keys = ElectionKeys(election: election)
         let watcher = Etcdserverpb_WatchCreateRequest.with {
             if let leader {

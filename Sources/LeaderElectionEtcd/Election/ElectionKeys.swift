@@ -26,8 +26,8 @@ struct ElectionKeys: Sendable {
     func candidateKey(_ lease: LeaseID) -> String { "\(election)/\(lease)" }
 
     /// The candidacy a stored key describes.
-    func candidate(_ kv: Mvccpb_KeyValue) -> Candidate {
-        Candidate(
+    func candidate(_ kv: Mvccpb_KeyValue) -> Candidacy {
+        Candidacy(
             election: election,
             key: String(decoding: kv.key, as: UTF8.self),
             value: String(decoding: kv.value, as: UTF8.self),

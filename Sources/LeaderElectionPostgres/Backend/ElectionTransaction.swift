@@ -88,7 +88,7 @@ struct ElectionTransaction {
 
     /// Returns the lease's candidacy in `election`, creating it with a new token when there is
     /// none; nil when the lease is gone or expired.
-    func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate? {
+    func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy? {
         let key = "\(election)/\(lease)"
         // Candidacies of one election are created one at a time, so tokens are committed in the
         // order they were drawn: a later candidacy can never get a smaller token than one that
@@ -99,7 +99,7 @@ struct ElectionTransaction {
             logger: logger
         )
         for try await (token, existingValue) in existing.decode((Int64, String).self) {
-            return Candidate(election: election, key: key, value: existingValue, lease: lease, token: FencingToken(token))
+            return Candidacy(election: election, key: key, value: existingValue, lease: lease, token: FencingToken(token))
         }
         let inserted = try await connection.query(
             """
@@ -114,11 +114,11 @@ struct ElectionTransaction {
         for try await value in inserted.decode(Int64.self) { token = value }
         guard let token else { return nil }
         try await notify(election: election, token: token)
-        return Candidate(election: election, key: key, value: value, lease: lease, token: FencingToken(token))
+        return Candidacy(election: election, key: key, value: value, lease: lease, token: FencingToken(token))
     }
 
     /// Deletes the candidacy; returns whether it existed.
-    func resign(_ candidacy: Candidate) async throws -> Bool {
+    func resign(_ candidacy: Candidacy) async throws -> Bool {
         let rows = try await connection.query(
             """
             WITH gone AS (
@@ -135,7 +135,7 @@ struct ElectionTransaction {
     }
 
     /// The live candidacies of `election`, oldest first, each with the time left on its lease.
-    func candidates(election: String, limit: Int = Int(Int32.max)) async throws -> [(Candidate, Duration)] {
+    func candidates(election: String, limit: Int = Int(Int32.max)) async throws -> [(Candidacy, Duration)] {
         let rows = try await connection.query(
             """
             SELECT c.token, c.key, c.lease_id, c.value,
@@ -147,9 +147,9 @@ struct ElectionTransaction {
             """,
             logger: logger
         )
-        var result: [(Candidate, Duration)] = []
+        var result: [(Candidacy, Duration)] = []
         for try await (token, key, lease, value, remaining) in rows.decode((Int64, String, Int64, String, Int64).self) {
-            let candidate = Candidate(election: election, key: key, value: value, lease: LeaseID(lease), token: FencingToken(token))
+            let candidate = Candidacy(election: election, key: key, value: value, lease: LeaseID(lease), token: FencingToken(token))
             result.append((candidate, .microseconds(remaining)))
         }
         return result
@@ -163,7 +163,7 @@ struct ElectionTransaction {
     /// while the renewal goes on to extend the predecessor's lease. A predecessor that expired
     /// after this transaction's reap is reported with no time left, so the waiter reaps again
     /// at once.
-    func standing(of candidacy: Candidate) async throws -> Standing {
+    func standing(of candidacy: Candidacy) async throws -> Standing {
         let rows = try await connection.query(
             """
             SELECT

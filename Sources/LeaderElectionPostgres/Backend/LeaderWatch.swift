@@ -9,7 +9,7 @@ final class LeaderWatch: Sendable {
 
     let subscription: NotificationRouter.Subscription
     private let router: NotificationRouter
-    private let lastYielded = Mutex<Candidate??>(.none)
+    private let lastYielded = Mutex<Candidacy??>(.none)
     private let failureCount = Mutex(0)
 
     /// Consecutive failed reads so far.
@@ -29,7 +29,7 @@ final class LeaderWatch: Sendable {
     }
 
     /// Records `leader` and returns whether it differs from the last value yielded.
-    func changed(to leader: Candidate?) -> Bool {
+    func changed(to leader: Candidacy?) -> Bool {
         lastYielded.withLock { last in
             if case .some(let previous) = last, previous == leader { return false }
             last = .some(leader)

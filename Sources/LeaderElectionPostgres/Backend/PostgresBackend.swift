@@ -155,8 +155,8 @@ public final class PostgresBackend: ElectionBackend, Service {
     }
 
     /// Joins `election` with `lease`, or returns the candidacy the lease already has there.
-    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
-        let joined: Candidate?
+    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy {
+        let joined: Candidacy?
         do {
             joined = try await transaction("joining election '\(election)'") { transaction in
                 try await transaction.reapExpiredLeases()
@@ -174,7 +174,7 @@ public final class PostgresBackend: ElectionBackend, Service {
     /// itself) was deleted, when the predecessor's lease is due to expire, and every
     /// ``PostgresConfiguration/pollInterval``; throws ``ElectionError/Code/leaseExpired`` when
     /// the candidacy disappears.
-    public func waitUntilLeader(_ candidacy: Candidate) async throws {
+    public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         let subscription = router.subscribe()
         defer { router.unsubscribe(subscription) }
         router.add(NotificationRouter.candidacyTopic(candidacy.election, token: candidacy.token.rawValue), to: subscription)
@@ -208,29 +208,29 @@ public final class PostgresBackend: ElectionBackend, Service {
     }
 
     /// Deletes `candidacy` but keeps its lease; succeeds if it is already gone.
-    public func resign(_ candidacy: Candidate) async throws {
+    public func resign(_ candidacy: Candidacy) async throws {
         _ = try await statement("resigning from election '\(candidacy.election)'") { try await $0.resign(candidacy) }
     }
 
     /// The live candidacy of `election` with the smallest token, or nil.
-    public func leader(election: String) async throws -> Candidate? {
+    public func leader(election: String) async throws -> Candidacy? {
         try await statement("reading the leader of '\(election)'") { try await $0.candidates(election: election, limit: 1) }.first?.0
     }
 
     /// The live candidacies of `election`, oldest (the leader) first.
-    public func candidates(election: String) async throws -> [Candidate] {
+    public func candidates(election: String) async throws -> [Candidacy] {
         try await statement("reading the candidates of '\(election)'") { try await $0.candidates(election: election) }.map(\.0)
     }
 
     /// The leader of `election` now and after each change: woken by notifications, when the
     /// leader's lease is due to expire, and every ``PostgresConfiguration/pollInterval``. Ends
     /// with the error when the database cannot be read several times in a row.
-    public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
+    public func watchLeader(election: String) -> AsyncThrowingStream<Candidacy?, any Error> {
         let watch = LeaderWatch(router: router, election: election)
         return AsyncThrowingStream(unfolding: {
             while !Task.isCancelled {
                 let version = watch.subscription.signal.version
-                let first: (Candidate, Duration)?
+                let first: (Candidacy, Duration)?
                 do {
                     first = try await self.statement("observing '\(election)'") {
                         try await $0.candidates(election: election, limit: 1)

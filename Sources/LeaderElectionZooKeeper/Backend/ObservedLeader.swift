@@ -9,7 +9,7 @@ final class ObservedLeader: Sendable {
 
     let subscription: WatchRouter.Subscription
     private let router: WatchRouter
-    private let lastYielded = Mutex<Candidate??>(.none)
+    private let lastYielded = Mutex<Candidacy??>(.none)
     /// Failed reads in a row, and when (election clock) the first of them failed.
     private let failures = Mutex<(count: Int, since: Duration?)>((0, nil))
 
@@ -39,7 +39,7 @@ final class ObservedLeader: Sendable {
     }
 
     /// Records `leader` and returns whether it differs from the last value yielded.
-    func changed(to leader: Candidate?) -> Bool {
+    func changed(to leader: Candidacy?) -> Bool {
         lastYielded.withLock { last in
             if case .some(let previous) = last, previous == leader { return false }
             last = .some(leader)

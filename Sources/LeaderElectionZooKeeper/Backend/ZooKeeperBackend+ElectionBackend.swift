@@ -87,9 +87,9 @@ extension ZooKeeperBackend {
 
     /// Creates the lease's candidacy, an ephemeral sequential znode `PATH/<uuid>__lock__<seq>`
     /// holding `value`, or returns the one the lease already has in `election`.
-    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidate {
+    public func campaign(election: String, lease: LeaseID, value: String) async throws -> Candidacy {
         let path = ElectionNode.electionPath(election, root: configuration.root)
-        let found = leases.withLock { leases -> (ZooKeeperSession, Candidate?, String, Bool)? in
+        let found = leases.withLock { leases -> (ZooKeeperSession, Candidacy?, String, Bool)? in
             guard var record = leases[lease.rawValue] else { return nil }
             let retrying = record.prefixes[path] != nil
             let prefix = record.prefixes[path] ?? Self.newPrefix()
@@ -124,7 +124,7 @@ extension ZooKeeperBackend {
                     )
                     let key = try reply.body.readJuteString() ?? ""
                     let stat = try ZooKeeperStat(from: &reply.body)
-                    return Candidate(election: election, key: key, value: value, lease: lease, token: FencingToken(stat.czxid))
+                    return Candidacy(election: election, key: key, value: value, lease: lease, token: FencingToken(stat.czxid))
                 } catch let failure as ZooKeeperFailure where failure.isNoNode {
                     try await self.ensurePath(session, path)
                 }
@@ -137,7 +137,7 @@ extension ZooKeeperBackend {
     /// Returns once `candidacy` has the lowest sequence of its election. Watches only the
     /// candidacy just before it (and its own znode, to notice its loss); re-reads on each watch,
     /// reconnection, and every ``ZooKeeperConfiguration/pollInterval``.
-    public func waitUntilLeader(_ candidacy: Candidate) async throws {
+    public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         let path = ElectionNode.electionPath(candidacy.election, root: configuration.root)
         let ownName = String(candidacy.key.dropFirst(path.count + 1))
         let subscription = router.subscribe()
@@ -171,7 +171,7 @@ extension ZooKeeperBackend {
     }
 
     /// Deletes the candidacy's znode (the session stays); succeeds if it is already gone.
-    public func resign(_ candidacy: Candidate) async throws {
+    public func resign(_ candidacy: Candidacy) async throws {
         let path = ElectionNode.electionPath(candidacy.election, root: configuration.root)
         let local = leaseSession(candidacy.lease)
         try await withTimeout("resigning from election '\(candidacy.election)'") {
@@ -187,7 +187,7 @@ extension ZooKeeperBackend {
     }
 
     /// The candidacy with the lowest sequence in `election`, or nil.
-    public func leader(election: String) async throws -> Candidate? {
+    public func leader(election: String) async throws -> Candidacy? {
         let path = ElectionNode.electionPath(election, root: configuration.root)
         return try await withTimeout("reading the leader of '\(election)'") {
             let session = try await self.observerSession()
@@ -196,11 +196,11 @@ extension ZooKeeperBackend {
     }
 
     /// Every candidacy of `election`, leader first (kazoo's candidates included).
-    public func candidates(election: String) async throws -> [Candidate] {
+    public func candidates(election: String) async throws -> [Candidacy] {
         let path = ElectionNode.electionPath(election, root: configuration.root)
         return try await withTimeout("reading the candidates of '\(election)'") {
             let session = try await self.observerSession()
-            var result: [Candidate] = []
+            var result: [Candidacy] = []
             for node in ElectionNode.contenders(try await self.children(session, path) ?? []) {
                 if let candidate = try await self.candidate(session, election: election, path: path, name: node.name) {
                     result.append(candidate)
@@ -214,13 +214,13 @@ extension ZooKeeperBackend {
     /// children (or on its creation), and re-read after the observer session reconnects (watches
     /// do not move with it). Ends with the error when ZooKeeper could not be read for
     /// ``ZooKeeperConfiguration/observerSessionTimeout`` (and at least three times) in a row.
-    public func watchLeader(election: String) -> AsyncThrowingStream<Candidate?, any Error> {
+    public func watchLeader(election: String) -> AsyncThrowingStream<Candidacy?, any Error> {
         let path = ElectionNode.electionPath(election, root: configuration.root)
         let watch = ObservedLeader(router: router, path: path)
         return AsyncThrowingStream(unfolding: {
             while !Task.isCancelled {
                 let version = watch.subscription.signal.version
-                let leader: Candidate?
+                let leader: Candidacy?
                 do {
                     leader = try await self.withTimeout("observing '\(election)'") {
                         let session = try await self.observerSession()
@@ -253,7 +253,7 @@ extension ZooKeeperBackend {
 
     /// The first contender under `path`; with `watch`, leaves a children watch on `path` (or an
     /// existence watch when it does not exist yet).
-    private func firstCandidate(_ session: ZooKeeperSession, election: String, path: String, watch: Bool) async throws -> Candidate? {
+    private func firstCandidate(_ session: ZooKeeperSession, election: String, path: String, watch: Bool) async throws -> Candidacy? {
         while true {
             guard let children = try await children(session, path, watch: watch) else {
                 if watch, try await exists(session, path, watch: true) != nil { continue }

@@ -88,11 +88,11 @@ extension ZooKeeperBackend {
         }
     }
 
-    /// The candidacy znode `name` under `path` as a ``Candidate``; nil when it is gone.
-    func candidate(_ session: ZooKeeperSession, election: String, path: String, name: String) async throws -> Candidate? {
+    /// The candidacy znode `name` under `path` as a ``Candidacy``; nil when it is gone.
+    func candidate(_ session: ZooKeeperSession, election: String, path: String, name: String) async throws -> Candidacy? {
         let key = path + "/" + name
         guard let (value, stat) = try await data(session, key) else { return nil }
-        return Candidate(election: election, key: key, value: value, lease: LeaseID(stat.ephemeralOwner), token: FencingToken(stat.czxid))
+        return Candidacy(election: election, key: key, value: value, lease: LeaseID(stat.ephemeralOwner), token: FencingToken(stat.czxid))
     }
 
     /// Runs `body` within ``ZooKeeperConfiguration/requestTimeout`` and maps its failures:

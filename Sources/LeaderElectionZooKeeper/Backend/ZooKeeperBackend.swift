@@ -59,7 +59,7 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
     struct LeaseRecord: Sendable {
         let session: ZooKeeperSession
         /// Its candidacy per election path.
-        var candidacies: [String: Candidate] = [:]
+        var candidacies: [String: Candidacy] = [:]
         /// The name prefix chosen per election path, kept so that a create whose answer was lost
         /// can be found again instead of creating a second candidacy.
         var prefixes: [String: String] = [:]

@@ -46,9 +46,9 @@ struct ElectionStatus: Encodable, Sendable {
     /// The election's name.
     var election: String
     /// The leader, if any.
-    var leader: Candidate?
+    var leader: Candidacy?
     /// Every live candidacy, oldest first.
-    var candidates: [Candidate]
+    var candidates: [Candidacy]
 
     private enum Keys: String, CodingKey { case election, leader, candidates }
     private enum CandidateKeys: String, CodingKey { case key, value, token, lease }
@@ -69,7 +69,7 @@ struct ElectionStatus: Encodable, Sendable {
         }
     }
 
-    private static func encode(_ candidate: Candidate, into container: inout KeyedEncodingContainer<CandidateKeys>) throws {
+    private static func encode(_ candidate: Candidacy, into container: inout KeyedEncodingContainer<CandidateKeys>) throws {
         try container.encode(candidate.key, forKey: .key)
         try container.encode(candidate.value, forKey: .value)
         try container.encode(candidate.token.rawValue, forKey: .token)
@@ -92,7 +92,7 @@ struct ElectionStatus: Encodable, Sendable {
         return lines.joined(separator: "\n")
     }
 
-    private static func fields(_ candidate: Candidate) -> String {
+    private static func fields(_ candidate: Candidacy) -> String {
         "key=\(EventWriter.quoted(candidate.key)) value=\(EventWriter.quoted(candidate.value)) token=\(candidate.token) lease=\(candidate.lease)"
     }
 }

@@ -21,7 +21,7 @@ struct SimulatedCandidate {
     var deferred: [SimulationEvent] = []
     var term: TermStateMachine?
     var lease: LeaseID?
-    var candidacy: Candidate?
+    var candidacy: Candidacy?
     var renewalInFlight: (sentAt: Duration, id: Int)?
     var nextRequestID = 0
     var campaignFailures = 0
@@ -74,7 +74,7 @@ struct StoreRequest {
         case renew(LeaseID, requestID: Int)
         case revoke(LeaseID)
         case join(LeaseID)
-        case poll(Candidate)
+        case poll(Candidacy)
     }
 
     var candidate: Int
@@ -88,7 +88,7 @@ struct StoreResponse {
     enum Outcome {
         case granted(LeaseID)
         case ok
-        case joined(Candidate)
+        case joined(Candidacy)
         case standing(InMemoryElectionState.Standing)
         case leaseGone
         case unavailable

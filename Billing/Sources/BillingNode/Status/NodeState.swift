@@ -7,7 +7,7 @@ import Synchronization
 /// observes, its own leadership, the engine's counters and its last provider calls.
 final class NodeState: Sendable {
     private struct Storage {
-        var observedLeader: Candidate?
+        var observedLeader: Candidacy?
         var leadership: Leadership?
         var paused = false
         var ready = false
@@ -28,7 +28,7 @@ final class NodeState: Sendable {
     }
 
     /// Records the leader the election's observation reported (nil: none).
-    func leaderObserved(_ candidate: Candidate?) {
+    func leaderObserved(_ candidate: Candidacy?) {
         let now = WallClock.nowMs()
         storage.withLock { state in
             state.ready = true
