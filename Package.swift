@@ -52,6 +52,10 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
+        .testTarget(
+            name: "LeaderElectionIntegrationTests",
+            dependencies: ["LeaderElection", "LeaderElectionTesting"]
+        ),
         .target(
             name: "LeaderElectionTesting",
             dependencies: [
@@ -70,8 +74,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "LeaderElectionSQLiteTests",
-            dependencies: ["LeaderElectionSQLite", "LeaderElectionTesting"]
+            name: "LeaderElectionSQLiteIntegrationTests",
+            dependencies: ["LeaderElectionSQLite", "LeaderElectionTesting", "TestSupport"]
         ),
         .target(
             name: "LeaderElectionEtcd",
@@ -87,11 +91,14 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaderElectionEtcdTests",
+            dependencies: ["LeaderElectionEtcd"]
+        ),
+        .testTarget(
+            name: "LeaderElectionEtcdIntegrationTests",
             dependencies: [
                 "LeaderElectionEtcd",
                 "LeaderElectionTesting",
-                "NetworkPartitions",
-                "leader",
+                "TestSupport",
                 "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,10 +114,14 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaderElectionPostgresTests",
+            dependencies: ["LeaderElectionPostgres"]
+        ),
+        .testTarget(
+            name: "LeaderElectionPostgresIntegrationTests",
             dependencies: [
                 "LeaderElectionPostgres",
                 "LeaderElectionTesting",
-                "leader",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -127,11 +138,14 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaderElectionZooKeeperTests",
+            dependencies: ["LeaderElectionZooKeeper"]
+        ),
+        .testTarget(
+            name: "LeaderElectionZooKeeperIntegrationTests",
             dependencies: [
                 "LeaderElectionZooKeeper",
                 "LeaderElectionTesting",
-                "NetworkPartitions",
-                "leader",
+                "TestSupport",
                 "ChildProcesses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -155,8 +169,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "LeaderCLITests",
-            dependencies: ["leader", "ChildProcesses"]
+            name: "LeaderCLIIntegrationTests",
+            dependencies: ["leader", "ChildProcesses", "TestSupport"]
         ),
 
         // MARK: Support (not API)
@@ -166,10 +180,11 @@ let package = Package(
             name: "ChildProcessesTests",
             dependencies: ["ChildProcesses"]
         ),
-        // Network namespaces that the etcd and ZooKeeper tests cut a member or server off with.
+        // What the integration tests share: the `leader` binary, child processes they watch,
+        // network namespaces that cut a member or server off, small concurrency helpers.
         .target(
-            name: "NetworkPartitions",
-            path: "Tests/Support/NetworkPartitions"
+            name: "TestSupport",
+            path: "Tests/TestSupport"
         ),
     ]
 )

@@ -130,6 +130,15 @@ let package = Package(
             name: "BillingNodeTests",
             dependencies: [
                 "BillingNode",
+                "Billing",
+                "PaymentSandbox",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "BillingNodeIntegrationTests",
+            dependencies: [
+                "BillingNode",
                 "BillingCLI",
                 "Billing",
                 "PaymentSandbox",

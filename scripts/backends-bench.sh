@@ -8,8 +8,8 @@
 # --kazoo-handovers N, --failovers N, --failover-ttl S, --only postgres,zookeeper,kazoo,failover.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product leader
-swift build -c release --package-path Benchmarks --scratch-path .build --product backends-bench
+swift build -c release --product leader --disable-build-manifest-caching
+swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching --product backends-bench
 if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     eval "$(./scripts/postgres-test-server.sh start)"
     trap './scripts/postgres-test-server.sh stop "$BILLING_TEST_POSTGRES_DIR"' EXIT

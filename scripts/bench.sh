@@ -4,6 +4,6 @@
 # Extra arguments go to leader-bench: --handovers N, --failovers N, --idle-seconds S, --output PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product leader
-swift build -c release --package-path Benchmarks --scratch-path .build --product leader-bench
+swift build -c release --product leader --disable-build-manifest-caching
+swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching --product leader-bench
 exec .build/release/leader-bench --binary .build/release/leader "$@"

@@ -7,7 +7,7 @@
 # --latencies 0,50, --concurrency N (default 128), --connections N (PostgreSQL pool, default 16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --package-path Benchmarks --scratch-path .build --product billing-bench
+swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching --product billing-bench
 if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]]; then
     eval "$(./scripts/postgres-test-server.sh start)"
     trap './scripts/postgres-test-server.sh stop "$BILLING_TEST_POSTGRES_DIR"' EXIT

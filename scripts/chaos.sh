@@ -59,7 +59,7 @@ seed=${2:-1}
 # The billing package builds into the repository's .build, beside the library (scripts/test.sh).
 # CHAOS_SKIP_BUILD=1: the binaries are built already (scripts/test.sh's `swift build
 # --build-tests` builds them, and a product build after it would compile everything again).
-build=(--package-path Billing --scratch-path .build)
+build=(--package-path Billing --scratch-path .build --disable-build-manifest-caching)
 if [[ -z ${CHAOS_SKIP_BUILD:-} ]]; then
     swift build "${build[@]}" --product billing
     swift build "${build[@]}" --product ChaosHarness

@@ -4,8 +4,8 @@
 # machine's drift weighs on both alike, and prints each run's figures. For before/after figures of
 # a change to the election or a backend:
 #
-#   git worktree add /tmp/before REV && (cd /tmp/before && swift build -c release && swift build -c release --package-path Benchmarks --scratch-path .build)
-#   swift build -c release && swift build -c release --package-path Benchmarks --scratch-path .build
+#   git worktree add /tmp/before REV && (cd /tmp/before && swift build -c release && swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching)
+#   swift build -c release && swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching
 #   scripts/compare-election-bench.sh /tmp/before/.build/release .build/release
 #
 # Each directory must hold leader, leader-bench, backends-bench and etcd-bench. PostgreSQL:

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ttl=${1:-2}
-swift build --product leader >/dev/null
+swift build --product leader --disable-build-manifest-caching >/dev/null
 leader=$(swift build --show-bin-path)/leader
 work=$(mktemp -d)
 store="sqlite:$work/election.sqlite"

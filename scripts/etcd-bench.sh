@@ -6,6 +6,6 @@
 # --crowd-handovers N, --only handover,failover,idle,crowd, --output PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product leader
-swift build -c release --package-path Benchmarks --scratch-path .build --product etcd-bench
+swift build -c release --product leader --disable-build-manifest-caching
+swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching --product etcd-bench
 exec .build/release/etcd-bench --leader-binary .build/release/leader "$@"

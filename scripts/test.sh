@@ -11,7 +11,9 @@
 #                                        # library package (BILLING=1: in Billing/)
 #
 # The repository holds three packages (the library at the root, Billing/, Benchmarks/); all three
-# build into the root's .build, so that the dependencies they share are compiled once.
+# build into the root's .build, so that the dependencies they share are compiled once. Builds that
+# share it pass --disable-build-manifest-caching: SwiftPM's cached build plan belongs to whichever
+# package built last, and would otherwise be reused for another package's build.
 #
 # Needs etcd, PostgreSQL, ZooKeeper, Chromium and a few Python libraries:
 # scripts/install-test-deps.sh (run first) installs what is missing from Debian and PyPI. This
@@ -20,35 +22,21 @@
 #
 # Tests whose leases run on real time (conformance, SQLite, the CLI's processes, etcd, PostgreSQL,
 # ZooKeeper, billing nodes) would lose leaderships if they shared the 2 cores of a CI machine with
-# CPU-heavy tests, so they run after the rest, one group at a time; every other test runs first,
-# in parallel.
+# CPU-heavy tests, so they live in …IntegrationTests targets, which run after the rest, one target
+# at a time; every other target runs first, in parallel.
 # Each `swift test` run that exceeds TEST_TIME_LIMIT seconds (default 1200) is stopped and the
 # tests that never finished are named (the output is line-buffered so that nothing printed before
 # a hang is lost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# One group per line, run in this order after the parallel phase: the library's, then the billing
-# service's (each group is PACKAGE:PATTERN).
-timing_groups=(
-    'root:LeaderElectionTests\.InMemoryConformanceTests'
-    'root:LeaderElectionSQLiteTests\.SQLiteConformanceTests'
-    'root:LeaderElectionSQLiteTests\.SQLiteBackend(Opening)?Tests'
-    'root:LeaderCLITests\.'
-    'root:LeaderElectionEtcdTests\.'
-    'root:LeaderElectionPostgresTests\.PostgresConformanceTests'
-    'root:LeaderElectionPostgresTests\.Postgres(Backend|RenewalRace)Tests'
-    'root:LeaderElectionPostgresTests\.LeaderCLIPostgresTests'
-    'root:LeaderElectionZooKeeperTests\.ZooKeeperIntegrationTests'
-    'Billing:BillingNodeTests\.(BillingProcessTests|ProviderOutageTests)'
-)
-# skip_timing PACKAGE: the patterns of PACKAGE's groups, joined for --skip.
-skip_timing() {
-    local group patterns=()
-    for group in "${timing_groups[@]}"; do
-        [[ ${group%%:*} == "$1" ]] && patterns+=("${group#*:}")
-    done
-    (IFS='|'; echo "${patterns[*]}")
+# Test targets named …IntegrationTests hold the tests that run on real time or start processes and
+# servers; they run after the rest, one target at a time (the library's, then the billing
+# service's). Every other test target runs first, in parallel.
+# integration_targets PACKAGE-DIRECTORY: its integration test targets, by folder name.
+integration_targets() {
+    local directory
+    for directory in "$1"/Tests/*IntegrationTests; do [[ -d $directory ]] && basename "$directory"; done
 }
 # package_options PACKAGE: where PACKAGE is, and the shared build directory.
 package_options() {
@@ -58,10 +46,11 @@ package_options() {
 # On a fresh machine this installs what the tests need (as root; otherwise it names what is missing).
 ./scripts/install-test-deps.sh
 
-swift build --build-tests
-swift build --build-tests --package-path Billing --scratch-path .build
+shared_build=(--scratch-path .build --disable-build-manifest-caching)
+swift build --build-tests "${shared_build[@]}"
+swift build --build-tests --package-path Billing "${shared_build[@]}"
 # The benchmarks have no tests; building them keeps them compiling.
-swift build --package-path Benchmarks --scratch-path .build
+swift build --package-path Benchmarks "${shared_build[@]}"
 
 if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     eval "$(./scripts/postgres-test-server.sh start)"
@@ -103,10 +92,13 @@ if (( $# )); then
     if [[ -n ${BILLING:-} ]]; then run_tests "swift test $* (Billing)" Billing "$@"; else run_tests "swift test $*" root "$@"; fi
 else
     for package in root Billing; do
-        run_tests "$package: parallel phase (everything without real-time leases)" "$package" --skip "$(skip_timing "$package")"
+        run_tests "$package: unit test targets, in parallel" "$package" --skip 'IntegrationTests\.'
     done
-    for group in "${timing_groups[@]}"; do
-        run_tests "${group%%:*}: ${group#*:}" "${group%%:*}" --filter "${group#*:}"
+    for package in root Billing; do
+        directory=.; [[ $package == root ]] || directory=$package
+        for target in $(integration_targets "$directory"); do
+            run_tests "$package: $target" "$package" --filter "^$target\."
+        done
     done
     echo "== fault-injection suite, short tier (scripts/chaos.sh short)"
     if ! timeout --kill-after=30 "${CHAOS_TIME_LIMIT:-1500}" env CHAOS_SKIP_BUILD=1 stdbuf -oL -eL ./scripts/chaos.sh short; then
