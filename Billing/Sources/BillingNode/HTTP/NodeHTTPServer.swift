@@ -54,7 +54,7 @@ struct NodeHTTPServer: Sendable {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: node.metrics.render()))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: node.metrics.emitToBuffer()))
             )
         }
         router.get("/") { _, _ in Self.html(DashboardPage.html) }

@@ -4,6 +4,7 @@ import LeaderElection
 import Logging
 import Metrics
 import Payments
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
@@ -21,13 +22,14 @@ import Synchronization
 public final class BillingNode: Service, Sendable {
     /// The configuration the node was made with.
     public let configuration: Configuration
-    /// The metrics of the election and the engine, as `/metrics` renders them.
-    public let metrics: PrometheusMetricsFactory
+    /// The metrics of the election and the engine, which `/metrics` renders in Prometheus's text
+    /// format (swift-prometheus: counters, gauges, timers as histograms in seconds).
+    public let metrics: PrometheusCollectorRegistry
     let state: NodeState
     let election: Election
     private let engine: RenewalEngine
     private let store: any BillingStore
-    private let reviewGauge: Gauge
+    private let reviewGauge: Metrics.Gauge
     private let logger: Logger
     private let eventLog: NodeEventLog?
     private let storeProgress = StoreProgress()
@@ -44,8 +46,11 @@ public final class BillingNode: Service, Sendable {
     public init(configuration: Configuration, backend: any ElectionBackend, store: any BillingStore, provider: any PaymentProvider, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        let metrics = PrometheusMetricsFactory()
-        self.metrics = metrics
+        // A registry of this node's own rather than the process-wide default, so that nodes in one
+        // process (tests, the benchmark) keep apart.
+        let registry = PrometheusCollectorRegistry()
+        self.metrics = registry
+        let metrics = PrometheusMetricsFactory(registry: registry)
         WallClock.skewMs.store(Int64(configuration.clockSkew / .milliseconds(1)), ordering: .relaxed)
         let state = NodeState(nodeID: configuration.nodeID, leaseTTL: configuration.election.leaseTTL)
         self.state = state
@@ -66,7 +71,7 @@ public final class BillingNode: Service, Sendable {
         }
         store = InstrumentedStore(base: store, progress: storeProgress, log: eventLog)
         self.store = store
-        self.reviewGauge = Gauge(label: "billing_charges_needing_review", factory: metrics)
+        self.reviewGauge = Metrics.Gauge(label: "billing_charges_needing_review", factory: metrics)
         self.election = Election(
             name: configuration.electionName, candidateID: configuration.nodeID, backend: backend,
             configuration: configuration.election, logger: logger, metricsFactory: metrics
