@@ -22,15 +22,24 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
+        // What the benchmarks share: processes with timestamped output lines, statistics, a lock.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                .product(name: "_ChildProcesses", package: "swift-leader-election"),
+            ]
+        ),
         .executableTarget(
             name: "LeaderBench",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "_ChildProcesses", package: "swift-leader-election"),
             ]
         ),
         .executableTarget(
             name: "EtcdBench",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "LeaderElection", package: "swift-leader-election"),
                 .product(name: "LeaderElectionEtcd", package: "swift-leader-election"),
                 .product(name: "_ChildProcesses", package: "swift-leader-election"),
@@ -40,6 +49,7 @@ let package = Package(
         .executableTarget(
             name: "BackendsBench",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "LeaderElection", package: "swift-leader-election"),
                 .product(name: "LeaderElectionPostgres", package: "swift-leader-election"),
                 .product(name: "LeaderElectionZooKeeper", package: "swift-leader-election"),

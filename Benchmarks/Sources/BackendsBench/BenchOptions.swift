@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// Command-line options of `backends-bench`.

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Glibc
 
 /// Crash failover: SIGKILL of a `leader campaign --store URL` leader, until the waiting process

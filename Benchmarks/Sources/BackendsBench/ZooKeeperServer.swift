@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import ChildProcesses
 import Foundation
 import Glibc

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// What the benchmark writes as JSON.

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Glibc
 
 /// `leader campaign` candidates of one election, replaced as the benchmark ends them.

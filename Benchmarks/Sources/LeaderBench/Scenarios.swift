@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Glibc
 
 /// The measurements, each against real `leader` processes on a fresh SQLite file.

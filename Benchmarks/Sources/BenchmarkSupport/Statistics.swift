@@ -1,15 +1,17 @@
+import Foundation
+
 /// Summary figures of a sample of durations in milliseconds.
-struct Statistics: Encodable, Sendable, CustomStringConvertible {
-    var count: Int
-    var minimum: Double
-    var mean: Double
-    var p50: Double
-    var p90: Double
-    var p99: Double
-    var maximum: Double
+public struct Statistics: Encodable, Sendable, CustomStringConvertible {
+    public var count: Int
+    public var minimum: Double
+    public var mean: Double
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var maximum: Double
 
     /// Summarizes `samples` (nearest-rank percentiles).
-    init(_ samples: [Double]) {
+    public init(_ samples: [Double]) {
         let sorted = samples.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
@@ -25,7 +27,7 @@ struct Statistics: Encodable, Sendable, CustomStringConvertible {
         p99 = percentile(99)
     }
 
-    var description: String {
+    public var description: String {
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
         return "n=\(count) min \(f(minimum)) p50 \(f(p50)) p90 \(f(p90)) p99 \(f(p99)) max \(f(maximum)) mean \(f(mean)) ms"
     }
