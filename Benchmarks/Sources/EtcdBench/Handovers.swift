@@ -4,8 +4,8 @@ import LeaderElection
 import LeaderElectionEtcd
 import Logging
 
-/// Graceful handover: the leader resigns (Swift) or gets SIGINT (etcdctl elect), and the
-/// latency until the next candidate knows it leads.
+/// Graceful handover: the leader resigns (the library in process) or gets SIGINT (`leader
+/// campaign` and `etcdctl elect` processes), and the latency until the next candidate knows it leads.
 enum Handovers {
     /// Two Swift candidates, each with its own connection, handing leadership back and forth.
     static func swift(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
@@ -65,6 +65,42 @@ enum Handovers {
                 guard let line = waiter.waitFor(after: start, { $0.text == value }) else {
                     waiter.kill9()
                     throw BenchError("etcdctl candidate \(value) was not elected within 30 s")
+                }
+                samples.append(milliseconds(from: start, to: line.arrivedAt))
+                leader.waitForExit()
+                leader = waiter
+            }
+            return samples
+        }
+    }
+}
+
+extension Handovers {
+    /// `leader campaign` processes, timed exactly as ``etcdctl(_:etcdctl:count:logger:)`` is: the
+    /// leader gets SIGINT, and the sample ends when the waiting process's `elected` line reaches
+    /// the benchmark. Process to process on both sides, so the ratio compares like with like.
+    static func leaderCommand(_ server: EtcdServer, leader binary: String, count: Int, logger: Logger) async throws -> [Double] {
+        let name = "bench-handover-leader"
+        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        func start(_ id: Int) throws -> BenchProcess {
+            try BenchProcess(binary: binary, arguments: ["campaign", name, "--store", "etcd://\(server.endpoint)", "--ttl", "5", "--id", "c\(id)"])
+        }
+        return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { observer in
+            var leader = try start(0)
+            defer { leader.kill9() }
+            guard leader.waitFor(timeout: .seconds(60), { $0.event == "elected" }) != nil else {
+                throw BenchError("the first leader campaign was not elected; is \(binary) the leader command?")
+            }
+            var samples: [Double] = []
+            for round in 1...count {
+                let waiter = try start(round)
+                try await waitUntil { (try? await observer.candidates(election: name).count) == 2 }
+                try await Task.sleep(for: .milliseconds(200))
+                let start = monotonicNanoseconds()
+                leader.send(SIGINT)
+                guard let line = waiter.waitFor(after: start, { $0.event == "elected" }) else {
+                    waiter.kill9()
+                    throw BenchError("leader campaign c\(round) was not elected within 30 s")
                 }
                 samples.append(milliseconds(from: start, to: line.arrivedAt))
                 leader.waitForExit()

@@ -8,9 +8,14 @@ import Logging
 
 struct Report: Encodable {
     struct Handover: Encodable {
+        /// The library in process: from `resign()` to the next leader's body.
         var swift: Statistics
+        /// `leader campaign` processes: from SIGINT to the next process's `elected` line.
+        var leaderCommand: Statistics
+        /// `etcdctl elect` processes: from SIGINT to the next process's value line.
         var etcdctl: Statistics
         var backendOnly: Statistics
+        /// leaderCommand / etcdctl: both timed process to process.
         var p50Ratio: Double
         var p99Ratio: Double
     }
@@ -57,14 +62,20 @@ print("== etcd-bench against \(report.etcdVersion) at \(server.endpoint), \(repo
 do {
     if options.runs("handover") {
         print("== graceful handover, \(options.handovers) each, same etcd member")
+        guard let leaderBinary = options.leaderBinary else { throw BenchError("--leader-binary is needed for the handover figures") }
         let swift = Statistics(try await Handovers.swift(server, count: options.handovers, logger: logger))
-        print("   swift   \(swift)")
+        print("   library, in process (resign() to the next body)      \(swift)")
+        let leaderCommand = Statistics(try await Handovers.leaderCommand(server, leader: leaderBinary, count: options.handovers, logger: logger))
+        print("   leader campaign processes (SIGINT to the next line)  \(leaderCommand)")
         let etcdctl = Statistics(try await Handovers.etcdctl(server, etcdctl: etcdctlPath, count: options.handovers, logger: logger))
-        print("   etcdctl \(etcdctl)")
+        print("   etcdctl elect processes (SIGINT to the next line)    \(etcdctl)")
         let backendOnly = Statistics(try await Handovers.backendOnly(server, count: options.handovers, logger: logger))
         print("   (backend alone, without the Election core: \(backendOnly))")
-        let handover = Report.Handover(swift: swift, etcdctl: etcdctl, backendOnly: backendOnly, p50Ratio: swift.p50 / etcdctl.p50, p99Ratio: swift.p99 / etcdctl.p99)
-        print(String(format: "   ratio swift/etcdctl: p50 %.2f, p99 %.2f", handover.p50Ratio, handover.p99Ratio))
+        let handover = Report.Handover(
+            swift: swift, leaderCommand: leaderCommand, etcdctl: etcdctl, backendOnly: backendOnly,
+            p50Ratio: leaderCommand.p50 / etcdctl.p50, p99Ratio: leaderCommand.p99 / etcdctl.p99
+        )
+        print(String(format: "   ratio leader/etcdctl, process to process: p50 %.2f, p99 %.2f", handover.p50Ratio, handover.p99Ratio))
         report.handover = handover
     }
     if options.runs("failover") {
