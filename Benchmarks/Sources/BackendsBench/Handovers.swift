@@ -5,8 +5,8 @@ import LeaderElectionPostgres
 import LeaderElectionZooKeeper
 import Logging
 
-/// Graceful handover: the leader resigns (Swift) or gets SIGTERM (kazoo), and the latency until
-/// the next candidate knows it leads.
+/// Graceful handover: the leader resigns (the library in process) or gets SIGTERM (`leader
+/// campaign` and kazoo processes), and the latency until the next candidate knows it leads.
 enum Handovers {
     /// ``swift(first:second:name:count:logger:)`` on two PostgreSQL backends.
     static func postgres(_ configuration: PostgresConfiguration, count: Int, logger: Logger) async throws -> [Double] {
@@ -89,6 +89,40 @@ enum Handovers {
             }
             let electedAt = line.text.split(separator: " ").dropFirst().first.flatMap { Int64($0) } ?? line.arrivedAt
             samples.append(milliseconds(from: begin, to: electedAt))
+            leader.waitForExit()
+            leader = waiter
+        }
+        return samples
+    }
+}
+
+extension Handovers {
+    /// `leader campaign` processes on `store`, timed exactly as ``kazoo(python:script:configuration:hosts:count:logger:)``
+    /// is: the leader gets SIGTERM, and the sample ends at the boot-time stamp the next process
+    /// prints when it is elected (`mono_ns`; kazoo's script prints the same clock). Process to
+    /// process on both sides, so the ratio compares like with like.
+    static func leaderCommand(store: String, leader binary: String, observer: any ElectionBackend, count: Int) async throws -> [Double] {
+        let name = "bench-handover-leader-\(getpid())"
+        func start(_ id: Int) throws -> BenchProcess {
+            try BenchProcess(binary: binary, arguments: ["campaign", name, "--store", store, "--ttl", "5", "--id", "c\(id)"])
+        }
+        var leader = try start(0)
+        defer { leader.kill9() }
+        guard leader.waitFor(timeout: .seconds(60), { $0.event == "elected" }) != nil else {
+            throw BenchError("the first leader campaign on \(store) was not elected; is \(binary) the leader command?")
+        }
+        var samples: [Double] = []
+        for round in 1...count {
+            let waiter = try start(round)
+            try await waitUntil { (try? await observer.candidates(election: name).count) == 2 }
+            try await Task.sleep(for: .milliseconds(100))
+            let begin = monotonicNanoseconds()
+            leader.send(SIGTERM)
+            guard let line = waiter.waitFor(after: begin, timeout: .seconds(60), { $0.event == "elected" }) else {
+                waiter.kill9()
+                throw BenchError("leader campaign c\(round) on \(store) was not elected within 60 s")
+            }
+            samples.append(milliseconds(from: begin, to: line.mono > 0 ? line.mono : line.arrivedAt))
             leader.waitForExit()
             leader = waiter
         }

@@ -11,7 +11,10 @@ import Logging
 
 struct Report: Encodable {
     struct Backend: Encodable {
+        /// The library in process: from `resign()` to the next leader's body.
         var handover: Statistics?
+        /// `leader campaign` processes: from SIGTERM to the next process's `elected` stamp.
+        var commandHandover: Statistics?
         var failoverTTLSeconds: Double?
         var failover: Statistics?
     }
@@ -21,6 +24,7 @@ struct Report: Encodable {
     var postgres = Backend()
     var zookeeper = Backend()
     var kazooHandover: Statistics?
+    /// ZooKeeper's `leader campaign` handover over kazoo's, both timed process to process.
     var zookeeperOverKazooP50: Double?
     var zookeeperOverKazooP99: Double?
 }
@@ -38,8 +42,9 @@ logger.logLevel = ProcessInfo.processInfo.environment["BACKENDS_BENCH_LOG"].flat
 setenv("KAZOO_RELEASE_ON", "signal", 1)
 
 var report = Report(cores: ProcessInfo.processInfo.activeProcessorCount)
+// This file is Benchmarks/Sources/BackendsBench/main.swift; the script is in the repository's scripts/.
 let kazooScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("scripts/kazoo-election.py").path
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/kazoo-election.py").path
 
 let zookeeper = try ZooKeeperServer()
 defer { zookeeper.stop() }
@@ -53,7 +58,15 @@ do {
         print("== PostgreSQL graceful handover, \(options.handovers) resignations (\(configuration))")
         let samples = try await Handovers.postgres(configuration, count: options.handovers, logger: logger)
         report.postgres.handover = Statistics(samples)
-        print("   postgres  \(report.postgres.handover!)")
+        print("   library, in process (resign() to the next body)         \(report.postgres.handover!)")
+        if let leaderBinary = options.leaderBinary {
+            report.postgres.commandHandover = Statistics(
+                try await PostgresBackend.withBackend(configuration: configuration, logger: logger) { observer in
+                    try await Handovers.leaderCommand(store: url, leader: leaderBinary, observer: observer, count: options.handovers)
+                }
+            )
+            print("   leader campaign processes (SIGTERM to the next stamp)  \(report.postgres.commandHandover!)")
+        }
     } else if options.runs("postgres") {
         print("== PostgreSQL skipped: pass --postgres URL or set BILLING_TEST_POSTGRES_URL")
     }
@@ -61,7 +74,17 @@ do {
         print("== ZooKeeper graceful handover, \(options.handovers) resignations")
         let samples = try await Handovers.zookeeper(zkConfiguration, count: options.handovers, logger: logger)
         report.zookeeper.handover = Statistics(samples)
-        print("   zookeeper \(report.zookeeper.handover!)")
+        print("   library, in process (resign() to the next body)         \(report.zookeeper.handover!)")
+        if let leaderBinary = options.leaderBinary {
+            report.zookeeper.commandHandover = Statistics(
+                try await ZooKeeperBackend.withBackend(configuration: zkConfiguration, logger: logger) { observer in
+                    try await Handovers.leaderCommand(
+                        store: "zookeeper://\(zookeeper.endpoint)", leader: leaderBinary, observer: observer, count: options.handovers
+                    )
+                }
+            )
+            print("   leader campaign processes (SIGTERM to the next stamp)  \(report.zookeeper.commandHandover!)")
+        }
     }
     if options.runs("kazoo") {
         guard let python = findExecutable("python3") else { throw BenchError("python3 with kazoo is needed for the kazoo figures") }
@@ -76,11 +99,11 @@ do {
         )
         let kazoo = Statistics(samples)
         report.kazooHandover = kazoo
-        print("   kazoo     \(kazoo)")
-        if let swift = report.zookeeper.handover {
-            report.zookeeperOverKazooP50 = swift.p50 / kazoo.p50
-            report.zookeeperOverKazooP99 = swift.p99 / kazoo.p99
-            print(String(format: "   ratio swift/kazoo: p50 %.2f, p99 %.2f", swift.p50 / kazoo.p50, swift.p99 / kazoo.p99))
+        print("   kazoo processes (SIGTERM to the next stamp)              \(kazoo)")
+        if let command = report.zookeeper.commandHandover {
+            report.zookeeperOverKazooP50 = command.p50 / kazoo.p50
+            report.zookeeperOverKazooP99 = command.p99 / kazoo.p99
+            print(String(format: "   ratio leader/kazoo, process to process: p50 %.2f, p99 %.2f", command.p50 / kazoo.p50, command.p99 / kazoo.p99))
         }
     }
     if options.runs("failover") {
