@@ -15,3 +15,4 @@ if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/ini
     trap './scripts/postgres-test-server.sh stop "$BILLING_TEST_POSTGRES_DIR"' EXIT
 fi
 .build/release/backends-bench --leader-binary .build/release/leader "$@"
+./scripts/plot-benchmarks.py || echo "== charts not redrawn (see above)"

@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product leader --disable-build-manifest-caching
 swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching --product leader-bench
-exec .build/release/leader-bench --binary .build/release/leader "$@"
+.build/release/leader-bench --binary .build/release/leader "$@"
+./scripts/plot-benchmarks.py || echo "== charts not redrawn (see above)"

@@ -14,3 +14,4 @@ if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]]; then
 fi
 mkdir -p bench-results
 .build/release/billing-bench --output bench-results/billing.json "$@"
+./scripts/plot-benchmarks.py || echo "== charts not redrawn (see above)"

@@ -8,4 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product leader --disable-build-manifest-caching
 swift build -c release --package-path Benchmarks --scratch-path .build --disable-build-manifest-caching --product etcd-bench
-exec .build/release/etcd-bench --leader-binary .build/release/leader "$@"
+.build/release/etcd-bench --leader-binary .build/release/leader "$@"
+./scripts/plot-benchmarks.py || echo "== charts not redrawn (see above)"
