@@ -147,6 +147,16 @@ if etcd and etcd.get("idle"):
         f"| baseline (no candidate) | {idle['baselinePerSecond']:.2f} |",
     ])
 
+# etcd with a crowd of waiting candidates in one election.
+if etcd and etcd.get("crowd"):
+    crowd = etcd["crowd"]
+    s = crowd["handoverMilliseconds"]
+    tables["crowd"] = "\n".join([
+        "| etcd, waiting candidates | connections | handovers | p50 ms | p90 ms | worst ms | watch events etcd sent per handover |",
+        "|---|---|---|---|---|---|---|",
+        f"| {crowd['candidates']} | {crowd['connections']} | {s['count']} | {s['p50']:.1f} | {s['p90']:.1f} | {(s['p99'] if s['count'] >= 100 else s['maximum']):.1f} ({p99_label(s)}) | {crowd['watchEventsPerHandover']:.2f} |",
+    ])
+
 # The billing service: renewals per second, engine + store + sandbox over HTTP.
 if billing:
     rows = ["| store | sandbox latency ms | renewals | seconds | renewals/s | double | missed |", "|---|---|---|---|---|---|---|"]
