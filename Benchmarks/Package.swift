@@ -22,11 +22,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        // What the benchmarks share: processes with timestamped output lines, statistics, a lock.
+        // What the benchmarks share: processes with timestamped output lines, handovers and failovers
+        // timed the same way for every backend, statistics.
         .target(
             name: "BenchmarkSupport",
             dependencies: [
+                .product(name: "LeaderElection", package: "swift-leader-election"),
                 .product(name: "_ChildProcesses", package: "swift-leader-election"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -62,7 +62,9 @@ do {
         if let leaderBinary = options.leaderBinary {
             report.postgres.commandHandover = Statistics(
                 try await PostgresBackend.withBackend(configuration: configuration, logger: logger) { observer in
-                    try await Handovers.leaderCommand(store: url, leader: leaderBinary, observer: observer, count: options.handovers)
+                    try await CommandHandover.run(
+                        store: url, leader: leaderBinary, observer: observer, count: options.handovers, signal: SIGTERM, end: .printedStamp
+                    )
                 }
             )
             print("   leader campaign processes (SIGTERM to the next stamp)  \(report.postgres.commandHandover!)")
@@ -78,8 +80,9 @@ do {
         if let leaderBinary = options.leaderBinary {
             report.zookeeper.commandHandover = Statistics(
                 try await ZooKeeperBackend.withBackend(configuration: zkConfiguration, logger: logger) { observer in
-                    try await Handovers.leaderCommand(
-                        store: "zookeeper://\(zookeeper.endpoint)", leader: leaderBinary, observer: observer, count: options.handovers
+                    try await CommandHandover.run(
+                        store: "zookeeper://\(zookeeper.endpoint)", leader: leaderBinary, observer: observer, count: options.handovers,
+                        signal: SIGTERM, end: .printedStamp
                     )
                 }
             )
@@ -112,7 +115,7 @@ do {
         if let url = options.postgresURL { stores.insert(("postgres", url), at: 0) }
         for (kind, store) in stores {
             print("== \(kind) crash failover (SIGKILL of a leader campaign process), TTL \(options.failoverTTL) s, \(options.failovers) kills")
-            let statistics = Statistics(try Failovers.run(store: store, leader: leaderBinary, ttl: options.failoverTTL, count: options.failovers))
+            let statistics = Statistics(try CommandFailover.run(store: store, leader: leaderBinary, ttl: options.failoverTTL, count: options.failovers))
             print("   \(statistics); p99 - TTL = \(String(format: "%.0f", statistics.p99 - options.failoverTTL * 1000)) ms")
             if kind == "postgres" {
                 report.postgres.failover = statistics
@@ -135,10 +138,3 @@ let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 try encoder.encode(report).write(to: url)
 print("== wrote \(options.output)")
-
-/// Finds an executable in `$PATH` and the usual system directories.
-func findExecutable(_ name: String) -> String? {
-    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-    return (path + ["/usr/bin", "/usr/local/bin"]).map { "\($0)/\(name)" }
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
-}

@@ -52,10 +52,3 @@ struct BenchOptions: Sendable {
     /// Whether the scenario `name` runs.
     func runs(_ name: String) -> Bool { only.isEmpty || only.contains(name) }
 }
-
-/// Finds an executable in `$PATH` and the usual system directories.
-func findExecutable(_ name: String) -> String? {
-    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-    return (path + ["/usr/bin", "/usr/local/bin", "/usr/sbin"]).map { "\($0)/\(name)" }
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
-}

@@ -7,41 +7,12 @@ import Logging
 /// Graceful handover: the leader resigns (the library in process) or gets SIGINT (`leader
 /// campaign` and `etcdctl elect` processes), and the latency until the next candidate knows it leads.
 enum Handovers {
-    /// Two Swift candidates, each with its own connection, handing leadership back and forth.
+    /// ``InProcessHandover`` on two etcd backends.
     static func swift(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
         let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
-                let name = "bench-handover-swift"
-                let elected = Locked<[String: Int64]>([:])
-                let elections = try [("a", first), ("b", second)].map { id, backend in
-                    Election(name: name, candidateID: id, value: id, backend: backend, configuration: try .init(leaseTTL: .seconds(5)), logger: logger)
-                }
-                return try await withThrowingTaskGroup(of: Void.self) { group in
-                    for election in elections {
-                        group.addTask {
-                            try await election.whileLeader { _ in
-                                elected.withLock { $0[election.candidateID] = monotonicNanoseconds() }
-                                while true { try await Task.sleep(for: .seconds(3600)) }
-                            }
-                        }
-                    }
-                    var samples: [Double] = []
-                    for _ in 0..<count {
-                        try await waitUntil { (try? await first.candidates(election: name).count) == 2 && elections.contains { $0.leadership != nil } }
-                        // Steady state: the waiter's watch is set up and synced (etcd syncs a watch that starts
-                        // in the past within 100 ms).
-                        try await Task.sleep(for: .milliseconds(200))
-                        let leader = elections.first { $0.leadership != nil }!
-                        let successor = elections.first { $0 !== leader }!
-                        let start = monotonicNanoseconds()
-                        await leader.resign()
-                        try await waitUntil { (elected.withLock { $0[successor.candidateID] } ?? 0) > start }
-                        samples.append(milliseconds(from: start, to: elected.withLock { $0[successor.candidateID]! }))
-                    }
-                    group.cancelAll()
-                    return samples
-                }
+                try await InProcessHandover.run(first: first, second: second, name: "bench-handover-swift", count: count, logger: logger)
             }
         }
     }
@@ -76,47 +47,15 @@ enum Handovers {
 }
 
 extension Handovers {
-    /// `leader campaign` processes, timed exactly as ``etcdctl(_:etcdctl:count:logger:)`` is: the
-    /// leader gets SIGINT, and the sample ends when the waiting process's `elected` line reaches
-    /// the benchmark. Process to process on both sides, so the ratio compares like with like.
+    /// ``CommandHandover`` timed exactly as ``etcdctl(_:etcdctl:count:logger:)`` is: SIGINT, until
+    /// the next process's line reaches the benchmark.
     static func leaderCommand(_ server: EtcdServer, leader binary: String, count: Int, logger: Logger) async throws -> [Double] {
-        let name = "bench-handover-leader"
         let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
-        func start(_ id: Int) throws -> BenchProcess {
-            try BenchProcess(binary: binary, arguments: ["campaign", name, "--store", "etcd://\(server.endpoint)", "--ttl", "5", "--id", "c\(id)"])
-        }
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { observer in
-            var leader = try start(0)
-            defer { leader.kill9() }
-            guard leader.waitFor(timeout: .seconds(60), { $0.event == "elected" }) != nil else {
-                throw BenchError("the first leader campaign was not elected; is \(binary) the leader command?")
-            }
-            var samples: [Double] = []
-            for round in 1...count {
-                let waiter = try start(round)
-                try await waitUntil { (try? await observer.candidates(election: name).count) == 2 }
-                try await Task.sleep(for: .milliseconds(200))
-                let start = monotonicNanoseconds()
-                leader.send(SIGINT)
-                guard let line = waiter.waitFor(after: start, { $0.event == "elected" }) else {
-                    waiter.kill9()
-                    throw BenchError("leader campaign c\(round) was not elected within 30 s")
-                }
-                samples.append(milliseconds(from: start, to: line.arrivedAt))
-                leader.waitForExit()
-                leader = waiter
-            }
-            return samples
+            try await CommandHandover.run(
+                store: "etcd://\(server.endpoint)", leader: binary, observer: observer, count: count, signal: SIGINT, end: .lineArrival
+            )
         }
-    }
-}
-
-/// Polls `condition` every millisecond until it holds (60 s at most).
-func waitUntil(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
-    let end = ContinuousClock.now + timeout
-    while !(await condition()) {
-        guard ContinuousClock.now < end else { throw BenchError("a condition was not met within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(1))
     }
 }
 

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import LeaderElection
 import LeaderElectionEtcd
 import Logging

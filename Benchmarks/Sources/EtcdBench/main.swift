@@ -82,7 +82,7 @@ do {
         guard let leaderBinary = options.leaderBinary else { throw BenchError("--leader-binary is needed for the failover figures") }
         for ttl in options.failoverTTLs {
             print("== crash failover (SIGKILL of a leader campaign process), TTL \(ttl) s, \(options.failovers) kills")
-            let statistics = Statistics(try Failovers.run(server, leader: leaderBinary, ttl: ttl, count: options.failovers))
+            let statistics = Statistics(try CommandFailover.run(store: "etcd://\(server.endpoint)", leader: leaderBinary, ttl: ttl, count: options.failovers))
             print("   \(statistics); p99 - TTL = \(String(format: "%.0f", statistics.p99 - ttl * 1000)) ms")
             report.failovers.append(.init(ttlSeconds: ttl, latencyMilliseconds: statistics, p99OverTTLMilliseconds: statistics.p99 - ttl * 1000))
         }

@@ -1,18 +1,17 @@
-import BenchmarkSupport
 import Glibc
 
-/// Crash failover: SIGKILL of a `leader campaign --store etcd://...` leader, until the waiting
-/// process prints `elected`.
-enum Failovers {
-    static func run(_ server: EtcdServer, leader binary: String, ttl: Double, count: Int) throws -> [Double] {
-        let name = "bench-failover-\(Int(ttl))s"
+/// Crash failover: SIGKILL of a `leader campaign --store URL` leader, until the waiting process
+/// prints `elected` (its `mono_ns`).
+public enum CommandFailover {
+    public static func run(store: String, leader binary: String, ttl: Double, count: Int) throws -> [Double] {
+        let name = "bench-failover-\(getpid())-\(Int(ttl * 1000))ms"
         func start(_ id: Int) throws -> BenchProcess {
-            try BenchProcess(binary: binary, arguments: ["campaign", name, "--store", "etcd://\(server.endpoint)", "--ttl", "\(ttl)", "--id", "c\(id)"])
+            try BenchProcess(binary: binary, arguments: ["campaign", name, "--store", store, "--ttl", "\(ttl)", "--id", "c\(id)"])
         }
         var leader = try start(0)
         defer { leader.kill9() }
         guard leader.waitFor(timeout: .seconds(60), { $0.event == "elected" }) != nil else {
-            throw BenchError("the first leader campaign did not get elected; is \(binary) built with the etcd backend?")
+            throw BenchError("the first leader campaign on \(store) did not get elected; is \(binary) built with this backend?")
         }
         var samples: [Double] = []
         for round in 1...count {
@@ -21,7 +20,7 @@ enum Failovers {
                 waiter.kill9()
                 throw BenchError("candidate c\(round) did not start campaigning")
             }
-            // Give its campaign transaction time to land behind the leader.
+            // Give its candidacy time to land behind the leader.
             usleep(300_000)
             let killedAt = monotonicNanoseconds()
             leader.kill9()
@@ -29,8 +28,7 @@ enum Failovers {
                 waiter.kill9()
                 throw BenchError("candidate c\(round) was not elected within \(ttl * 4 + 10) s of the kill")
             }
-            let electedAt = line.text.split(separator: " ").first { $0.hasPrefix("mono_ns=") }.flatMap { Int64($0.dropFirst(8)) } ?? line.arrivedAt
-            samples.append(milliseconds(from: killedAt, to: electedAt))
+            samples.append(milliseconds(from: killedAt, to: line.mono > 0 ? line.mono : line.arrivedAt))
             leader = waiter
         }
         return samples
