@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 # The modules with a catalog (Sources/NAME/Documentation.docc), by package.
 library_targets=(LeaderElection LeaderElectionTesting LeaderElectionSQLite LeaderElectionEtcd LeaderElectionPostgres LeaderElectionZooKeeper)
-billing_targets=(Billing)
+billing_targets=(Billing BillingNode)
 
 # generate TARGET [PACKAGE-OPTIONS...]: one catalog, so that every failing catalog is reported.
 failed=()
