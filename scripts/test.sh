@@ -105,6 +105,7 @@ else
         echo "== fault-injection suite: FAILED"
         failed=1
     fi
+    ./scripts/docs.sh || { echo "== documentation (scripts/docs.sh): FAILED"; failed=1; }
 fi
 if (( failed )); then
     echo "== some tests failed (see FAILED above)"

@@ -9,7 +9,7 @@ extension SQLiteBackend {
         public var pollInterval: Duration
 
         /// How long an operation keeps retrying while another process holds the file's write
-        /// lock before it fails with ``ElectionError/Code/storeUnavailable``. Default: 5 s.
+        /// lock before it fails with `ElectionError.Code.storeUnavailable`. Default: 5 s.
         public var busyTimeout: Duration
 
         /// Creates a configuration; every parameter has the default documented on its property.
@@ -18,7 +18,7 @@ extension SQLiteBackend {
             self.busyTimeout = busyTimeout
         }
 
-        /// Throws ``ElectionError/Code/invalidConfiguration`` unless both durations are positive.
+        /// Throws `ElectionError.Code.invalidConfiguration` unless both durations are positive.
         func validate() throws(ElectionError) {
             guard pollInterval > .zero else {
                 throw .invalidConfiguration("SQLiteBackend.Configuration.pollInterval must be positive, got \(pollInterval)")

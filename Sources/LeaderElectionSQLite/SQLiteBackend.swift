@@ -2,7 +2,7 @@ import LeaderElection
 import Logging
 import Synchronization
 
-/// An ``ElectionBackend`` kept in one SQLite file that the processes of one host share
+/// An `ElectionBackend` kept in one SQLite file that the processes of one host share
 /// (`--store sqlite:PATH`): the embedded store for development and single-host deployments.
 ///
 /// Each operation is one SQLite transaction (writes use `BEGIN IMMEDIATE`, so processes
@@ -56,10 +56,10 @@ public final class SQLiteBackend: ElectionBackend {
     ///     ``BootTimeClock/now()``; tests inject a fake one. Every process sharing the file must
     ///     use the same clock, and it must never go backwards.
     ///   - logger: Receives SQLiteNIO's connection diagnostics.
-    /// - Throws: ``ElectionError`` with code ``ElectionError/Code/storeUnavailable`` when the file
+    /// - Throws: `ElectionError` with code `ElectionError.Code.storeUnavailable` when the file
     ///   cannot be opened or created (the message names the path and the likely fix),
-    ///   ``ElectionError/Code/invalidStoreData`` when it is not an SQLite database or not an
-    ///   election store, ``ElectionError/Code/invalidConfiguration`` for a bad `configuration`.
+    ///   `ElectionError.Code.invalidStoreData` when it is not an SQLite database or not an
+    ///   election store, `ElectionError.Code.invalidConfiguration` for a bad `configuration`.
     public static func open(
         path: String,
         configuration: Configuration = Configuration(),
@@ -72,7 +72,7 @@ public final class SQLiteBackend: ElectionBackend {
     }
 
     /// Waits for the running operation, then closes the file. Later operations throw
-    /// ``ElectionError/Code/storeUnavailable``. Leases stay in the file until they expire or are revoked.
+    /// `ElectionError.Code.storeUnavailable`. Leases stay in the file until they expire or are revoked.
     public func close() async throws {
         try await store.close()
     }
@@ -88,7 +88,7 @@ public final class SQLiteBackend: ElectionBackend {
         }
     }
 
-    /// Extends the lease to its TTL from now; throws ``ElectionError/Code/leaseExpired`` if it is gone.
+    /// Extends the lease to its TTL from now; throws `ElectionError.Code.leaseExpired` if it is gone.
     public func renewLease(_ lease: LeaseID) async throws {
         let renewed = try await write { transaction, now in
             (try await transaction.renewLease(lease, now: now), false)
@@ -114,7 +114,7 @@ public final class SQLiteBackend: ElectionBackend {
     }
 
     /// Returns once `candidacy` leads, re-reading every ``Configuration/pollInterval``; throws
-    /// ``ElectionError/Code/leaseExpired`` when it disappears.
+    /// `ElectionError.Code.leaseExpired` when it disappears.
     public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         while true {
             try Task.checkCancellation()

@@ -14,7 +14,7 @@ import Synchronization
 /// next statement (its `COMMIT`) could queue behind the very connections waiting for it. With
 /// `busy_timeout = 0` a busy statement fails at once; the transaction is rolled back and retried
 /// after a short, growing, cancellable sleep, for at most `busyTimeout`, after which the operation
-/// fails as ``ElectionError/Code/storeUnavailable``.
+/// fails as `ElectionError.Code.storeUnavailable`.
 final class StoreConnection: Sendable {
     /// How a transaction starts.
     enum Mode: String, Sendable {
@@ -93,7 +93,7 @@ final class StoreConnection: Sendable {
     ///
     /// Retries the whole transaction while the file is locked by another process, for at most
     /// `busyTimeout`. `body` may therefore run more than once; only its last run is committed.
-    /// - Throws: `CancellationError`, errors of `body`, or ``ElectionError`` for SQLite failures.
+    /// - Throws: `CancellationError`, errors of `body`, or `ElectionError` for SQLite failures.
     func transaction<T>(_ mode: Mode, _ body: (StoreTransaction) async throws -> T) async throws -> T {
         do {
             return try await lock.withLock {

@@ -8,7 +8,7 @@ import Darwin
 import LeaderElection
 import SQLiteNIO
 
-/// Turns SQLite failures into ``ElectionError``s that say which file failed and what to do.
+/// Turns SQLite failures into `ElectionError`s that say which file failed and what to do.
 enum StoreErrors {
     /// Whether `error` means another connection holds a lock that waiting may release.
     static func isBusy(_ error: SQLiteError) -> Bool {
@@ -19,7 +19,7 @@ enum StoreErrors {
     }
 
     /// Maps any error thrown while `during` (for example "opening") the store at `path`.
-    /// ``ElectionError`` and `CancellationError` pass through unchanged.
+    /// `ElectionError` and `CancellationError` pass through unchanged.
     static func map(_ error: any Error, path: String, during activity: String) -> any Error {
         switch error {
         case is ElectionError, is CancellationError:

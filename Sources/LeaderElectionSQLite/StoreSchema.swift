@@ -48,7 +48,7 @@ enum StoreSchema {
     ]
 
     /// Creates or upgrades the schema. Runs inside a write transaction.
-    /// - Throws: ``ElectionError/Code/invalidStoreData`` when the file holds other tables, or a
+    /// - Throws: `ElectionError.Code.invalidStoreData` when the file holds other tables, or a
     ///   schema version newer than this library knows.
     static func prepare(_ transaction: StoreTransaction, path: String) async throws {
         var version = try await storedVersion(transaction, path: path)

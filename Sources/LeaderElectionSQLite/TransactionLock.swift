@@ -19,8 +19,10 @@ public final class TransactionLock: Sendable {
     public init() {}
 
     /// Runs `body` while holding the lock.
-    /// - Parameter cancellable: Whether waiting for the lock throws `CancellationError` when the
-    ///   task is cancelled (otherwise waiting ignores cancellation).
+    /// - Parameters:
+    ///   - cancellable: Whether waiting for the lock throws `CancellationError` when the task is
+    ///     cancelled (otherwise waiting ignores cancellation).
+    ///   - body: The work to do while holding the lock.
     public func withLock<T>(cancellable: Bool = true, _ body: () async throws -> T) async throws -> T {
         try await acquire(cancellable: cancellable)
         defer { release() }

@@ -2,7 +2,7 @@ import LeaderElection
 import Logging
 import Synchronization
 
-/// The checks every ``ElectionBackend`` must pass, run against a real store with real time.
+/// The checks every `ElectionBackend` must pass, run against a real store with real time.
 ///
 /// Give it a factory that returns a connection to one shared store (each call stands for another
 /// process; an in-memory backend returns the same instance every time). Each check uses an
@@ -109,6 +109,7 @@ public struct BackendConformanceSuite: Sendable {
     ///     honours (etcd raises TTLs below its minimum).
     ///   - timeout: How long a check waits for an expected event before failing.
     ///   - faults: The store-specific faults its test support can cause.
+    ///   - logger: Receives the checks' diagnostics; discarded by default.
     ///   - makeBackend: Returns a connection to the shared store.
     public init(
         leaseTTL: Duration = .seconds(2),

@@ -1,4 +1,4 @@
-/// A conformance check found a backend that breaks the ``LeaderElection/ElectionBackend`` contract.
+/// A conformance check found a backend that breaks the `ElectionBackend` contract.
 public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
     /// The check that failed.
     public var check: String

@@ -1,7 +1,7 @@
 import LeaderElection
 import Synchronization
 
-/// Wraps an ``ElectionBackend`` and injects faults into its calls: delays, failures, responses
+/// Wraps an `ElectionBackend` and injects faults into its calls: delays, failures, responses
 /// lost after the call took effect, and hangs. For tests of how elections ride out store trouble.
 public final class FaultInjectingBackend: ElectionBackend {
     /// A backend call that can be faulted.

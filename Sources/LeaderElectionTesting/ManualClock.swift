@@ -1,6 +1,6 @@
 import Synchronization
 
-/// A clock that moves only when told to: deterministic time for tests of ``LeaderElection``.
+/// A clock that moves only when told to: deterministic time for tests of `LeaderElection`.
 ///
 /// Sleepers wake, in deadline order, when ``advance(by:)`` or ``advance(to:)`` passes their
 /// deadline. ``waitForSleepers(count:)`` lets a test wait until the code under test is idle.

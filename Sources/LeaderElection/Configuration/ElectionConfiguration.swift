@@ -9,7 +9,7 @@ extension Election {
         /// between this process and the store and the store's processing delay.
         /// Default: `leaseTTL / 10` (500 ms for the default TTL).
         public var safetyMargin: Duration
-        /// Delays between retries of a failed store call. Default: ``RetryBackoff/init()``.
+        /// Delays between retries of a failed store call. Default: ``RetryBackoff/init(initial:maximum:multiplier:)``.
         public var retryBackoff: RetryBackoff
 
         /// Creates a configuration; omitted values take the documented defaults.

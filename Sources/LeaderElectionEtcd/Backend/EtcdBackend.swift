@@ -2,7 +2,7 @@ import LeaderElection
 import Logging
 import ServiceLifecycle
 
-/// An ``ElectionBackend`` on an etcd v3 cluster, interoperable with etcd's own election
+/// An `ElectionBackend` on an etcd v3 cluster, interoperable with etcd's own election
 /// (`go.etcd.io/etcd/client/v3/concurrency`, `etcdctl elect`): Swift and Go candidates of one
 /// election name share one election.
 ///
@@ -17,7 +17,7 @@ import ServiceLifecycle
 ///
 /// Not guaranteed: TTLs finer than a second (etcd counts whole seconds, so a TTL is rounded up,
 /// and the server raises TTLs below its minimum, about 2 s with default settings); anything
-/// while every member is unreachable (requests fail with ``ElectionError/Code/storeUnavailable``).
+/// while every member is unreachable (requests fail with `ElectionError.Code.storeUnavailable`).
 public final class EtcdBackend: ElectionBackend, Service {
     let client: EtcdClient
     let keepAlive: LeaseKeepAlive
@@ -27,7 +27,7 @@ public final class EtcdBackend: ElectionBackend, Service {
     public var configuration: EtcdConfiguration { client.configuration }
 
     /// Creates a backend; nothing connects before ``run()`` runs and a request is made.
-    /// - Throws: ``ElectionError/Code/invalidConfiguration`` for an unusable configuration.
+    /// - Throws: `ElectionError.Code.invalidConfiguration` for an unusable configuration.
     public init(configuration: EtcdConfiguration, logger: Logger) throws {
         client = try EtcdClient(configuration: configuration, logger: logger)
         keepAlive = LeaseKeepAlive(client: client)

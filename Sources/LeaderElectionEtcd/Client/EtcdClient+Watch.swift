@@ -10,7 +10,7 @@ extension EtcdClient {
     /// While it waits, it asks the member for a progress notification every
     /// ``EtcdConfiguration/watchProgressInterval``; when nothing arrives for that interval plus
     /// the request timeout, the member is taken as stuck and the watch fails with
-    /// ``ElectionError/Code/storeUnavailable`` (the caller reads again and watches on another member).
+    /// `ElectionError.Code.storeUnavailable` (the caller reads again and watches on another member).
     func watch<Result: Sendable>(
         _ what: String,
         _ watchers: [Etcdserverpb_WatchCreateRequest],

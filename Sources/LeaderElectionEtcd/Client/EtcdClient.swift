@@ -127,7 +127,7 @@ final class EtcdClient: Sendable {
     /// failures, each attempt bounded by the request (or connect) timeout.
     /// - Parameters:
     ///   - what: The request, for messages ("lease grant").
-    ///   - lease: The lease the request concerns, so that "lease not found" maps to ``ElectionError/leaseExpired(_:)``.
+    ///   - lease: The lease the request concerns, so that "lease not found" maps to `ElectionError.leaseExpired(_:)`.
     ///   - authenticated: Whether to send the token (false only for `Authenticate` itself).
     func unary<Result: Sendable>(
         _ what: String,
@@ -185,7 +185,7 @@ final class EtcdClient: Sendable {
     }
 
     /// Runs one streaming call on the current member. On a failure the member is marked failed
-    /// (so the next call goes to another one) and the error is mapped to ``ElectionError``;
+    /// (so the next call goes to another one) and the error is mapped to `ElectionError`;
     /// ``EtcdWatchCompacted`` is passed on as it is.
     func stream<Result: Sendable>(
         _ what: String,

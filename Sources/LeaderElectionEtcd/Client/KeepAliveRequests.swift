@@ -7,7 +7,7 @@
 /// Two things would break that order, and both are kept apart here:
 /// - A caller that gives up leaves its request on the wire. Its place stays in the queue, as a
 ///   placeholder without a waiter, so that its answer, when it comes, is dropped instead of
-///   completing the next caller's renewal: that caller sent later, and the ``Election`` anchors the
+///   completing the next caller's renewal: that caller sent later, and the `Election` anchors the
 ///   lease's deadline on the send time of the request whose answer it got.
 /// - A stream replaced by another one (broken, or restarted because it was stuck) takes its
 ///   requests with it: their callers fail as transient, and an answer that still arrives from the

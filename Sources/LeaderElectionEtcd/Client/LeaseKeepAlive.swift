@@ -60,7 +60,7 @@ final class LeaseKeepAlive: Sendable {
     }
 
     /// Sends one keep-alive for `lease` and returns the TTL etcd answered (0 or less: the lease is gone).
-    /// - Throws: ``ElectionError/Code/storeUnavailable`` when no answer arrives within `timeout`
+    /// - Throws: `ElectionError.Code.storeUnavailable` when no answer arrives within `timeout`
     ///   or the stream breaks (a stuck stream then moves to another member); `CancellationError`.
     func renew(_ lease: Int64, timeout: Duration) async throws -> Int64 {
         try await withThrowingTaskGroup(of: Int64?.self) { group in

@@ -96,7 +96,7 @@ public struct EtcdConfiguration: Sendable, Hashable {
         self.credentials = credentials
     }
 
-    /// Checks the values; throws ``ElectionError/Code/invalidConfiguration`` saying what to change.
+    /// Checks the values; throws `ElectionError.Code.invalidConfiguration` saying what to change.
     public func validate() throws {
         guard !endpoints.isEmpty else {
             throw ElectionError.invalidConfiguration("no etcd endpoint given; pass at least one host:port, for example etcd://127.0.0.1:2379")

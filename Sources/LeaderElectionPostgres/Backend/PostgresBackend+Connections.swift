@@ -84,7 +84,7 @@ extension PostgresBackend {
         schemaReady.withLock { $0 = true }
     }
 
-    /// Runs `body`, failing with ``ElectionError/Code/storeUnavailable`` when it takes longer
+    /// Runs `body`, failing with `ElectionError.Code.storeUnavailable` when it takes longer
     /// than ``PostgresConfiguration/requestTimeout`` (the pool waits for a connection forever),
     /// and returning at once when the caller is cancelled. A query on a connection the server or
     /// a partition cut off may ignore cancellation; it is abandoned, not awaited, so that every

@@ -4,7 +4,7 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// An ``ElectionBackend`` in a PostgreSQL database (`--store postgres://USER:PASSWORD@HOST:PORT/DB`):
+/// An `ElectionBackend` in a PostgreSQL database (`--store postgres://USER:PASSWORD@HOST:PORT/DB`):
 /// for deployments that already run PostgreSQL.
 ///
 /// Leases are rows whose expiry is decided by the **server's** clock (`clock_timestamp()`), so the
@@ -25,7 +25,7 @@ import Synchronization
 /// Not guaranteed: correct expiry if the server's wall clock jumps (keep it on NTP, which slews
 /// rather than steps; a forward step expires leases early, which the fencing tokens make safe but
 /// not smooth); anything while the server is unreachable (operations fail with
-/// ``ElectionError/Code/storeUnavailable`` after ``PostgresConfiguration/requestTimeout``);
+/// `ElectionError.Code.storeUnavailable` after ``PostgresConfiguration/requestTimeout``);
 /// durability beyond what the server's own settings give.
 public final class PostgresBackend: ElectionBackend, Service {
     /// The configuration the backend was created with.
@@ -45,7 +45,7 @@ public final class PostgresBackend: ElectionBackend, Service {
     private static let maximumTTLMicroseconds: Int64 = 1 << 53
 
     /// Creates a backend; nothing connects before ``run()`` runs and an operation is made.
-    /// - Throws: ``ElectionError/Code/invalidConfiguration`` for an unusable configuration.
+    /// - Throws: `ElectionError.Code.invalidConfiguration` for an unusable configuration.
     public init(configuration: PostgresConfiguration, logger: Logger) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -139,7 +139,7 @@ public final class PostgresBackend: ElectionBackend, Service {
     }
 
     /// Extends the lease to its TTL from now on the server's clock; throws
-    /// ``ElectionError/Code/leaseExpired`` when it is gone or expired.
+    /// `ElectionError.Code.leaseExpired` when it is gone or expired.
     public func renewLease(_ lease: LeaseID) async throws {
         let renewed = try await statement("renewing lease \(lease)") { try await $0.renewLease(lease) }
         if !renewed { throw ElectionError.leaseExpired(lease) }
@@ -172,7 +172,7 @@ public final class PostgresBackend: ElectionBackend, Service {
 
     /// Returns once `candidacy` leads. Wakes on the notification that its predecessor (or
     /// itself) was deleted, when the predecessor's lease is due to expire, and every
-    /// ``PostgresConfiguration/pollInterval``; throws ``ElectionError/Code/leaseExpired`` when
+    /// ``PostgresConfiguration/pollInterval``; throws `ElectionError.Code.leaseExpired` when
     /// the candidacy disappears.
     public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         let subscription = router.subscribe()

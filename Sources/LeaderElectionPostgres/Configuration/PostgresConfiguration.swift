@@ -13,7 +13,7 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
     /// The database; the server's default (the user's name) when nil.
     public var database: String?
     /// How long one operation may take before it fails with
-    /// ``ElectionError/Code/storeUnavailable``; default 5 s.
+    /// `ElectionError.Code.storeUnavailable`; default 5 s.
     public var requestTimeout: Duration
     /// How often a waiting candidate or an observer re-reads the election although no
     /// notification came (a lost notification connection, for example); default 2 s.
@@ -47,7 +47,7 @@ public struct PostgresConfiguration: Sendable, Hashable, CustomStringConvertible
         "postgres://\(username)@\(host):\(port)/\(database ?? "")"
     }
 
-    /// Throws ``ElectionError/Code/invalidConfiguration`` when a value is out of range.
+    /// Throws `ElectionError.Code.invalidConfiguration` when a value is out of range.
     func validate() throws {
         guard requestTimeout > .zero else {
             throw ElectionError.invalidConfiguration("the PostgreSQL request timeout must be positive, got \(requestTimeout)")

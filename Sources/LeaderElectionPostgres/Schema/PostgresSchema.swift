@@ -50,7 +50,7 @@ enum PostgresSchema {
     ]
 
     /// Creates or upgrades the schema.
-    /// - Throws: ``ElectionError/Code/invalidStoreData`` when the database was upgraded by a
+    /// - Throws: `ElectionError.Code.invalidStoreData` when the database was upgraded by a
     ///   newer version of this library.
     static func migrate(_ connection: PostgresConnection, server: String, logger: Logger) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock(\(lockClass), 0)", logger: logger)

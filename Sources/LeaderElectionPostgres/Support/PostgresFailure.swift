@@ -1,7 +1,7 @@
 import LeaderElection
 import PostgresNIO
 
-/// Turns postgres-nio's errors into ``ElectionError``s that say what to do.
+/// Turns postgres-nio's errors into `ElectionError`s that say what to do.
 enum PostgresFailure {
     /// The SQLSTATE of a foreign-key violation: a candidacy's lease was deleted meanwhile.
     static let foreignKeyViolation = "23503"
@@ -23,7 +23,7 @@ enum PostgresFailure {
         return wrapper.closureError ?? wrapper.commitError ?? wrapper.beginError ?? error
     }
 
-    /// Maps `error`; ``ElectionError`` and `CancellationError` pass through.
+    /// Maps `error`; `ElectionError` and `CancellationError` pass through.
     static func map(_ error: any Error, server: String) -> any Error {
         let error = underlying(error)
         switch error {

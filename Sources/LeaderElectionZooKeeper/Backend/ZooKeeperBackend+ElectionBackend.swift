@@ -7,7 +7,7 @@ extension ZooKeeperBackend {
     /// The session must keep a timeout of at least `ttl` on every server it connects to: the
     /// server that grants it checks this here, and each server it moves to later is checked when
     /// it connects (see ``renewLease(_:)``).
-    /// - Throws: ``ElectionError/Code/invalidConfiguration`` when the ensemble grants a session
+    /// - Throws: `ElectionError.Code.invalidConfiguration` when the ensemble grants a session
     ///   timeout shorter than `ttl` (its `maxSessionTimeout` is lower).
     public func grantLease(ttl: Duration) async throws -> LeaseID {
         guard ttl > .zero else {
@@ -47,12 +47,12 @@ extension ZooKeeperBackend {
     /// leader counts the session's timeout (TTL plus the allowance) from the last time the session's
     /// server reported it alive, which it heard before answering: with renewals every TTL / 3 (and
     /// the servers' `tickTime` / 2 shorter than that) the leader cannot expire the session before
-    /// the TTL has passed since this call began, which is when ``Election`` counts its deadline from.
+    /// the TTL has passed since this call began, which is when `Election` counts its deadline from.
     ///
-    /// - Throws: ``ElectionError/Code/leaseExpired`` when the session expired, is not this
+    /// - Throws: `ElectionError.Code.leaseExpired` when the session expired, is not this
     ///   backend's, or moved to a server that granted it a timeout shorter than the TTL (the
     ///   session is then closed: the ensemble could expire it before the holder's deadline);
-    ///   ``ElectionError/Code/storeUnavailable`` when no answer came in time.
+    ///   `ElectionError.Code.storeUnavailable` when no answer came in time.
     public func renewLease(_ lease: LeaseID) async throws {
         guard let session = leaseSession(lease) else { throw ElectionError.leaseExpired(lease) }
         try await withTimeout("renewing lease \(lease)", lease: lease) { try await session.sync() }

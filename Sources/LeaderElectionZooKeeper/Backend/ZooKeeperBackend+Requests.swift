@@ -3,7 +3,7 @@ import LeaderElection
 import NIOCore
 
 /// The ZooKeeper requests an election needs, with their answers decoded, and the mapping of
-/// failures to ``ElectionError``.
+/// failures to `ElectionError`.
 extension ZooKeeperBackend {
     /// The backend's own session for reads and watches, opened when first needed and again after
     /// it expired.
@@ -88,7 +88,7 @@ extension ZooKeeperBackend {
         }
     }
 
-    /// The candidacy znode `name` under `path` as a ``Candidacy``; nil when it is gone.
+    /// The candidacy znode `name` under `path` as a `Candidacy`; nil when it is gone.
     func candidate(_ session: ZooKeeperSession, election: String, path: String, name: String) async throws -> Candidacy? {
         let key = path + "/" + name
         guard let (value, stat) = try await data(session, key) else { return nil }
@@ -96,10 +96,10 @@ extension ZooKeeperBackend {
     }
 
     /// Runs `body` within ``ZooKeeperConfiguration/requestTimeout`` and maps its failures:
-    /// an expired session to ``ElectionError/Code/leaseExpired`` (for `lease`), a session timeout
-    /// shorter than the TTL to ``ElectionError/Code/leaseExpired`` (for `lease`; without one, at
-    /// the grant, to ``ElectionError/Code/invalidConfiguration``), anything else to
-    /// ``ElectionError/Code/storeUnavailable``.
+    /// an expired session to `ElectionError.Code.leaseExpired` (for `lease`), a session timeout
+    /// shorter than the TTL to `ElectionError.Code.leaseExpired` (for `lease`; without one, at
+    /// the grant, to `ElectionError.Code.invalidConfiguration`), anything else to
+    /// `ElectionError.Code.storeUnavailable`.
     func withTimeout<T: Sendable>(
         _ what: String,
         lease: LeaseID? = nil,

@@ -5,20 +5,20 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// An ``ElectionBackend`` on a ZooKeeper ensemble (`--store zookeeper://HOST:PORT[,HOST:PORT...]`),
+/// An `ElectionBackend` on a ZooKeeper ensemble (`--store zookeeper://HOST:PORT[,HOST:PORT...]`),
 /// through a native client of ZooKeeper's protocol on SwiftNIO.
 ///
 /// **A lease is a ZooKeeper session.** ``grantLease(ttl:)`` opens a session of its own (its
 /// timeout: the TTL plus ``ZooKeeperConfiguration/sessionTimeoutAllowance``), and only
 /// ``renewLease(_:)`` keeps it alive, with a `sync` that the ensemble's *leader* must answer: the
 /// answer proves that the leader had not expired the session after the renewal was sent, and it is
-/// the acknowledged renewal from which ``Election`` counts its local deadline, so a candidate
+/// the acknowledged renewal from which `Election` counts its local deadline, so a candidate
 /// stops leading before the ensemble can expire the session, and a stopped process's session does
 /// expire. (A ping would not do: the server a session is connected to answers it on its own, and a
 /// server cut off from the rest of the ensemble keeps answering for `syncLimit` ticks while the
 /// others expire the session and elect another candidate.) When a connection breaks, the session
 /// moves to another server of the ensemble within its timeout; when the ensemble says it expired,
-/// the lease is gone (``ElectionError/Code/leaseExpired``), and so it is when a server the session
+/// the lease is gone (`ElectionError.Code.leaseExpired`), and so it is when a server the session
 /// moves to grants it a timeout shorter than the TTL (the session is then closed).
 ///
 /// **Elections follow kazoo's recipe** (`kazoo.recipe.election.Election`, built on its `Lock`): a
@@ -36,8 +36,8 @@ import Synchronization
 /// process's session lives on until it stops renewing it). TTLs outside the ensemble's
 /// `minSessionTimeout`...`maxSessionTimeout` (2 to 20 ticks by default) are refused or raised by the
 /// server: a granted timeout shorter than the TTL fails with
-/// ``ElectionError/Code/invalidConfiguration`` (at a later reconnect, with
-/// ``ElectionError/Code/leaseExpired``); a longer one only delays takeover. A renewal costs a
+/// `ElectionError.Code.invalidConfiguration` (at a later reconnect, with
+/// `ElectionError.Code.leaseExpired`); a longer one only delays takeover. A renewal costs a
 /// round trip to the ensemble's leader (through the session's server), not only to that server.
 /// The deadline's margin relies on the leader hearing of the session from its server at least
 /// every renewal interval (servers report their sessions every `tickTime` / 2).
@@ -66,7 +66,7 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
     }
 
     /// Creates a backend; nothing connects before an operation is made.
-    /// - Throws: ``ElectionError/Code/invalidConfiguration`` for an unusable configuration.
+    /// - Throws: `ElectionError.Code.invalidConfiguration` for an unusable configuration.
     public init(configuration: ZooKeeperConfiguration, logger: Logger) throws {
         try configuration.validate()
         self.configuration = configuration

@@ -27,14 +27,14 @@ public struct ZooKeeperConfiguration: Sendable, Hashable, CustomStringConvertibl
     /// How long to wait for one server to accept a connection; default 1 s.
     public var connectTimeout: Duration
     /// How long one request may take before it fails with
-    /// ``ElectionError/Code/storeUnavailable``; default 5 s.
+    /// `ElectionError.Code.storeUnavailable`; default 5 s.
     public var requestTimeout: Duration
     /// Added to a lease's TTL to make the session timeout asked of ZooKeeper; default nil, which
     /// means TTL / 3. A follower tells the ensemble's leader that a client's session is alive only
     /// every half tick, and a follower cut off from the leader right after a renewal's answer may
     /// never tell it about that renewal: the allowance keeps the session alive at the leader for a
     /// full TTL after the renewal before that one, as long as renewals come at least every TTL / 3
-    /// (``Election``'s default).
+    /// (`Election`'s default).
     public var sessionTimeoutAllowance: Duration?
     /// The session timeout of the backend's own session, used to read and observe elections;
     /// default 10 s. It is pinged every third of that while ``ZooKeeperBackend/run()`` runs, and
@@ -69,7 +69,7 @@ public struct ZooKeeperConfiguration: Sendable, Hashable, CustomStringConvertibl
         "zookeeper://" + endpoints.map(\.description).joined(separator: ",")
     }
 
-    /// Throws ``ElectionError/Code/invalidConfiguration`` when a value is out of range.
+    /// Throws `ElectionError.Code.invalidConfiguration` when a value is out of range.
     func validate() throws {
         guard !endpoints.isEmpty else {
             throw ElectionError.invalidConfiguration("a ZooKeeper configuration needs at least one server (host:port)")

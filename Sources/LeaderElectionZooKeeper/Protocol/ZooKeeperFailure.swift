@@ -1,5 +1,5 @@
 /// What went wrong talking to ZooKeeper, inside this module; the backend turns it into an
-/// ``ElectionError`` before a caller sees it.
+/// `ElectionError` before a caller sees it.
 enum ZooKeeperFailure: Error, Equatable, CustomStringConvertible {
     /// The server answered a request with an error code (`KeeperException.Code`).
     case server(code: Int32, path: String)

@@ -5,8 +5,8 @@ import Payments
 ///
 /// The rules that keep a charge to one:
 /// - Once a charge row exists it is open (pending or unknown), and only a definite answer for its
-///   own key closes it: ``Payments/ChargeOutcome/succeeded(reference:)`` or a decline. "Not
-///   reached" (``Payments/ChargeOutcome/retryable(message:)``), a lost answer, a key conflict leave
+///   own key closes it: `ChargeOutcome.succeeded(reference:)` or a decline. "Not
+///   reached" (`ChargeOutcome.retryable(message:)`), a lost answer, a key conflict leave
 ///   it open with the same key, for a later round after a back-off; the subscription does not move.
 /// - A charge the engine cannot settle at all (the provider rejects the request itself) is parked
 ///   for an operator (``park(charge:reason:)``); nothing more is sent for it.

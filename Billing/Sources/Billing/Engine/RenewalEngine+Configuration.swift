@@ -9,10 +9,10 @@ extension RenewalEngine {
         public var providerRequestsPerSecond: Int? = 20
         /// Requests that may start at once after an idle spell; default 20.
         public var providerBurst: Int = 20
-        /// How often one renewal is retried at once after ``Payments/ChargeOutcome/rateLimited(retryAfter:)``
+        /// How often one renewal is retried at once after `ChargeOutcome.rateLimited(retryAfter:)`
         /// before it is left pending for the next pass; default 5.
         public var maxRateLimitRetries: Int = 5
-        /// How often one renewal is retried at once after ``Payments/ChargeOutcome/retryable(message:)``
+        /// How often one renewal is retried at once after `ChargeOutcome.retryable(message:)`
         /// before it is left open for a later pass (with ``openChargeBackoff``); default 2. The
         /// provider being unreachable never counts as a failed attempt.
         public var maxTransientRetries: Int = 2
@@ -29,7 +29,7 @@ extension RenewalEngine {
         public var openChargeBackoff: Duration = .seconds(5)
         /// The longest wait between rounds of one open charge; default 15 minutes.
         public var maximumOpenChargeBackoff: Duration = .seconds(15 * 60)
-        /// How much earlier than the provider's key retention (``Payments/PaymentProvider/idempotencyKeyRetention``)
+        /// How much earlier than the provider's key retention (`PaymentProvider.idempotencyKeyRetention`)
         /// the engine stops replaying a key and looks the charge up instead; default 1 hour (so
         /// 23 hours at Stripe). Covers clock differences and the time a replay spends in flight.
         public var keyReplaySafetyMargin: Duration = .seconds(3600)

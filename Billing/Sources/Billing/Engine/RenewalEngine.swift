@@ -26,9 +26,9 @@ import Payments
 ///   key (success or decline). "Not reached", a lost answer or a key conflict leave it open with
 ///   the same key, asked again after a back-off (``Configuration/openChargeBackoff``); the
 ///   subscription does not move and no dunning step is consumed.
-/// - A key is replayed only within ``Payments/PaymentProvider/idempotencyKeyRetention`` less
+/// - A key is replayed only within `PaymentProvider.idempotencyKeyRetention` less
 ///   ``Configuration/keyReplaySafetyMargin`` of its send time. Past that, the charge is looked
-///   up at the provider (``Payments/PaymentProvider/lookUpCharge(_:)``) and settled from what is
+///   up at the provider (`PaymentProvider.lookUpCharge(_:)`) and settled from what is
 ///   found; a key found nowhere is sent anew with a new send time, written first. A lookup that
 ///   is impossible or ambiguous parks the charge for an operator.
 /// - A request the provider rejects as such (a 4xx that is not a decline: a payment method that

@@ -50,7 +50,7 @@ public struct BillingError: Error, Sendable, CustomStringConvertible {
         /// A row changed between the engine reading it and writing it (for example a subscription
         /// edited during its renewal); the write was not applied.
         public static let concurrentModification = Code(.concurrentModification)
-        /// The payment provider refused the request in a way no retry fixes (``Payments/PaymentError``).
+        /// The payment provider refused the request in a way no retry fixes (`PaymentError`).
         public static let providerFailure = Code(.providerFailure)
 
         public var description: String { base.rawValue }
