@@ -19,7 +19,8 @@ generate() {
     local target=$1
     shift
     echo "== documentation: $target"
-    swift package "$@" --scratch-path .build generate-documentation --target "$target" --warnings-as-errors \
+    # The build plan is not cached: the packages share .build (see scripts/test.sh).
+    swift package "$@" --scratch-path .build --disable-build-manifest-caching generate-documentation --target "$target" --warnings-as-errors \
         || failed+=("$target")
 }
 
