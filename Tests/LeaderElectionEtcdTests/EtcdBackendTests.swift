@@ -104,7 +104,7 @@ extension EtcdIntegrationTests {
         @Test("requests to unreachable members fail with storeUnavailable naming the endpoints")
         func unreachable() async throws {
             let ports = try FreePort.pick(2)
-            var configuration = try EtcdConfiguration(url: StoreURL("etcd://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])"))
+            var configuration = try EtcdConfiguration(url: "etcd://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])")
             configuration.connectTimeout = .milliseconds(200)
             let error = await #expect(throws: ElectionError.self) {
                 try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in

@@ -8,7 +8,7 @@ import Logging
 enum Handovers {
     /// Two Swift candidates, each with its own connection, handing leadership back and forth.
     static func swift(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
                 let name = "bench-handover-swift"
@@ -48,7 +48,7 @@ enum Handovers {
     /// `etcdctl elect` processes: the leader gets SIGINT, the waiting one prints its value.
     static func etcdctl(_ server: EtcdServer, etcdctl: String, count: Int, logger: Logger) async throws -> [Double] {
         let name = "bench-handover-etcdctl"
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { observer in
             var leader = try BenchProcess(binary: etcdctl, arguments: ["--endpoints", server.endpoint, "elect", name, "v0"])
             defer { leader.kill9() }
@@ -87,7 +87,7 @@ extension Handovers {
     /// The backend alone, without the Election core: revoke the leader's lease, until the
     /// waiter's `waitUntilLeader` returns.
     static func backendOnly(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
                 let name = "bench-handover-backend"

@@ -132,11 +132,13 @@ public final class SQLiteTransactionRunner: Sendable {
     }
 
     /// Waits for the running transaction, then closes the connection. Later transactions throw
-    /// ``SQLiteTransactionError/Reason/closed``; later calls of this do nothing.
+    /// ``SQLiteTransactionError/Reason/closed``; later calls of this do nothing. Closes even when
+    /// the calling task is cancelled.
     public func close() async throws {
         guard isClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         try await lock.withLock(cancellable: false) {
-            try await connection.close()
+            // Like `endTransaction`: a service's run() may close while its task is cancelled.
+            try await Task { try await self.connection.close() }.value
         }
     }
 
