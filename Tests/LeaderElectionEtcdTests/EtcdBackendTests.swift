@@ -7,6 +7,13 @@ extension EtcdIntegrationTests {
     /// Behaviour of EtcdBackend beyond the conformance suite, on one real member.
     @Suite("etcd backend", .serialized, .timeLimit(.minutes(5)))
     struct EtcdBackendTests {
+        @Test("a shutdown that comes before run() makes it end at once, without connecting")
+        func shutdownBeforeRun() async throws {
+            let backend = try EtcdBackend(configuration: .init(endpoints: [.init(host: "127.0.0.1", port: 1)]), logger: TestLogger.make())
+            backend.shutdown()
+            try await backend.run()
+        }
+
         @Test("keys, tokens, leases and errors follow etcd's election")
         func basics() async throws {
             try await EtcdCluster.with(members: 1) { cluster in

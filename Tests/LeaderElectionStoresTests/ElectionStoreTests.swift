@@ -92,7 +92,7 @@ struct ElectionStoreTests {
             let path = "\(directory)/garbage.db"
             try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: URL(fileURLWithPath: path))
             let error = try #require(await thrownError {
-                try await ElectionStore.withBackend(url: StoreURL("sqlite:\(path)"), logger: logger) { _ in
+                try await ElectionStore.withBackend(url: StoreURL("sqlite:\(path)"), logger: logger) { _ -> Void in
                     Issue.record("the body ran on a file that is not a database")
                 }
             })

@@ -46,7 +46,7 @@ public final class EtcdBackend: ElectionBackendService {
         do {
             try await runConnections()
         } catch where stopped.load(ordering: .acquiring) {
-            logger.debug("the etcd backend was shut down while it started", metadata: ["error": "\(error)"])
+            logger.debug("the etcd connections ended with an error after shutdown", metadata: ["error": "\(error)"])
         }
     }
 
