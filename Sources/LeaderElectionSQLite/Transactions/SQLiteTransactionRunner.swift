@@ -32,9 +32,9 @@ public final class SQLiteTransactionRunner: Sendable {
 
     /// The first pause before retrying a transaction that found the file locked; it doubles on
     /// each retry up to ``longestBusyPause``.
-    public static let shortestBusyPause: Duration = .microseconds(500)
+    static let shortestBusyPause: Duration = .microseconds(500)
     /// The longest pause between retries of a transaction that found the file locked.
-    public static let longestBusyPause: Duration = .milliseconds(10)
+    static let longestBusyPause: Duration = .milliseconds(10)
 
     /// The file's path, as given.
     public let path: String
@@ -143,7 +143,7 @@ public final class SQLiteTransactionRunner: Sendable {
     }
 
     /// Whether `error` means another connection holds a lock that waiting may release.
-    public static func isBusy(_ error: SQLiteError) -> Bool {
+    static func isBusy(_ error: SQLiteError) -> Bool {
         switch error.reason {
         case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout: true
         default: false
