@@ -131,7 +131,7 @@ public final class SQLiteBackend: ElectionBackendService {
             case .open(let store):
                 return store
             case .closed:
-                throw ElectionError.storeUnavailable("the election store \(path) was closed (its SQLiteBackend was shut down); create a new SQLiteBackend to use it again")
+                throw StoreErrors.map(SQLiteTransactionError(reason: .closed), path: path, during: "using")
             case .notOpened:
                 // A failure leaves the state alone, so the next operation tries again.
                 let store = try await StoreConnection.open(path: path, busyTimeout: configuration.busyTimeout, logger: logger)
