@@ -13,8 +13,8 @@ import Synchronization
 /// key just before its own.
 ///
 /// The backend is a `Service`: its connections and its lease keep-alive stream live while
-/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``). Requests fail over from
-/// member to member.
+/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``).
+/// Requests fail over from member to member.
 ///
 /// Not guaranteed: TTLs finer than a second (etcd counts whole seconds, so a TTL is rounded up,
 /// and the server raises TTLs below its minimum, about 2 s with default settings); anything

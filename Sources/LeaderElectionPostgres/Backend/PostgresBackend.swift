@@ -18,8 +18,8 @@ import Synchronization
 /// leadership never depends on a connection staying open.
 ///
 /// The backend is a `Service`: its connection pool and its listening connection live while
-/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``). The tables
-/// (`leader_election_leases`, `leader_election_candidates`, `leader_election_schema`) are created
+/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``).
+/// The tables (`leader_election_leases`, `leader_election_candidates`, `leader_election_schema`) are created
 /// or upgraded by the first operation.
 ///
 /// Not guaranteed: correct expiry if the server's wall clock jumps (keep it on NTP, which slews
@@ -89,7 +89,8 @@ public final class PostgresBackend: ElectionBackendService {
         running.withLock { $0 = false }
     }
 
-    /// Ends ``run()``, or makes it end at once when it has not begun yet. Leases stay in the database until they expire or are revoked.
+    /// Ends ``run()``, or makes it end at once when it has not begun yet. Leases stay in the
+    /// database until they expire or are revoked.
     public func shutdown() {
         stopped.notify()
     }
