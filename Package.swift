@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LeaderElectionEtcd", targets: ["LeaderElectionEtcd"]),
         .library(name: "LeaderElectionPostgres", targets: ["LeaderElectionPostgres"]),
         .library(name: "LeaderElectionZooKeeper", targets: ["LeaderElectionZooKeeper"]),
+        .library(name: "LeaderElectionStores", targets: ["LeaderElectionStores"]),
         .executable(name: "leader", targets: ["leader"]),
         // Not API: child-process supervision shared with this repository's billing service and
         // benchmarks. The leading underscore is the ecosystem's sign that it may change at any time.
@@ -154,16 +155,39 @@ let package = Package(
             ]
         ),
 
-        // MARK: The `leader` command
+        // MARK: Every backend behind one store URL
 
-        .executableTarget(
-            name: "leader",
+        .target(
+            name: "LeaderElectionStores",
             dependencies: [
                 "LeaderElection",
                 "LeaderElectionSQLite",
                 "LeaderElectionEtcd",
                 "LeaderElectionPostgres",
                 "LeaderElectionZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "LeaderElectionStoresTests",
+            dependencies: [
+                "LeaderElectionStores",
+                "LeaderElection",
+                "LeaderElectionSQLite",
+                "LeaderElectionEtcd",
+                "LeaderElectionPostgres",
+                "LeaderElectionZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: The `leader` command
+
+        .executableTarget(
+            name: "leader",
+            dependencies: [
+                "LeaderElection",
+                "LeaderElectionStores",
                 "ChildProcesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

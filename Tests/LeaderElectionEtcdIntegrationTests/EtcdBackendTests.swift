@@ -8,6 +8,13 @@ extension EtcdIntegrationTests {
     /// Behaviour of EtcdBackend beyond the conformance suite, on one real member.
     @Suite("etcd backend", .serialized, .timeLimit(.minutes(5)))
     struct EtcdBackendTests {
+        @Test("a shutdown that comes before run() makes it end at once, without connecting")
+        func shutdownBeforeRun() async throws {
+            let backend = try EtcdBackend(configuration: .init(endpoints: [.init(host: "127.0.0.1", port: 1)]), logger: TestLogger.make())
+            backend.shutdown()
+            try await backend.run()
+        }
+
         @Test("keys, tokens, leases and errors follow etcd's election")
         func basics() async throws {
             try await EtcdCluster.with(members: 1) { cluster in
@@ -105,7 +112,7 @@ extension EtcdIntegrationTests {
         @Test("requests to unreachable members fail with storeUnavailable naming the endpoints")
         func unreachable() async throws {
             let ports = try FreePort.pick(2)
-            var configuration = try EtcdConfiguration(url: StoreURL("etcd://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])"))
+            var configuration = try EtcdConfiguration(url: "etcd://127.0.0.1:\(ports[0]),127.0.0.1:\(ports[1])")
             configuration.connectTimeout = .milliseconds(200)
             let error = await #expect(throws: ElectionError.self) {
                 try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in

@@ -13,7 +13,7 @@ extension EtcdIntegrationTests {
             try await EtcdCluster.with(members: 1, tls: true) { cluster in
                 let certificates = try #require(cluster.certificates)
                 let url = "\(cluster.url)?cacert=\(certificates.ca)&cert=\(certificates.clientCertificate)&key=\(certificates.clientKey)"
-                let configuration = try EtcdConfiguration(url: StoreURL(url))
+                let configuration = try EtcdConfiguration(url: url)
                 try await electOnce(configuration, name: "tls")
 
                 // Without the CA the member's certificate is not trusted: requests fail, clearly.

@@ -12,6 +12,15 @@ import Testing
     .enabled(if: PostgresTestServer.enabled, PostgresTestServer.skipReason)
 )
 struct PostgresBackendTests {
+    @Test("withBackend returns when its body used nothing (a shutdown before run() ends it)")
+    func emptyBody() async throws {
+        let configuration = try await PostgresTestServer.freshDatabase()
+        try await PostgresBackend.withBackend(configuration: configuration, logger: PostgresTestServer.logger) { _ in }
+        let backend = try PostgresBackend(configuration: configuration, logger: PostgresTestServer.logger)
+        backend.shutdown()
+        try await backend.run()
+    }
+
     @Test("a resignation wakes the waiting candidate by notification, long before its next poll")
     func notificationWakesWaiter() async throws {
         var configuration = try await PostgresTestServer.freshDatabase()

@@ -5,7 +5,7 @@ import Testing
 @Suite("PostgreSQL store URLs")
 struct PostgresConfigurationTests {
     @Test func fullURL() throws {
-        let configuration = try PostgresConfiguration(url: StoreURL("postgres://bill%40x:p%3Ass@db.example:6543/elections"))
+        let configuration = try PostgresConfiguration(url: "postgres://bill%40x:p%3Ass@db.example:6543/elections")
         #expect(configuration.host == "db.example")
         #expect(configuration.port == 6543)
         #expect(configuration.username == "bill@x")
@@ -15,7 +15,7 @@ struct PostgresConfigurationTests {
     }
 
     @Test func defaults() throws {
-        let configuration = try PostgresConfiguration(url: StoreURL("postgresql://app@[::1]"))
+        let configuration = try PostgresConfiguration(url: "postgresql://app@[::1]")
         #expect(configuration.host == "::1")
         #expect(configuration.port == 5432)
         #expect(configuration.password == nil)
@@ -31,7 +31,7 @@ struct PostgresConfigurationTests {
     ])
     func rejects(url: String, mentioning word: String) throws {
         do {
-            _ = try PostgresConfiguration(url: StoreURL(url))
+            _ = try PostgresConfiguration(url: url)
             Issue.record("\(url) was accepted")
         } catch let error as ElectionError {
             #expect(error.code == .invalidStoreURL)

@@ -6,10 +6,10 @@ import Testing
 
 @Suite("Opening an SQLite store", .serialized, .timeLimit(.minutes(3)))
 struct SQLiteBackendOpeningTests {
-    /// The error `open` throws for `path`, or nil if it opened.
-    private func openingError(_ path: String, configuration: SQLiteBackend.Configuration = .init()) async -> ElectionError? {
+    /// The error creating a backend for `path` and opening it throws, or nil if it opened.
+    private func openingError(_ path: String, pollInterval: Duration? = nil, busyTimeout: Duration? = nil) async -> ElectionError? {
         do {
-            let backend = try await openBackend(path, configuration: configuration)
+            let backend = try await openBackend(path, pollInterval: pollInterval, busyTimeout: busyTimeout)
             try? await backend.close()
             return nil
         } catch {
@@ -80,9 +80,9 @@ struct SQLiteBackendOpeningTests {
     @Test("non-positive durations in the configuration are rejected")
     func invalidConfiguration() async throws {
         try await withTemporaryDirectory { directory in
-            let zeroPoll = try #require(await openingError(directory.file(), configuration: .init(pollInterval: .zero)))
+            let zeroPoll = try #require(await openingError(directory.file(), pollInterval: .zero))
             #expect(zeroPoll.code == .invalidConfiguration)
-            let negativeBusy = try #require(await openingError(directory.file(), configuration: .init(busyTimeout: .seconds(-1))))
+            let negativeBusy = try #require(await openingError(directory.file(), busyTimeout: .seconds(-1)))
             #expect(negativeBusy.code == .invalidConfiguration)
         }
     }

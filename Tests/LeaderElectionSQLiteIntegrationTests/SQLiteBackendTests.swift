@@ -227,7 +227,7 @@ struct SQLiteBackendTests {
     @Test("waitUntilLeader ends promptly when its task is cancelled")
     func waitUntilLeaderHonoursCancellation() async throws {
         try await withTemporaryDirectory { directory in
-            try await withBackends(1, on: directory.file(), configuration: .init(pollInterval: .seconds(60))) { backends in
+            try await withBackends(1, on: directory.file(), pollInterval: .seconds(60)) { backends in
                 let backend = backends[0]
                 _ = try await backend.campaign(election: "e", lease: try await backend.grantLease(ttl: .seconds(30)), value: "leader")
                 let waiting = try await backend.campaign(election: "e", lease: try await backend.grantLease(ttl: .seconds(30)), value: "waiter")
@@ -285,7 +285,7 @@ struct SQLiteBackendTests {
     func busyFileTimesOut() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file()
-            try await withBackends(1, on: path, configuration: .init(busyTimeout: .milliseconds(300))) { backends in
+            try await withBackends(1, on: path, busyTimeout: .milliseconds(300)) { backends in
                 let backend = backends[0]
                 try await withRawConnection(path) { connection in
                     _ = try await connection.query("BEGIN IMMEDIATE")
@@ -332,6 +332,39 @@ struct SQLiteBackendTests {
             }
             #expect(mode == "wal")
             #expect(version == 1)
+        }
+    }
+
+    @Test("withBackend opens the file for its body and closes it afterwards")
+    func withBackendOpensAndCloses() async throws {
+        try await withTemporaryDirectory { directory in
+            let configuration = SQLiteConfiguration(path: directory.file())
+            let backend = try await SQLiteBackend.withBackend(configuration: configuration, logger: testLogger) { backend in
+                _ = try await backend.campaign(election: "e", lease: try await backend.grantLease(ttl: .seconds(30)), value: "v")
+                #expect(try await backend.leader(election: "e")?.value == "v")
+                return backend
+            }
+            do {
+                _ = try await backend.leader(election: "e")
+                Issue.record("a backend whose run() ended answered")
+            } catch {
+                #expect(code(of: error) == .storeUnavailable)
+            }
+        }
+    }
+
+    @Test("a shutdown that comes before run() makes it end at once")
+    func shutdownBeforeRun() async throws {
+        try await withTemporaryDirectory { directory in
+            let backend = try SQLiteBackend(configuration: SQLiteConfiguration(path: directory.file()), logger: testLogger)
+            backend.shutdown()
+            try await within("run() after shutdown() returning") { try await backend.run() }
+            do {
+                _ = try await backend.leader(election: "e")
+                Issue.record("a backend whose run() ended answered")
+            } catch {
+                #expect(code(of: error) == .storeUnavailable)
+            }
         }
     }
 

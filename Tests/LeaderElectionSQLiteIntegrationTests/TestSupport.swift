@@ -35,7 +35,7 @@ final class FakeTime: Sendable {
 
     init(start: Duration = .seconds(1000)) { nanoseconds = Atomic(Self.nanoseconds(start)) }
 
-    /// The current value, for ``SQLiteBackend/open(path:configuration:timeSource:logger:)``.
+    /// The current value, for ``SQLiteBackend/init(configuration:timeSource:logger:)``.
     var source: @Sendable () -> Int64 { { self.nanoseconds.load(ordering: .relaxed) } }
 
     func advance(by duration: Duration) { nanoseconds.add(Self.nanoseconds(duration), ordering: .relaxed) }
@@ -49,16 +49,24 @@ final class FakeTime: Sendable {
 
 let testLogger = Logger(label: "sqlite-backend-tests", factory: { _ in SwiftLogNoOpLogHandler() })
 
-/// Opens a backend on `path`, as one process of the host would.
+/// Opens a backend on `path`, as one process of the host would; `pollInterval` and
+/// `busyTimeout` default to ``SQLiteConfiguration``'s.
 func openBackend(
     _ path: String,
     time: FakeTime? = nil,
-    configuration: SQLiteBackend.Configuration = SQLiteBackend.Configuration()
+    pollInterval: Duration? = nil,
+    busyTimeout: Duration? = nil
 ) async throws -> SQLiteBackend {
-    if let time {
-        return try await SQLiteBackend.open(path: path, configuration: configuration, timeSource: time.source, logger: testLogger)
+    var configuration = SQLiteConfiguration(path: path)
+    if let pollInterval { configuration.pollInterval = pollInterval }
+    if let busyTimeout { configuration.busyTimeout = busyTimeout }
+    let backend = if let time {
+        try SQLiteBackend(configuration: configuration, timeSource: time.source, logger: testLogger)
+    } else {
+        try SQLiteBackend(configuration: configuration, logger: testLogger)
     }
-    return try await SQLiteBackend.open(path: path, configuration: configuration, logger: testLogger)
+    try await backend.prepare()
+    return backend
 }
 
 /// Opens `count` backends on `path`, runs `body`, and closes them.
@@ -66,11 +74,12 @@ func withBackends<T>(
     _ count: Int,
     on path: String,
     time: FakeTime? = nil,
-    configuration: SQLiteBackend.Configuration = SQLiteBackend.Configuration(),
+    pollInterval: Duration? = nil,
+    busyTimeout: Duration? = nil,
     _ body: ([SQLiteBackend]) async throws -> T
 ) async throws -> T {
     var backends: [SQLiteBackend] = []
-    for _ in 0..<count { backends.append(try await openBackend(path, time: time, configuration: configuration)) }
+    for _ in 0..<count { backends.append(try await openBackend(path, time: time, pollInterval: pollInterval, busyTimeout: busyTimeout)) }
     do {
         let result = try await body(backends)
         for backend in backends { try await backend.close() }

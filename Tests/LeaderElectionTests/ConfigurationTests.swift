@@ -37,24 +37,4 @@ struct ConfigurationTests {
         let backoff = RetryBackoff(initial: .milliseconds(50), maximum: .seconds(1), multiplier: 2)
         #expect((1...7).map { backoff.delay(attempt: $0) } == [50, 100, 200, 400, 800, 1000, 1000].map { Duration.milliseconds($0) })
     }
-
-    @Test(arguments: [
-        ("sqlite:/tmp/x.db", "sqlite", "/tmp/x.db"),
-        ("etcd://127.0.0.1:2379,127.0.0.1:22379", "etcd", "127.0.0.1:2379,127.0.0.1:22379"),
-        ("SQLite:relative.db", "sqlite", "relative.db"),
-    ])
-    func storeURLsParse(text: String, scheme: String, location: String) throws {
-        let url = try StoreURL(text)
-        #expect(url.scheme == scheme)
-        #expect(url.location == location)
-    }
-
-    @Test(arguments: ["", "no-scheme", "sqlite:", "etcd://", ":path"])
-    func badStoreURLsAreRejected(text: String) {
-        #expect {
-            try StoreURL(text)
-        } throws: { error in
-            (error as? ElectionError)?.code == .invalidStoreURL
-        }
-    }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite("ZooKeeper store URLs")
 struct ZooKeeperConfigurationTests {
     @Test func severalServers() throws {
-        let configuration = try ZooKeeperConfiguration(url: StoreURL("zookeeper://10.0.0.1:2181,zk2,[::1]:2182"))
+        let configuration = try ZooKeeperConfiguration(url: "zookeeper://10.0.0.1:2181,zk2,[::1]:2182")
         #expect(configuration.endpoints == [
             .init(host: "10.0.0.1", port: 2181), .init(host: "zk2", port: 2181), .init(host: "::1", port: 2182),
         ])
@@ -14,7 +14,7 @@ struct ZooKeeperConfigurationTests {
     }
 
     @Test func rootPath() throws {
-        let configuration = try ZooKeeperConfiguration(url: StoreURL("zookeeper://zk:2181/services/elections"))
+        let configuration = try ZooKeeperConfiguration(url: "zookeeper://zk:2181/services/elections")
         #expect(configuration.root == "/services/elections")
     }
 
@@ -27,7 +27,7 @@ struct ZooKeeperConfigurationTests {
     ])
     func rejects(url: String, mentioning word: String) throws {
         do {
-            _ = try ZooKeeperConfiguration(url: StoreURL(url))
+            _ = try ZooKeeperConfiguration(url: url)
             Issue.record("\(url) was accepted")
         } catch let error as ElectionError {
             #expect(error.code == .invalidStoreURL)

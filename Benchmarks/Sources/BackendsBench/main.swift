@@ -51,10 +51,10 @@ defer { zookeeper.stop() }
 do {
     try await zookeeper.waitUntilServing()
     print("== backends-bench, \(report.cores) cores; ZooKeeper at \(zookeeper.endpoint)")
-    let zkConfiguration = try ZooKeeperConfiguration(url: StoreURL("zookeeper://\(zookeeper.endpoint)"))
+    let zkConfiguration = try ZooKeeperConfiguration(url: "zookeeper://\(zookeeper.endpoint)")
 
     if options.runs("postgres"), let url = options.postgresURL {
-        let configuration = try PostgresConfiguration(url: StoreURL(url))
+        let configuration = try PostgresConfiguration(url: url)
         print("== PostgreSQL graceful handover, \(options.handovers) resignations (\(configuration))")
         let samples = try await Handovers.postgres(configuration, count: options.handovers, logger: logger)
         report.postgres.handover = Statistics(samples)

@@ -15,7 +15,7 @@ enum Crowd {
     }
 
     static func run(_ server: EtcdServer, candidates count: Int, handovers: Int, logger: Logger) async throws -> Figures {
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         let connections = 10
         let ttl = Duration.seconds(10)
         let backends = try (0..<connections).map { _ in try EtcdBackend(configuration: configuration, logger: logger) }

@@ -9,7 +9,7 @@ import Logging
 enum Handovers {
     /// ``InProcessHandover`` on two etcd backends.
     static func swift(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
                 try await InProcessHandover.run(first: first, second: second, name: "bench-handover-swift", count: count, logger: logger)
@@ -20,7 +20,7 @@ enum Handovers {
     /// `etcdctl elect` processes: the leader gets SIGINT, the waiting one prints its value.
     static func etcdctl(_ server: EtcdServer, etcdctl: String, count: Int, logger: Logger) async throws -> [Double] {
         let name = "bench-handover-etcdctl"
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { observer in
             var leader = try BenchProcess(binary: etcdctl, arguments: ["--endpoints", server.endpoint, "elect", name, "v0"])
             defer { leader.kill9() }
@@ -50,7 +50,7 @@ extension Handovers {
     /// ``CommandHandover`` timed exactly as ``etcdctl(_:etcdctl:count:logger:)`` is: SIGINT, until
     /// the next process's line reaches the benchmark.
     static func leaderCommand(_ server: EtcdServer, leader binary: String, count: Int, logger: Logger) async throws -> [Double] {
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { observer in
             try await CommandHandover.run(
                 store: "etcd://\(server.endpoint)", leader: binary, observer: observer, count: count, signal: SIGINT, end: .lineArrival
@@ -63,7 +63,7 @@ extension Handovers {
     /// The backend alone, without the Election core: revoke the leader's lease, until the
     /// waiter's `waitUntilLeader` returns.
     static func backendOnly(_ server: EtcdServer, count: Int, logger: Logger) async throws -> [Double] {
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
                 let name = "bench-handover-backend"

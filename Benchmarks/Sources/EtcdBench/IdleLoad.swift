@@ -15,7 +15,7 @@ enum IdleLoad {
     }
 
     static func run(_ server: EtcdServer, seconds: Double, logger: Logger) async throws -> Figures {
-        let configuration = try EtcdConfiguration(url: StoreURL("etcd://\(server.endpoint)"))
+        let configuration = try EtcdConfiguration(url: "etcd://\(server.endpoint)")
         let ttl = Duration.seconds(5)
         func rate() async throws -> Double {
             let before = try server.requestsReceived()

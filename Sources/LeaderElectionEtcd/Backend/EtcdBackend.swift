@@ -1,6 +1,7 @@
 import LeaderElection
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// An `ElectionBackend` on an etcd v3 cluster, interoperable with etcd's own election
 /// (`go.etcd.io/etcd/client/v3/concurrency`, `etcdctl elect`): Swift and Go candidates of one
@@ -12,16 +13,18 @@ import ServiceLifecycle
 /// key just before its own.
 ///
 /// The backend is a `Service`: its connections and its lease keep-alive stream live while
-/// ``run()`` runs (or inside ``withBackend(configuration:logger:_:)``). Requests fail over from
-/// member to member.
+/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``).
+/// Requests fail over from member to member.
 ///
 /// Not guaranteed: TTLs finer than a second (etcd counts whole seconds, so a TTL is rounded up,
 /// and the server raises TTLs below its minimum, about 2 s with default settings); anything
-/// while every member is unreachable (requests fail with `ElectionError.Code.storeUnavailable`).
-public final class EtcdBackend: ElectionBackend, Service {
+/// while every member is unreachable (requests fail with ``ElectionError/Code/storeUnavailable``).
+public final class EtcdBackend: ElectionBackendService {
     let client: EtcdClient
     let keepAlive: LeaseKeepAlive
     let logger: Logger
+    /// Whether ``shutdown()`` was called; ``run()`` then has nothing to do.
+    private let stopped = Atomic<Bool>(false)
 
     /// The configuration the backend was created with.
     public var configuration: EtcdConfiguration { client.configuration }
@@ -34,14 +37,20 @@ public final class EtcdBackend: ElectionBackend, Service {
         self.logger = logger
     }
 
-    /// Creates a backend from a store URL (see ``EtcdConfiguration/init(url:)``).
-    public convenience init(url: StoreURL, logger: Logger) throws {
-        try self.init(configuration: EtcdConfiguration(url: url), logger: logger)
-    }
-
     /// Maintains the connections and the keep-alive stream until cancelled, shut down gracefully
     /// (ServiceLifecycle) or ``shutdown()``.
     public func run() async throws {
+        // gRPC refuses to run a client that was shut down before it ran; for this backend that
+        // is simply a run that ends at once.
+        guard !stopped.load(ordering: .acquiring) else { return }
+        do {
+            try await runConnections()
+        } catch where stopped.load(ordering: .acquiring) {
+            logger.debug("the etcd connections ended with an error after shutdown", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func runConnections() async throws {
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await self.client.runConnections() }
@@ -52,31 +61,11 @@ public final class EtcdBackend: ElectionBackend, Service {
         }
     }
 
-    /// Ends ``run()``: lets in-flight requests finish, then closes the connections.
+    /// Ends ``run()``: lets in-flight requests finish, then closes the connections. Makes
+    /// ``run()`` end at once when it has not begun yet.
     public func shutdown() {
+        stopped.store(true, ordering: .releasing)
         keepAlive.shutdown()
         client.shutdown()
-    }
-
-    /// Runs `body` with a backend whose ``run()`` runs beside it; shuts it down afterwards.
-    public static func withBackend<Result>(
-        configuration: EtcdConfiguration,
-        logger: Logger,
-        _ body: (EtcdBackend) async throws -> Result
-    ) async throws -> Result {
-        let backend = try EtcdBackend(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await backend.run() }
-            do {
-                let result = try await body(backend)
-                backend.shutdown()
-                group.cancelAll()
-                return result
-            } catch {
-                backend.shutdown()
-                group.cancelAll()
-                throw error
-            }
-        }
     }
 }

@@ -7,14 +7,16 @@ extension EtcdConfiguration {
     /// Reads a store URL: `etcd://[user:password@]host:port[,host:port...][?options]`, or
     /// `etcds://` for TLS. Options: `cacert`, `cert`, `key` (PEM files), `connect-timeout`,
     /// `request-timeout` (`500ms`, `2s`).
-    /// - Throws: `ElectionError.Code.invalidStoreURL` naming what is wrong.
-    public init(url: StoreURL) throws {
+    /// - Throws: ``ElectionError/Code/invalidStoreURL`` naming what is wrong.
+    public init(url: String) throws {
         func invalid(_ problem: String) -> ElectionError {
             ElectionError(code: .invalidStoreURL, message: "etcd store URL '\(url)': \(problem); expected \(Self.urlForms)")
         }
-        guard url.scheme == "etcd" || url.scheme == "etcds" else { throw invalid("the scheme must be etcd or etcds") }
-        guard url.hasAuthority else { throw invalid("the scheme must be followed by //") }
-        var location = Substring(url.location)
+        let scheme = url.prefix(while: { $0 != ":" }).lowercased()
+        guard scheme == "etcd" || scheme == "etcds" else { throw invalid("the scheme must be etcd or etcds") }
+        let rest = url.dropFirst(scheme.count + 1)
+        guard rest.hasPrefix("//") else { throw invalid("the scheme must be followed by //") }
+        var location = rest.dropFirst(2)
         var query: Substring = ""
         if let mark = location.firstIndex(of: "?") {
             query = location[location.index(after: mark)...]
@@ -39,7 +41,7 @@ extension EtcdConfiguration {
             endpoints.append(endpoint)
         }
         self.init(endpoints: endpoints, credentials: credentials)
-        var tls: TLS? = url.scheme == "etcds" ? TLS() : nil
+        var tls: TLS? = scheme == "etcds" ? TLS() : nil
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             let key = String(parts[0])

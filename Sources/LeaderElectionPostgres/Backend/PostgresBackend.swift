@@ -18,8 +18,8 @@ import Synchronization
 /// leadership never depends on a connection staying open.
 ///
 /// The backend is a `Service`: its connection pool and its listening connection live while
-/// ``run()`` runs (or inside ``withBackend(configuration:logger:_:)``). The tables
-/// (`leader_election_leases`, `leader_election_candidates`, `leader_election_schema`) are created
+/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``).
+/// The tables (`leader_election_leases`, `leader_election_candidates`, `leader_election_schema`) are created
 /// or upgraded by the first operation.
 ///
 /// Not guaranteed: correct expiry if the server's wall clock jumps (keep it on NTP, which slews
@@ -27,7 +27,7 @@ import Synchronization
 /// not smooth); anything while the server is unreachable (operations fail with
 /// `ElectionError.Code.storeUnavailable` after ``PostgresConfiguration/requestTimeout``);
 /// durability beyond what the server's own settings give.
-public final class PostgresBackend: ElectionBackend, Service {
+public final class PostgresBackend: ElectionBackendService {
     /// The configuration the backend was created with.
     public let configuration: PostgresConfiguration
 
@@ -66,15 +66,9 @@ public final class PostgresBackend: ElectionBackend, Service {
         client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     }
 
-    /// Creates a backend from a store URL (see ``PostgresConfiguration/init(url:)``).
-    public convenience init(url: StoreURL, logger: Logger) throws {
-        try self.init(configuration: PostgresConfiguration(url: url), logger: logger)
-    }
-
     /// Maintains the connection pool and the listening connection until cancelled, shut down
     /// gracefully (ServiceLifecycle) or ``shutdown()``.
     public func run() async throws {
-        let stopVersion = stopped.version
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -83,7 +77,9 @@ public final class PostgresBackend: ElectionBackend, Service {
                     await self.client.run()
                 }
                 group.addTask { await self.listenForChanges() }
-                group.addTask { await self.stopped.wait(after: stopVersion) }
+                // Any shutdown ends it, also one that came before this call began (a caller's body
+                // may end before the task running this has even started).
+                group.addTask { await self.stopped.wait(after: 0) }
                 await group.next()
                 group.cancelAll()
             }
@@ -93,31 +89,10 @@ public final class PostgresBackend: ElectionBackend, Service {
         running.withLock { $0 = false }
     }
 
-    /// Ends ``run()``. Leases stay in the database until they expire or are revoked.
+    /// Ends ``run()``, or makes it end at once when it has not begun yet. Leases stay in the
+    /// database until they expire or are revoked.
     public func shutdown() {
         stopped.notify()
-    }
-
-    /// Runs `body` with a backend whose ``run()`` runs beside it; shuts it down afterwards.
-    public static func withBackend<Result: Sendable>(
-        configuration: PostgresConfiguration,
-        logger: Logger,
-        _ body: (PostgresBackend) async throws -> Result
-    ) async throws -> Result {
-        let backend = try PostgresBackend(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await backend.run() }
-            do {
-                let result = try await body(backend)
-                backend.shutdown()
-                group.cancelAll()
-                return result
-            } catch {
-                backend.shutdown()
-                group.cancelAll()
-                throw error
-            }
-        }
     }
 
     // MARK: - ElectionBackend

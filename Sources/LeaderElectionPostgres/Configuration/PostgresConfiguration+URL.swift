@@ -3,18 +3,20 @@ import LeaderElection
 extension PostgresConfiguration {
     /// Reads `postgres://USER[:PASSWORD]@HOST[:PORT][/DATABASE]` (`postgresql://` too); user,
     /// password and database may be percent-encoded.
-    /// - Throws: `ElectionError.Code.invalidStoreURL` saying what is missing or wrong.
-    public init(url: StoreURL) throws {
-        let shown = url.description
+    /// - Throws: ``ElectionError/Code/invalidStoreURL`` saying what is missing or wrong.
+    public init(url: String) throws {
+        let shown = url
         func invalid(_ why: String) -> ElectionError {
             ElectionError(
                 code: .invalidStoreURL,
                 message: "'\(Self.redacted(shown))' is not a PostgreSQL store URL: \(why); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             )
         }
-        guard url.scheme == "postgres" || url.scheme == "postgresql" else { throw invalid("the scheme is not postgres") }
-        guard url.hasAuthority else { throw invalid("'//' is missing after 'postgres:'") }
-        let rest = Substring(url.location)
+        let scheme = url.prefix(while: { $0 != ":" }).lowercased()
+        guard scheme == "postgres" || scheme == "postgresql" else { throw invalid("the scheme is not postgres") }
+        let afterScheme = url.dropFirst(scheme.count + 1)
+        guard afterScheme.hasPrefix("//") else { throw invalid("'//' is missing after 'postgres:'") }
+        let rest = afterScheme.dropFirst(2)
         if let query = rest.firstIndex(of: "?") {
             throw invalid("options after '?' (\(rest[query...].dropFirst())) are not supported")
         }

@@ -29,7 +29,7 @@ import Synchronization
 /// token is the znode's creation zxid (`czxid`), which increases across all znodes of the ensemble.
 ///
 /// The backend is a `Service`: ``run()`` keeps its own observer session alive (used to read and
-/// observe elections); use it inside ``withBackend(configuration:logger:_:)`` or a service group.
+/// observe elections); use it inside ``ElectionBackendService/withBackend(configuration:logger:_:)`` or a service group.
 ///
 /// Not guaranteed: revoking a lease that another process holds only deletes its candidacies in
 /// the elections this backend has used (ZooKeeper closes a session only for its owner; the other
@@ -41,7 +41,7 @@ import Synchronization
 /// round trip to the ensemble's leader (through the session's server), not only to that server.
 /// The deadline's margin relies on the leader hearing of the session from its server at least
 /// every renewal interval (servers report their sessions every `tickTime` / 2).
-public final class ZooKeeperBackend: ElectionBackend, Service {
+public final class ZooKeeperBackend: ElectionBackendService {
     /// The configuration the backend was created with.
     public let configuration: ZooKeeperConfiguration
 
@@ -74,11 +74,6 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
         endpoints = configuration.endpoints.map { ZooKeeperSession.Endpoint(host: $0.host, port: $0.port) }
     }
 
-    /// Creates a backend from a store URL (see ``ZooKeeperConfiguration/init(url:)``).
-    public convenience init(url: StoreURL, logger: Logger) throws {
-        try self.init(configuration: ZooKeeperConfiguration(url: url), logger: logger)
-    }
-
     /// Keeps the observer session alive until cancelled, shut down gracefully (ServiceLifecycle)
     /// or ``shutdown()``; then closes it and every session of a lease still held.
     public func run() async throws {
@@ -100,28 +95,6 @@ public final class ZooKeeperBackend: ElectionBackend, Service {
     /// Ends ``run()``, or makes it end at once when it has not begun yet.
     public func shutdown() {
         stopped.notify()
-    }
-
-    /// Runs `body` with a backend whose ``run()`` runs beside it; shuts it down afterwards.
-    public static func withBackend<Result: Sendable>(
-        configuration: ZooKeeperConfiguration,
-        logger: Logger,
-        _ body: (ZooKeeperBackend) async throws -> Result
-    ) async throws -> Result {
-        let backend = try ZooKeeperBackend(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await backend.run() }
-            do {
-                let result = try await body(backend)
-                backend.shutdown()
-                try await group.waitForAll()
-                return result
-            } catch {
-                backend.shutdown()
-                group.cancelAll()
-                throw error
-            }
-        }
     }
 
     /// Closes every session this backend holds (candidacies go at once).

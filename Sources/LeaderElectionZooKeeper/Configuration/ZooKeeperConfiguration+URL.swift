@@ -2,14 +2,16 @@ import LeaderElection
 
 extension ZooKeeperConfiguration {
     /// Reads `zookeeper://HOST:PORT[,HOST:PORT...][/ROOT]`; a server without a port uses 2181.
-    /// - Throws: `ElectionError.Code.invalidStoreURL` saying what is wrong.
-    public init(url: StoreURL) throws {
+    /// - Throws: ``ElectionError/Code/invalidStoreURL`` saying what is wrong.
+    public init(url: String) throws {
         func invalid(_ why: String) -> ElectionError {
             ElectionError(code: .invalidStoreURL, message: "'\(url)' is not a ZooKeeper store URL: \(why); expected zookeeper://HOST:PORT[,HOST:PORT...]")
         }
-        guard url.scheme == "zookeeper" else { throw invalid("the scheme is not zookeeper") }
-        guard url.hasAuthority else { throw invalid("'//' is missing after 'zookeeper:'") }
-        var hosts = Substring(url.location)
+        let scheme = url.prefix(while: { $0 != ":" }).lowercased()
+        guard scheme == "zookeeper" else { throw invalid("the scheme is not zookeeper") }
+        let rest = url.dropFirst(scheme.count + 1)
+        guard rest.hasPrefix("//") else { throw invalid("'//' is missing after 'zookeeper:'") }
+        var hosts = rest.dropFirst(2)
         var root = "/leader-election"
         if let query = hosts.firstIndex(of: "?") {
             throw invalid("options after '?' (\(hosts[query...].dropFirst())) are not supported")

@@ -30,8 +30,7 @@ struct CampaignCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = store.makeLogger()
         let configuration = try candidate.configuration()
-        let connected = try await store.connect(logger: logger)
-        try await connected.use { backend in
+        try await store.withBackend(logger: logger) { backend in
             let election = Election(
                 name: name,
                 candidateID: candidate.resolvedCandidateID(),

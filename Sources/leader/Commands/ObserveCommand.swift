@@ -24,8 +24,7 @@ struct ObserveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = store.makeLogger()
-        let connected = try await store.connect(logger: logger)
-        try await connected.use { backend in
+        try await store.withBackend(logger: logger) { backend in
             try await ServiceRunner.run(ObserveService(backend: backend, election: name), logger: logger)
         }
     }

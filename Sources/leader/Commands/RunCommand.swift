@@ -45,8 +45,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = store.makeLogger()
         let configuration = try candidate.configuration()
-        let connected = try await store.connect(logger: logger)
-        let status = try await connected.use { backend in
+        let status = try await store.withBackend(logger: logger) { backend in
             let election = Election(
                 name: name,
                 candidateID: candidate.resolvedCandidateID(),

@@ -29,8 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = store.makeLogger()
-        let connected = try await store.connect(logger: logger)
-        let status = try await connected.use { backend in
+        let status = try await store.withBackend(logger: logger) { backend in
             ElectionStatus(
                 election: name,
                 leader: try await backend.leader(election: name),

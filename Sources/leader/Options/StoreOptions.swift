@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import LeaderElection
+import LeaderElectionStores
 import Logging
 
 /// Options every subcommand shares: where the store is and how much to log.
@@ -29,12 +30,13 @@ struct StoreOptions: ParsableArguments {
         return try StoreURL(text)
     }
 
-    /// A logger writing to standard error at `--log-level`.
-    /// Connects to the store the options name (see ``StoreConnector``).
-    func connect(logger: Logger) async throws -> ConnectedStore {
-        try await StoreConnector.connect(storeURL(), logger: logger)
+    /// Runs `body` with the backend of the store the options name, running beside it (see
+    /// ``ElectionStore/withBackend(url:logger:_:)``).
+    func withBackend<T>(logger: Logger, _ body: (any ElectionBackend) async throws -> T) async throws -> T {
+        try await ElectionStore.withBackend(url: storeURL(), logger: logger, body)
     }
 
+    /// A logger writing to standard error at `--log-level`.
     func makeLogger(label: String = "leader") -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = logLevel

@@ -28,7 +28,7 @@ enum PostgresTestServer {
         guard let url else {
             throw ElectionError(code: .invalidConfiguration, message: "BILLING_TEST_POSTGRES_URL is not set; start a server with: eval \"$(scripts/postgres-test-server.sh start)\"")
         }
-        return try PostgresConfiguration(url: StoreURL(url))
+        return try PostgresConfiguration(url: url)
     }
 
     /// A new, empty database on the test server.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Billing
 import BillingNode
 import LeaderElection
+import LeaderElectionStores
 import Logging
 import ServiceLifecycle
 
@@ -100,8 +101,8 @@ struct NodeCommand: AsyncParsableCommand {
         } catch let error as ElectionError {
             throw CLIError("--coordination: \(error.message)")
         }
-        guard ["sqlite", "etcd", "etcds", "postgres", "postgresql", "zookeeper"].contains(coordinationURL.scheme) else {
-            throw CLIError("--coordination: unknown store '\(coordinationText)'; use sqlite:PATH (one host), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS), postgres://USER:PASSWORD@HOST:PORT/DATABASE or zookeeper://HOST:PORT[,HOST:PORT...]")
+        guard ElectionStore.schemes.contains(coordinationURL.scheme) else {
+            throw CLIError("--coordination: unknown store '\(coordinationText)'; use \(ElectionStore.acceptedForms)")
         }
         let databaseURL: BillingStoreURL
         do {

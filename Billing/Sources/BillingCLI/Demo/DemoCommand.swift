@@ -5,6 +5,7 @@ import ChildProcesses
 import Foundation
 import Glibc
 import LeaderElection
+import LeaderElectionStores
 import Logging
 import PaymentSandbox
 

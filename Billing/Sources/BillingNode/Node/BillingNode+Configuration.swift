@@ -1,12 +1,14 @@
 import Billing
 import LeaderElection
+import LeaderElectionStores
 
 extension BillingNode {
     /// Everything one replica needs; `billing node` fills it from flags and `BILLING_*` variables.
     public struct Configuration: Sendable {
         /// This node's id, unique in the cluster (the candidate id and proclaimed value).
         public var nodeID: String
-        /// The coordination store: `sqlite:PATH` or `etcd://HOST:PORT[,...]`.
+        /// The coordination store: `sqlite:PATH`, `etcd://HOST:PORT[,...]`, `postgres://...` or
+        /// `zookeeper://HOST:PORT[,...]` (see `ElectionStore`).
         public var coordination: StoreURL
         /// The billing database: `sqlite:PATH` or `postgres://...`.
         public var database: BillingStoreURL

@@ -10,14 +10,6 @@ import SQLiteNIO
 
 /// Turns SQLite failures into `ElectionError`s that say which file failed and what to do.
 enum StoreErrors {
-    /// Whether `error` means another connection holds a lock that waiting may release.
-    static func isBusy(_ error: SQLiteError) -> Bool {
-        switch error.reason {
-        case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout: true
-        default: false
-        }
-    }
-
     /// Maps any error thrown while `during` (for example "opening") the store at `path`.
     /// `ElectionError` and `CancellationError` pass through unchanged.
     static func map(_ error: any Error, path: String, during activity: String) -> any Error {
@@ -26,8 +18,26 @@ enum StoreErrors {
             return error
         case let error as SQLiteError:
             return map(error, path: path, during: activity)
+        case let error as SQLiteTransactionError:
+            return map(error, path: path)
         default:
             return ElectionError.storeUnavailable("could not reach the election store \(path) while \(activity) it; retry", cause: error)
+        }
+    }
+
+    private static func map(_ error: SQLiteTransactionError, path: String) -> ElectionError {
+        switch error.reason {
+        case .stayedLocked(let timeout):
+            return .storeUnavailable(
+                "the election store \(path) stayed locked by another process for more than \(timeout); retry, and look for a stuck or stopped process using the file",
+                cause: error.cause
+            )
+        case .closed:
+            return .storeUnavailable("the election store \(path) was closed (its SQLiteBackend was shut down); create a new SQLiteBackend to use it again")
+        case .notWAL(let mode):
+            return .storeUnavailable(
+                "the election store \(path) could not be switched to WAL mode (it stays in '\(mode)' mode); put it on a local filesystem that supports shared memory"
+            )
         }
     }
 

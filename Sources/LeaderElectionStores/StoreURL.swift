@@ -1,7 +1,9 @@
+import LeaderElection
+
 /// A store URL as given on a command line or in configuration: `sqlite:PATH`,
 /// `etcd://host:port[,host:port...]`, `postgres://...`, `zookeeper://host:port[,...]`.
 ///
-/// The scheme selects the backend; the rest is the backend's to interpret.
+/// The scheme selects the backend (see ``ElectionStore``); the rest is the backend's to interpret.
 public struct StoreURL: Sendable, Hashable, CustomStringConvertible {
     /// The scheme, lowercased (`sqlite`, `etcd`, ...).
     public var scheme: String
@@ -13,7 +15,7 @@ public struct StoreURL: Sendable, Hashable, CustomStringConvertible {
     /// Parses `text`.
     /// - Throws: ``ElectionError/Code/invalidStoreURL`` with a message that shows the accepted forms.
     public init(_ text: String) throws {
-        let forms = "expected sqlite:PATH, etcd://HOST:PORT[,HOST:PORT...], postgres://... or zookeeper://HOST:PORT[,...]"
+        let forms = "expected \(ElectionStore.acceptedForms)"
         guard let colon = text.firstIndex(of: ":") else {
             throw ElectionError(code: .invalidStoreURL, message: "store URL '\(text)' has no scheme; \(forms)")
         }

@@ -1,8 +1,9 @@
 import Synchronization
 
-/// A first-in-first-out mutex for async code: keeps one SQLite connection from interleaving two
-/// transactions (used by the SQLite election backend and the SQLite billing store). Waiting is cancellable; the lock is handed to waiters in arrival order.
-public final class TransactionLock: Sendable {
+/// A first-in-first-out mutex for async code: keeps ``SQLiteTransactionRunner``'s one connection
+/// from interleaving two transactions. Waiting is cancellable; the lock is handed to waiters in
+/// arrival order.
+final class TransactionLock: Sendable {
     private struct Waiter {
         var id: UInt64
         var continuation: CheckedContinuation<Void, any Error>
@@ -16,14 +17,12 @@ public final class TransactionLock: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    init() {}
 
     /// Runs `body` while holding the lock.
-    /// - Parameters:
-    ///   - cancellable: Whether waiting for the lock throws `CancellationError` when the task is
-    ///     cancelled (otherwise waiting ignores cancellation).
-    ///   - body: The work to do while holding the lock.
-    public func withLock<T>(cancellable: Bool = true, _ body: () async throws -> T) async throws -> T {
+    /// - Parameter cancellable: Whether waiting for the lock throws `CancellationError` when the
+    ///   task is cancelled (otherwise waiting ignores cancellation).
+    func withLock<T>(cancellable: Bool = true, _ body: () async throws -> T) async throws -> T {
         try await acquire(cancellable: cancellable)
         defer { release() }
         return try await body()
