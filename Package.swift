@@ -210,6 +210,10 @@ let package = Package(
         // network namespaces that cut a member or server off, small concurrency helpers.
         .target(
             name: "TestSupport",
+            dependencies: [
+                "LeaderElection",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport"
         ),
     ]

@@ -20,8 +20,8 @@ extension ZooKeeperIntegrationTests {
                 try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(), logger: TestLogger.make()) { backend in
                     let path = "/interop/swift-first-\(UInt32.random(in: 0...UInt32.max))"
                     let election = Election(name: path, candidateID: "swift", value: "swift-leader", backend: backend, logger: TestLogger.make())
-                    let leads = Gate()
-                    let release = Gate()
+                    let leads = AsyncGate()
+                    let release = AsyncGate()
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             try await election.withLeadership { _ in
@@ -118,30 +118,5 @@ enum KazooScript {
             throw TestFailure("kazoo contenders failed: \(output)")
         }
         return try JSONDecoder().decode([String].self, from: Data(line.utf8))
-    }
-}
-
-/// A one-shot event that tasks can wait for.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let isOpen = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if isOpen { continuation.resume() }
-        }
     }
 }

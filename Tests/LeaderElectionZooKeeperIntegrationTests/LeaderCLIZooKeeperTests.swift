@@ -12,28 +12,9 @@ extension ZooKeeperIntegrationTests {
         func subcommands() async throws {
             let leader = try LeaderBinary.path()
             try await ZooKeeperEnsemble.with(servers: 3) { ensemble in
-                let store = ["--store", "zookeeper://\(ensemble.connectString)"]
-                let observer = try TestProcess.start(leader, ["observe", "jobs"] + store)
-                defer { observer.kill() }
-                _ = try await observer.waitForLine { $0.hasPrefix("leader none") }
-
-                let first = try TestProcess.start(leader, ["campaign", "jobs", "first"] + store + ["--ttl", "2", "--id", "first"])
-                defer { first.kill() }
-                _ = try await first.waitForLine { $0.hasPrefix("elected ") }
-                _ = try await observer.waitForLine { $0.hasPrefix("leader ") && $0.contains("value=first") }
-
-                let second = try TestProcess.start(leader, ["campaign", "jobs", "second"] + store + ["--ttl", "2", "--id", "second"])
-                defer { second.kill() }
-                _ = try await second.waitForLine { $0.hasPrefix("campaigning") }
-
-                let status = try await runToEnd(leader, ["status", "jobs"] + store)
-                #expect(status.contains("leader key=/leader-election/jobs/"), "\(status)")
-                #expect(status.contains("value=first"), "\(status)")
-
-                first.signal(SIGINT)
-                _ = try await first.waitForLine { $0.hasPrefix("resigned") }
-                _ = try await second.waitForLine { $0.hasPrefix("elected ") }
-                _ = try await observer.waitForLine { $0.hasPrefix("leader ") && $0.contains("value=second") }
+                try await LeaderCommandScenarios.campaignObserveStatusHandOver(
+                    leader: leader, store: ["--store", "zookeeper://\(ensemble.connectString)"], leaderKey: "/leader-election/jobs/"
+                )
             }
         }
 

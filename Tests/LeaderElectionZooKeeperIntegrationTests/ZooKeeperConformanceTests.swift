@@ -17,7 +17,7 @@ extension ZooKeeperIntegrationTests {
         func conformance(servers: Int) async throws {
             let partitionable = servers == 3 && PartitionableNetwork.available
             try await ZooKeeperEnsemble.with(servers: servers, partitionable: partitionable) { ensemble in
-                try await BackendPool.with { pool in
+                try await BackendPool<ZooKeeperBackend>.with(logger: TestLogger.make()) { pool in
                     try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(), logger: TestLogger.make()) { backend in
                         var faults = BackendConformanceSuite.StoreFaults(dropConnections: { backend in
                             guard let backend = backend as? ZooKeeperBackend else { throw TestFailure("not a ZooKeeper backend: \(backend)") }

@@ -29,7 +29,7 @@ extension ZooKeeperIntegrationTests {
                         configuration: try Election.Configuration(leaseTTL: .seconds(4)),
                         logger: TestLogger.make()
                     )
-                    let leads = Gate()
+                    let leads = AsyncGate()
                     let lost = Locked(false)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
@@ -74,7 +74,7 @@ extension ZooKeeperIntegrationTests {
                         logger: TestLogger.make()
                     )
                     let clock = ContinuousClock()
-                    let leads = Gate()
+                    let leads = AsyncGate()
                     let cancelledAt = Locked<ContinuousClock.Instant?>(nil)
                     let server = ensemble.servers[0].process
                     try await withThrowingTaskGroup(of: Void.self) { group in

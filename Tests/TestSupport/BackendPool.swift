@@ -1,18 +1,23 @@
-import LeaderElectionZooKeeper
+import LeaderElection
+import Logging
 import Synchronization
 
 /// Backends made while a test runs (for example in a conformance suite's fault hook), each with
-/// its ``ZooKeeperBackend/run()`` going until the pool's scope ends, when they are shut down and
-/// their sessions closed.
-final class BackendPool: Sendable {
-    private let made = Mutex<[ZooKeeperBackend]>([])
-    private let (stream, continuation) = AsyncStream.makeStream(of: ZooKeeperBackend.self)
+/// its `run()` going until the pool's scope ends, when they are shut down (a shutdown before a
+/// backend's `run()` has begun still ends it).
+public final class BackendPool<Backend: ElectionBackendService>: Sendable {
+    private let made = Mutex<[Backend]>([])
+    private let (stream, continuation) = AsyncStream.makeStream(of: Backend.self)
+    private let logger: Logger
 
-    private init() {}
+    private init(logger: Logger) {
+        self.logger = logger
+    }
 
-    /// Runs `body` with a pool; shuts down every backend it made afterwards, whatever happens.
-    static func with<T: Sendable>(_ body: (BackendPool) async throws -> T) async throws -> T {
-        let pool = BackendPool()
+    /// Runs `body` with a pool whose backends log to `logger`; shuts down every backend it made
+    /// afterwards, whatever happens.
+    public static func with<T: Sendable>(logger: Logger, _ body: (BackendPool) async throws -> T) async throws -> T {
+        let pool = BackendPool(logger: logger)
         async let running: Void = pool.runEach()
         let result: Result<T, any Error>
         do {
@@ -26,8 +31,8 @@ final class BackendPool: Sendable {
     }
 
     /// A backend for `configuration`, running from now on.
-    func make(_ configuration: ZooKeeperConfiguration) throws -> ZooKeeperBackend {
-        let backend = try ZooKeeperBackend(configuration: configuration, logger: TestLogger.make())
+    public func make(_ configuration: Backend.Configuration) throws -> Backend {
+        let backend = try Backend(configuration: configuration, logger: logger)
         made.withLock { $0.append(backend) }
         continuation.yield(backend)
         return backend
@@ -43,7 +48,6 @@ final class BackendPool: Sendable {
 
     private func stop() {
         continuation.finish()
-        // A shutdown before a backend's run() has begun still ends it.
         for backend in made.withLock({ $0 }) { backend.shutdown() }
     }
 }
