@@ -13,21 +13,24 @@ cd "$(dirname "$0")/.."
 library_targets=(LeaderElection LeaderElectionTesting LeaderElectionSQLite LeaderElectionEtcd LeaderElectionPostgres LeaderElectionZooKeeper)
 billing_targets=(Billing BillingNode)
 
-# generate TARGET [PACKAGE-OPTIONS...]: one catalog, so that every failing catalog is reported.
+# generate PACKAGE-OPTIONS -- TARGETS...: one package's catalogs in one plugin run (one symbol-graph
+# build); DocC names the catalog and the line of every warning.
 failed=()
 generate() {
-    local target=$1
+    local options=() targets=()
+    while [[ $1 != -- ]]; do options+=("$1"); shift; done
     shift
-    echo "== documentation: $target"
+    for target in "$@"; do targets+=(--target "$target"); done
+    echo "== documentation: $*"
     # The build plan is not cached: the packages share .build (see scripts/test.sh).
-    swift package "$@" --scratch-path .build --disable-build-manifest-caching generate-documentation --target "$target" --warnings-as-errors \
-        || failed+=("$target")
+    swift package "${options[@]}" --scratch-path .build --disable-build-manifest-caching \
+        generate-documentation "${targets[@]}" --warnings-as-errors || failed+=("$*")
 }
 
-for target in "${library_targets[@]}"; do generate "$target"; done
-for target in "${billing_targets[@]}"; do generate "$target" --package-path Billing; done
+generate -- "${library_targets[@]}"
+generate --package-path Billing -- "${billing_targets[@]}"
 if (( ${#failed[@]} )); then
-    echo "== documentation: warnings or errors in ${failed[*]}"
+    echo "== documentation: warnings or errors among: ${failed[*]}"
     exit 1
 fi
 echo "== documentation built without warnings: ${library_targets[*]} ${billing_targets[*]}"

@@ -46,11 +46,15 @@ package_options() {
 # On a fresh machine this installs what the tests need (as root; otherwise it names what is missing).
 ./scripts/install-test-deps.sh
 
+# The code is formatted as .swift-format says (scripts/format.sh formats it).
+if (( $# == 0 )); then ./scripts/format.sh --check; fi
+
 shared_build=(--scratch-path .build --disable-build-manifest-caching)
 swift build --build-tests "${shared_build[@]}"
 swift build --build-tests --package-path Billing "${shared_build[@]}"
-# The benchmarks have no tests; building them keeps them compiling.
+# The benchmarks and the example have no tests; building them keeps them compiling.
 swift build --package-path Benchmarks "${shared_build[@]}"
+swift build --package-path Examples/SQLiteElection "${shared_build[@]}"
 
 if [[ -z "${BILLING_TEST_POSTGRES_URL:-}" ]] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     eval "$(./scripts/postgres-test-server.sh start)"
