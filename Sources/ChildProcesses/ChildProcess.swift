@@ -103,7 +103,8 @@ public struct ChildProcess: Sendable, Hashable {
         let envp = options.environment.entries().map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
-        let status = options.searchesPath
+        let status =
+            options.searchesPath
             ? posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
             : posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         writeEnds.forEach { _ = close($0) }

@@ -1,16 +1,17 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import LeaderElection
 import LeaderElectionEtcd
 import LeaderElectionPostgres
 import LeaderElectionSQLite
 import LeaderElectionZooKeeper
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The one place that turns a store URL into the backend it names, for programs that let their
 /// users choose the store (the `leader` command, the billing node).
@@ -25,7 +26,8 @@ public enum ElectionStore {
     public static let schemes: Set<String> = ["sqlite", "etcd", "etcds", "postgres", "postgresql", "zookeeper"]
 
     /// The URL forms accepted, for messages.
-    public static let acceptedForms = "sqlite:PATH (for example sqlite:/var/lib/leader/election.db), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS), postgres://USER:PASSWORD@HOST:PORT/DATABASE or zookeeper://HOST:PORT[,HOST:PORT...]"
+    public static let acceptedForms =
+        "sqlite:PATH (for example sqlite:/var/lib/leader/election.db), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS), postgres://USER:PASSWORD@HOST:PORT/DATABASE or zookeeper://HOST:PORT[,HOST:PORT...]"
 
     /// The backend `url` names, created but not running: run it (in a `ServiceGroup`, or with
     /// ``ElectionBackendService/withRunning(_:)``) while it is used.
@@ -71,12 +73,15 @@ public enum ElectionStore {
     /// Fails early, with the fix, when the SQLite file's directory is missing: SQLite would
     /// only say that it cannot open the file, and only at the first use.
     private static func checkDirectory(of path: String) throws(ElectionError) {
-        let directory = path.lastIndex(of: "/").map { index in
-            index == path.startIndex ? "/" : String(path[..<index])
-        } ?? "."
+        let directory =
+            path.lastIndex(of: "/").map { index in
+                index == path.startIndex ? "/" : String(path[..<index])
+            } ?? "."
         var status = stat()
         guard stat(directory, &status) == 0 else {
-            throw .storeUnavailable("the directory '\(directory)' of the SQLite store '\(path)' does not exist; create it (mkdir -p '\(directory)') or pass another path")
+            throw .storeUnavailable(
+                "the directory '\(directory)' of the SQLite store '\(path)' does not exist; create it (mkdir -p '\(directory)') or pass another path"
+            )
         }
         guard status.st_mode & S_IFMT == S_IFDIR else {
             throw .storeUnavailable("'\(directory)' in the SQLite store path '\(path)' is not a directory; pass a path inside a directory")

@@ -133,7 +133,9 @@ public struct BackendConformanceSuite: Sendable {
     public func run(_ check: Check) async throws {
         let name = "conformance-\(check.rawValue)-\(UInt32.random(in: 0...UInt32.max))"
         guard check.applies(to: faults) else {
-            throw ConformanceFailure(check: check.rawValue, message: "needs a store fault this suite was not given (see StoreFaults); leave it out with applicableChecks")
+            throw ConformanceFailure(
+                check: check.rawValue,
+                message: "needs a store fault this suite was not given (see StoreFaults); leave it out with applicableChecks")
         }
         switch check {
         case .mutualExclusion: try await mutualExclusion(name)
@@ -243,13 +245,16 @@ public struct BackendConformanceSuite: Sendable {
             try await successor.withLeadership { _ in clock.now }
         }
         let waited = crashedAt.duration(to: electedAt)
-        try expect(.takeoverAfterExpiry, waited >= leaseTTL - .milliseconds(5), "successor led \(waited) after the crashed leader's last renewal was sent, before its TTL \(leaseTTL)")
+        try expect(
+            .takeoverAfterExpiry, waited >= leaseTTL - .milliseconds(5),
+            "successor led \(waited) after the crashed leader's last renewal was sent, before its TTL \(leaseTTL)")
     }
 
     /// Makes a raw candidate lead, renews its lease once more, and returns when that last
     /// renewal was sent: from then on it behaves as crashed. Starts over if a slow machine let
     /// the lease expire before that.
-    private func leadThenCrash(_ name: String, backend: any ElectionBackend, clock: ContinuousClock) async throws -> ContinuousClock.Instant {
+    private func leadThenCrash(_ name: String, backend: any ElectionBackend, clock: ContinuousClock) async throws -> ContinuousClock.Instant
+    {
         while true {
             let lease = try await backend.grantLease(ttl: leaseTTL)
             do {
@@ -331,7 +336,9 @@ public struct BackendConformanceSuite: Sendable {
         let led = waiterLed.withLock { $0 }
         try expect(.campaignAbortsWhenLeaseLost, !led, "the waiter led although its lease was revoked")
         let cause = (outcome as? ElectionError)?.lossCause
-        try expect(.campaignAbortsWhenLeaseLost, cause == .leaseExpired, "the waiter's campaign ended with \(String(describing: outcome)), expected a lease loss")
+        try expect(
+            .campaignAbortsWhenLeaseLost, cause == .leaseExpired,
+            "the waiter's campaign ended with \(String(describing: outcome)), expected a lease loss")
     }
 
     private func expiryDuringRenewal(_ name: String) async throws {
@@ -376,7 +383,9 @@ public struct BackendConformanceSuite: Sendable {
                 // Give the retry time to (wrongly) add a second candidacy for the same lease.
                 try await Task.sleep(for: self.leaseTTL / 2)
                 let waiting = try await store.candidates(election: name).filter { $0.value == "waiter" }
-                try self.expect(.failedCampaignLeavesNothing, waiting.count == 1, "the waiter has \(waiting.count) candidacies after a retried campaign")
+                try self.expect(
+                    .failedCampaignLeavesNothing, waiting.count == 1, "the waiter has \(waiting.count) candidacies after a retried campaign"
+                )
                 // The campaign ends (its task cancelled) before it leads: nothing of it may stay.
                 group.cancelAll()
                 try await group.waitForAll()

@@ -19,7 +19,8 @@ import Testing
     }
 
     @Test func pipesAreReadToTheEnd() throws {
-        let child = try ChildProcess.spawn("/bin/sh", ["-c", "printf 'a\\nb\\n'; echo e >&2; exit 3"], options: .init(output: .pipe, error: .pipe))
+        let child = try ChildProcess.spawn(
+            "/bin/sh", ["-c", "printf 'a\\nb\\n'; echo e >&2; exit 3"], options: .init(output: .pipe, error: .pipe))
         var lines: [String] = []
         PipeReader.readLines(from: try #require(child.outputPipe)) { lines += $0 }
         var error: [UInt8] = []

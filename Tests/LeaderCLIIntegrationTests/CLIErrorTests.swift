@@ -3,7 +3,9 @@ import Testing
 extension LeaderCLITests {
     /// Mistakes on the command line: one `error:` line on standard error and a non-zero exit.
     @Suite struct CLIErrorTests {
-        static func expectOneErrorLine(_ arguments: [String], mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        static func expectOneErrorLine(
+            _ arguments: [String], mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws {
             let process = try LeaderProcess(arguments, label: "leader \(arguments.joined(separator: " "))")
             let status = try await process.waitForExit()
             let errorLines = process.errorText.split(separator: "\n", omittingEmptySubsequences: true)
@@ -18,18 +20,21 @@ extension LeaderCLITests {
         }
 
         @Test func badStoreURL() async throws {
-            try await Self.expectOneErrorLine(["campaign", "jobs", "--store", "no-scheme-here"], mentioning: ["no-scheme-here", "sqlite:PATH"])
+            try await Self.expectOneErrorLine(
+                ["campaign", "jobs", "--store", "no-scheme-here"], mentioning: ["no-scheme-here", "sqlite:PATH"])
         }
 
         @Test func unknownScheme() async throws {
-            try await Self.expectOneErrorLine(["status", "jobs", "--store", "redis://localhost:6379"], mentioning: ["redis", "sqlite:PATH"])
+            try await Self.expectOneErrorLine(
+                ["status", "jobs", "--store", "redis://localhost:6379"], mentioning: ["redis", "sqlite:PATH"])
         }
 
         @Test func missingDirectory() async throws {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             let missing = directory.file("missing/sub") + "/election.db"
-            try await Self.expectOneErrorLine(["campaign", "jobs", "--store", "sqlite:" + missing], mentioning: [directory.file("missing/sub"), "mkdir"])
+            try await Self.expectOneErrorLine(
+                ["campaign", "jobs", "--store", "sqlite:" + missing], mentioning: [directory.file("missing/sub"), "mkdir"])
         }
 
         @Test func missingName() async throws {

@@ -16,7 +16,10 @@ extension LeaderCLITests {
             }
             let candidates = try (0..<5).map { index in
                 try processes.start(
-                    ["campaign", "failover", "value-\(index)", "--store", directory.store, "--ttl", "\(Self.ttlSeconds)", "--id", "c\(index)", "--log-level", "info"],
+                    [
+                        "campaign", "failover", "value-\(index)", "--store", directory.store, "--ttl", "\(Self.ttlSeconds)", "--id",
+                        "c\(index)", "--log-level", "info",
+                    ],
                     label: "c\(index)"
                 )
             }
@@ -34,7 +37,8 @@ extension LeaderCLITests {
                 // A process paused inside an SQLite write transaction keeps the file locked for
                 // everyone (a limit of the single-file store); `status` then reports the lock.
                 let store = (try? await StatusProbe.status(election: "failover", store: directory.store)).map { "\($0)" } ?? "status failed"
-                throw TestFailure("no candidate was elected after \(time) within 30 s; store: \(store); outputs:\n\(outputs.joined(separator: "\n"))")
+                throw TestFailure(
+                    "no candidate was elected after \(time) within 30 s; store: \(store); outputs:\n\(outputs.joined(separator: "\n"))")
             }
             // Everyone joins before the first failure, so that a successor is waiting.
             let (first, _) = try await elected(after: 0)
@@ -59,7 +63,9 @@ extension LeaderCLITests {
             let lost = try await second.waitForLine("lost line after SIGCONT") { $0.event == "lost" }
             #expect(lost.fields["cause"] == "deadlinePassed" || lost.fields["cause"] == "leaseExpired")
             if let deadline = lost.deadline {
-                print("figure: takeover after pause: next leader elected \(Double(thirdElected.mono - deadline) / 1e6) ms after the paused leader's local deadline")
+                print(
+                    "figure: takeover after pause: next leader elected \(Double(thirdElected.mono - deadline) / 1e6) ms after the paused leader's local deadline"
+                )
                 #expect(deadline <= thirdElected.mono, "the paused leader's deadline must pass before the next is elected")
             }
             _ = third
@@ -80,7 +86,9 @@ extension LeaderCLITests {
                 )
             }
             let problems = LeadershipInterval.violations(intervals)
-            #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))\nintervals:\n\(intervals.map(\.description).joined(separator: "\n"))")
+            #expect(
+                problems.isEmpty, "\(problems.joined(separator: "\n"))\nintervals:\n\(intervals.map(\.description).joined(separator: "\n"))"
+            )
             #expect(intervals.count >= 3)
             #expect(intervals.allSatisfy { $0.end != .max }, "every leadership must have ended: \(intervals)")
         }

@@ -70,7 +70,8 @@ extension LeaderCLITests {
             while try !Self.records(recordsPath).contains(where: { $0.token == secondToken }) {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(!Self.isAlive(try #require(firstStarted.fields["pid"].flatMap { pid_t($0) })), "the paused leader's command must be gone")
+            #expect(
+                !Self.isAlive(try #require(firstStarted.fields["pid"].flatMap { pid_t($0) })), "the paused leader's command must be gone")
             first.send(SIGCONT)
             let stopped = try await first.waitForLine("stopped line") { $0.event == "stopped" }
             #expect(stopped.fields["cause"] == "deadline", "the supervisor, not the paused parent, must have stopped it: \(stopped)")
@@ -96,8 +97,11 @@ extension LeaderCLITests {
                 }
             }
             let tokens = blocks.map(\.token)
-            #expect(tokens == tokens.sorted() && Set(tokens).count == tokens.count, "records of different tokens interleave: blocks \(blocks)")
-            if let deadline = lost.deadline, let firstBlock = blocks.first, let secondIndex = records.firstIndex(where: { $0.token == secondToken }) {
+            #expect(
+                tokens == tokens.sorted() && Set(tokens).count == tokens.count, "records of different tokens interleave: blocks \(blocks)")
+            if let deadline = lost.deadline, let firstBlock = blocks.first,
+                let secondIndex = records.firstIndex(where: { $0.token == secondToken })
+            {
                 let gap = records[secondIndex].uptime - firstBlock.last
                 let afterPause = firstBlock.last - Double(stopSent) / 1e9
                 let beforeDeadline = Double(deadline) / 1e9 - firstBlock.last
@@ -105,7 +109,9 @@ extension LeaderCLITests {
                     "figure: paused leader's command wrote for \(String(format: "%.2f", afterPause)) s after the pause, its last record \(String(format: "%.3f", beforeDeadline)) s before the leadership's deadline; the next command's first record came \(String(format: "%.2f", gap)) s after that last record"
                 )
                 // /proc/uptime has 10 ms resolution; allow one tick. Half the safety margin is 100 ms.
-                #expect(firstBlock.last <= Double(deadline) / 1e9 + 0.1 + 0.01, "the old command wrote after its deadline plus half the safety margin")
+                #expect(
+                    firstBlock.last <= Double(deadline) / 1e9 + 0.1 + 0.01,
+                    "the old command wrote after its deadline plus half the safety margin")
             }
             for process in [first, second] {
                 for started in process.lines where started.event == "started" {
@@ -124,7 +130,10 @@ extension LeaderCLITests {
                 directory.remove()
             }
             let run = try processes.start(
-                ["run", "exit-status", "--store", directory.store, "--ttl", "1", "--", "sh", "-c", "test \"$LEADER_TOKEN\" -ge 1 && test \"$LEADER_ELECTION\" = exit-status && test -n \"$LEADER_KEY\" && exit 7"],
+                [
+                    "run", "exit-status", "--store", directory.store, "--ttl", "1", "--", "sh", "-c",
+                    "test \"$LEADER_TOKEN\" -ge 1 && test \"$LEADER_ELECTION\" = exit-status && test -n \"$LEADER_KEY\" && exit 7",
+                ],
                 label: "run"
             )
             #expect(try await run.waitForExit() == 7, "stderr: \(run.errorText)")
@@ -142,7 +151,10 @@ extension LeaderCLITests {
             // `ls` lists its own descriptors: 0, 1, 2 and the directory it reads. Anything more
             // came from `leader` (its store, its protocol pipes) through the supervisor.
             let run = try processes.start(
-                ["run", "descriptors", "--store", directory.store, "--ttl", "1", "--", "sh", "-c", "test \"$(ls /proc/self/fd | tr '\\n' ' ')\" = '0 1 2 3 ' || exit 9"],
+                [
+                    "run", "descriptors", "--store", directory.store, "--ttl", "1", "--", "sh", "-c",
+                    "test \"$(ls /proc/self/fd | tr '\\n' ' ')\" = '0 1 2 3 ' || exit 9",
+                ],
                 label: "run"
             )
             #expect(try await run.waitForExit() == 0, "stderr: \(run.errorText)")
@@ -153,7 +165,8 @@ extension LeaderCLITests {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
             return entries.compactMap { pid_t($0) }.filter { candidate in
                 guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
-                      let close = stat.lastIndex(of: ")") else { return false }
+                    let close = stat.lastIndex(of: ")")
+                else { return false }
                 let fields = stat[stat.index(after: close)...].split(separator: " ")
                 return fields.count > 1 && pid_t(fields[1]) == pid
             }
@@ -166,7 +179,8 @@ extension LeaderCLITests {
                 processes.killAll()
                 directory.remove()
             }
-            let run = try processes.start(["run", "backstop", "--store", directory.store, "--ttl", "2", "--", "sleep", "600"], label: "run")
+            let run = try processes.start(
+                ["run", "backstop", "--store", directory.store, "--ttl", "2", "--", "sleep", "600"], label: "run")
             let started = try await run.waitForLine("started line") { $0.event == "started" }
             let elected = try #require(run.lines.first { $0.event == "elected" })
             let child = try #require(started.fields["pid"].flatMap { pid_t($0) })
@@ -181,7 +195,9 @@ extension LeaderCLITests {
             }
             let gone = MonotonicClock.now()
             #expect(!Self.isRunning(child), "the command outlived its stopped supervisor")
-            print("figure: with its supervisor stopped, the command was gone \(Double(gone - deadline) / 1e6) ms after the leadership's deadline (backstop at +120 ms)")
+            print(
+                "figure: with its supervisor stopped, the command was gone \(Double(gone - deadline) / 1e6) ms after the leadership's deadline (backstop at +120 ms)"
+            )
             let exit = try await run.waitForExit()
             #expect(exit == 1 && run.errorText.contains("supervisor"), "exit \(exit): \(run.errorText)")
         }

@@ -14,10 +14,12 @@ extension LeaderCLITests {
             let observer = try processes.start(["observe", "web", "--store", directory.store], label: "observe")
             try await observer.waitForLine("'leader none'") { $0.event == "leader" && $0.words == ["none"] }
 
-            let alpha = try processes.start(["campaign", "web", "alpha:8080", "--store", directory.store, "--ttl", "2", "--id", "alpha"], label: "alpha")
+            let alpha = try processes.start(
+                ["campaign", "web", "alpha:8080", "--store", directory.store, "--ttl", "2", "--id", "alpha"], label: "alpha")
             let alphaElected = try await alpha.waitForLine("elected line") { $0.event == "elected" }
             try await observer.waitForLine("alpha as leader") { $0.event == "leader" && $0.fields["value"] == "alpha:8080" }
-            let beta = try processes.start(["campaign", "web", "beta:8080", "--store", directory.store, "--ttl", "2", "--id", "beta"], label: "beta")
+            let beta = try processes.start(
+                ["campaign", "web", "beta:8080", "--store", directory.store, "--ttl", "2", "--id", "beta"], label: "beta")
             try await StatusProbe.waitForCandidates(2, election: "web", store: directory.store)
 
             let status = try await StatusProbe.status(election: "web", store: directory.store)

@@ -43,7 +43,9 @@ extension EtcdIntegrationTests {
                 // Held from the start: the lease grant's answer and everything else is let
                 // through until the candidacy key exists; then its answer is lost.
                 proxy.hold()
-                let election = Election(name: "abandoned", candidateID: "b", backend: backend, configuration: try .init(leaseTTL: .seconds(5)), logger: TestLogger.make())
+                let election = Election(
+                    name: "abandoned", candidateID: "b", backend: backend, configuration: try .init(leaseTTL: .seconds(5)),
+                    logger: TestLogger.make())
                 let campaign = Task { try await election.withLeadership { _ in } }
                 try await loseTheAnswerOnceKeyExists(proxy, direct: direct, election: "abandoned", lease: nil)
 
@@ -88,7 +90,8 @@ extension EtcdIntegrationTests {
         ///
         /// Frames held before a linearizable read that does not see the key were sent before the
         /// key was created, so they cannot hold the answer that creates it: they are let through.
-        private func loseTheAnswerOnceKeyExists(_ proxy: HoldingProxy, direct: EtcdBackend, election: String, lease: LeaseID?) async throws {
+        private func loseTheAnswerOnceKeyExists(_ proxy: HoldingProxy, direct: EtcdBackend, election: String, lease: LeaseID?) async throws
+        {
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(30)
             while true {

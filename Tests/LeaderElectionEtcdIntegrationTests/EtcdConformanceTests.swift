@@ -1,8 +1,8 @@
-import TestSupport
 import LeaderElection
 import LeaderElectionEtcd
 import LeaderElectionTesting
 import Logging
+import TestSupport
 import Testing
 
 extension EtcdIntegrationTests {

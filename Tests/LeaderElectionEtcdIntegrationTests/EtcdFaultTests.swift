@@ -18,7 +18,12 @@ extension EtcdIntegrationTests {
                     try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { second in
                         let intervals = Locked<[(id: String, start: ContinuousClock.Instant, end: ContinuousClock.Instant?)]>([])
                         let elections = [("a", first), ("b", second)].map { id, backend in
-                            (id, Election(name: "fault-kill", candidateID: id, backend: backend, configuration: try! .init(leaseTTL: ttl), logger: TestLogger.make()))
+                            (
+                                id,
+                                Election(
+                                    name: "fault-kill", candidateID: id, backend: backend, configuration: try! .init(leaseTTL: ttl),
+                                    logger: TestLogger.make())
+                            )
                         }
                         try await withThrowingTaskGroup(of: Void.self) { group in
                             for (id, election) in elections {
@@ -63,7 +68,9 @@ extension EtcdIntegrationTests {
             try await EtcdCluster.with(members: 3) { cluster in
                 let ttl = Duration.seconds(3)
                 try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { backend in
-                    let election = Election(name: "fault-pause", candidateID: "a", backend: backend, configuration: try .init(leaseTTL: ttl), logger: TestLogger.make())
+                    let election = Election(
+                        name: "fault-pause", candidateID: "a", backend: backend, configuration: try .init(leaseTTL: ttl),
+                        logger: TestLogger.make())
                     let lastDeadline = Locked<Duration?>(nil)
                     let leads = AsyncGate()
                     let stoppedAt = Locked<Duration?>(nil)

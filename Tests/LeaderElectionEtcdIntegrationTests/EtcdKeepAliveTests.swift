@@ -1,7 +1,8 @@
 import LeaderElection
-@testable import LeaderElectionEtcd
 import TestSupport
 import Testing
+
+@testable import LeaderElectionEtcd
 
 extension EtcdIntegrationTests {
     /// The keep-alive client against a real member behind a proxy that delays the member's
@@ -59,7 +60,9 @@ extension EtcdIntegrationTests {
                     proxy.release(messages: 2)
                     let otherTTL = try await barrier.task.value
                     #expect(otherTTL > 0)
-                    #expect(second.outcome == nil, "renewal 2 was completed by the late answer to renewal 1: \(String(describing: second.outcome))")
+                    #expect(
+                        second.outcome == nil,
+                        "renewal 2 was completed by the late answer to renewal 1: \(String(describing: second.outcome))")
 
                     proxy.release(messages: 1)
                     let ttl = try await second.task.value
@@ -107,7 +110,10 @@ extension EtcdIntegrationTests {
         private func waitForHeldAnswers(_ count: Int, _ proxy: HoldingProxy, _ pending: [PendingRenewal]) async throws {
             try await waitUntil(timeout: .seconds(30)) { proxy.heldMessages() >= count || pending.contains { $0.outcome != nil } }
             for (index, renewal) in pending.enumerated() {
-                try #require(renewal.outcome == nil, "renewal \(index + 1) of \(pending.count) ended before its answer was let through: \(String(describing: renewal.outcome))")
+                try #require(
+                    renewal.outcome == nil,
+                    "renewal \(index + 1) of \(pending.count) ended before its answer was let through: \(String(describing: renewal.outcome))"
+                )
             }
         }
     }

@@ -58,7 +58,8 @@ extension EtcdIntegrationTests {
                 let proxy = try HoldingProxy.start(upstreamPort: cluster.members[0].clientPort)
                 defer { proxy.stop() }
                 try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { direct in
-                    try await EtcdBackend.withBackend(configuration: .init(endpoints: [proxy.endpoint]), logger: TestLogger.make()) { observer in
+                    try await EtcdBackend.withBackend(configuration: .init(endpoints: [proxy.endpoint]), logger: TestLogger.make()) {
+                        observer in
                         let observed = ObservedLeaders(observer.watchLeader(election: "dropped"))
                         defer { observed.task.cancel() }
                         try await observed.waitFor([nil])
@@ -81,7 +82,9 @@ extension EtcdIntegrationTests {
 
         /// Waits until the observer's watch is open, holds what the member sends it, makes `change`,
         /// waits until the watch event is held, and drops the connection with it.
-        private func loseWatchEventWithTheConnection(_ proxy: HoldingProxy, _ cluster: EtcdCluster, _ change: () async throws -> Void) async throws {
+        private func loseWatchEventWithTheConnection(
+            _ proxy: HoldingProxy, _ cluster: EtcdCluster, _ change: () async throws -> Void
+        ) async throws {
             try await waitUntil(timeout: .seconds(30)) { ((try? await cluster.watchers()) ?? 0) >= 1 }
             proxy.hold(.fromMember)
             try await change()
@@ -98,7 +101,9 @@ extension EtcdIntegrationTests {
 
         /// `rounds` times: the observer's read of the leader passes; its watch's creation is held
         /// while two writes and a compaction move the oldest kept revision past the watch's start.
-        private func compactBetweenReadAndWatch(rounds: Int, _ proxy: HoldingProxy, _ observed: ObservedLeaders, _ cluster: EtcdCluster) async throws {
+        private func compactBetweenReadAndWatch(
+            rounds: Int, _ proxy: HoldingProxy, _ observed: ObservedLeaders, _ cluster: EtcdCluster
+        ) async throws {
             for round in 1...rounds {
                 try await passRequest(proxy, observed)  // the read
                 try await waitUntil(timeout: .seconds(30)) { proxy.heldMessages(.toMember) >= 1 || observed.end != nil }

@@ -32,7 +32,9 @@ extension EtcdIntegrationTests {
         @Test("authentication: a token is obtained, sent, and refreshed after it expired")
         func authentication() async throws {
             // Simple tokens expire after 1 s without use.
-            try await EtcdCluster.with(members: 1, authentication: true, extraArguments: ["--auth-token", "simple", "--auth-token-ttl", "1"]) { cluster in
+            try await EtcdCluster.with(
+                members: 1, authentication: true, extraArguments: ["--auth-token", "simple", "--auth-token-ttl", "1"]
+            ) { cluster in
                 var configuration = cluster.configuration()
                 configuration.credentials = .init(username: "root", password: "root-secret")
                 try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in
@@ -69,7 +71,9 @@ extension EtcdIntegrationTests {
         /// time and be elected.
         @Test("a candidate waiting long behind others logs in again when its token expired, and is elected")
         func longCampaignOutlivesItsToken() async throws {
-            try await EtcdCluster.with(members: 1, authentication: true, extraArguments: ["--auth-token", "simple", "--auth-token-ttl", "1"]) { cluster in
+            try await EtcdCluster.with(
+                members: 1, authentication: true, extraArguments: ["--auth-token", "simple", "--auth-token-ttl", "1"]
+            ) { cluster in
                 var configuration = cluster.configuration()
                 configuration.credentials = .init(username: "root", password: "root-secret")
                 let proxy = try HoldingProxy.start(upstreamPort: cluster.members[0].clientPort)
@@ -85,7 +89,9 @@ extension EtcdIntegrationTests {
                     try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { second in
                         try await EtcdBackend.withBackend(configuration: proxied, logger: RecordingLogHandler.logger(thirdLog)) { third in
                             let elections = [("leader", first), ("middle", second), ("last", third)].map { id, backend in
-                                Election(name: "long", candidateID: id, backend: backend, configuration: electionConfiguration, logger: TestLogger.make())
+                                Election(
+                                    name: "long", candidateID: id, backend: backend, configuration: electionConfiguration,
+                                    logger: TestLogger.make())
                             }
                             try await withThrowingTaskGroup(of: Void.self) { group in
                                 for election in elections {
@@ -100,7 +106,8 @@ extension EtcdIntegrationTests {
                                     }
                                     // Each joins after the one before, so that they queue in this order.
                                     try await waitUntil(timeout: .seconds(30)) {
-                                        (try? await first.candidates(election: "long").count) == elections.firstIndex { $0 === election }! + 1
+                                        (try? await first.candidates(election: "long").count) == elections.firstIndex { $0 === election }!
+                                            + 1
                                     }
                                 }
                                 #expect(elected.withLock { $0 } == ["leader"])
@@ -130,7 +137,9 @@ extension EtcdIntegrationTests {
         /// One candidate is elected, renews, is seen as leader, and resigns.
         private func electOnce(_ configuration: EtcdConfiguration, name: String) async throws {
             try await EtcdBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in
-                let election = Election(name: name, candidateID: "secure", backend: backend, configuration: try .init(leaseTTL: .seconds(2)), logger: TestLogger.make())
+                let election = Election(
+                    name: name, candidateID: "secure", backend: backend, configuration: try .init(leaseTTL: .seconds(2)),
+                    logger: TestLogger.make())
                 let token = try await election.withLeadership { leadership in
                     // Outlive a few renewals over the keep-alive stream.
                     try await Task.sleep(for: .seconds(2))

@@ -28,7 +28,8 @@ extension EtcdIntegrationTests {
                         await leads.wait()
                         let key = try #require(try await backend.leader(election: "interop-swift-leads")).key
                         let listener = try TestProcess.start(
-                            try #require(EtcdBinaries.etcdctl), ["--endpoints", cluster.endpointsArgument, "elect", "-l", "interop-swift-leads"]
+                            try #require(EtcdBinaries.etcdctl),
+                            ["--endpoints", cluster.endpointsArgument, "elect", "-l", "interop-swift-leads"]
                         )
                         defer { listener.kill() }
                         _ = try await listener.waitForLine { $0 == key }
@@ -36,13 +37,15 @@ extension EtcdIntegrationTests {
 
                         // An etcdctl candidate queues behind the Swift leader and is elected when it resigns.
                         let goCandidate = try TestProcess.start(
-                            try #require(EtcdBinaries.etcdctl), ["--endpoints", cluster.endpointsArgument, "elect", "interop-swift-leads", "go-value"]
+                            try #require(EtcdBinaries.etcdctl),
+                            ["--endpoints", cluster.endpointsArgument, "elect", "interop-swift-leads", "go-value"]
                         )
                         defer { goCandidate.kill() }
                         let candidates = try await waitForCandidates(backend, "interop-swift-leads", count: 2)
                         #expect(candidates[0].value == "swift-value")
                         #expect(candidates[1].value == "go-value")
-                        #expect(goCandidate.output.isEmpty, "etcdctl claimed leadership while the Swift candidate led: \(goCandidate.output)")
+                        #expect(
+                            goCandidate.output.isEmpty, "etcdctl claimed leadership while the Swift candidate led: \(goCandidate.output)")
                         release.open()
                         try await group.waitForAll()
                         await election.resign()
@@ -60,7 +63,8 @@ extension EtcdIntegrationTests {
             try await EtcdCluster.with(members: 1) { cluster in
                 try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { backend in
                     let name = "interop-go-leads"
-                    let goLeader = try TestProcess.start(try #require(EtcdBinaries.etcdctl), ["--endpoints", cluster.endpointsArgument, "elect", name, "go-leader"])
+                    let goLeader = try TestProcess.start(
+                        try #require(EtcdBinaries.etcdctl), ["--endpoints", cluster.endpointsArgument, "elect", name, "go-leader"])
                     defer { goLeader.kill() }
                     let goKey = try await goLeader.waitForLine { $0.hasPrefix("\(name)/") }
                     _ = try await goLeader.waitForLine { $0 == "go-leader" }
@@ -98,13 +102,16 @@ extension EtcdIntegrationTests {
 }
 
 /// Polls until `election` has at least `count` candidates.
-func waitForCandidates(_ backend: EtcdBackend, _ election: String, count: Int, timeout: Duration = .seconds(30)) async throws -> [Candidacy] {
+func waitForCandidates(_ backend: EtcdBackend, _ election: String, count: Int, timeout: Duration = .seconds(30)) async throws -> [Candidacy]
+{
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while true {
         let candidates = try await backend.candidates(election: election)
         if candidates.count >= count { return candidates }
-        guard clock.now < deadline else { throw TestFailure("election \(election) has \(candidates.count) candidates, expected \(count), after \(timeout)") }
+        guard clock.now < deadline else {
+            throw TestFailure("election \(election) has \(candidates.count) candidates, expected \(count), after \(timeout)")
+        }
         try await Task.sleep(for: .milliseconds(10))
     }
 }

@@ -21,7 +21,9 @@ extension EtcdIntegrationTests {
                 _ = try await observer.waitForLine { $0.hasPrefix("leader ") && $0.contains("value=first") }
 
                 // `run` waits behind the campaign, then runs its command as leader.
-                let runner = try TestProcess.start(leader, ["run", "jobs"] + store + ["--ttl", "2", "--id", "runner", "--", "/bin/sh", "-c", "echo running-as-leader; sleep 3600"])
+                let runner = try TestProcess.start(
+                    leader,
+                    ["run", "jobs"] + store + ["--ttl", "2", "--id", "runner", "--", "/bin/sh", "-c", "echo running-as-leader; sleep 3600"])
                 defer { runner.kill() }
                 _ = try await runner.waitForLine { $0.hasPrefix("campaigning") }
 

@@ -1,5 +1,6 @@
-@testable import LeaderElectionEtcd
 import Testing
+
+@testable import LeaderElectionEtcd
 
 /// The matching of keep-alive answers to requests, without a server: every answer goes to the
 /// request it answers, whatever callers give up and whatever streams are replaced.

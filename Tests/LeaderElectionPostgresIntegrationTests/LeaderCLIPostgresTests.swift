@@ -24,7 +24,8 @@ struct LeaderCLIPostgresTests {
     @Test("a URL without a user is refused with the expected form")
     func badURL() async throws {
         let leader = try LeaderBinary.path()
-        let output = try await TestProcess.start(leader, ["status", "jobs", "--store", "postgres://db.example/x"]).waitForEnd().joined(separator: "\n")
+        let output = try await TestProcess.start(leader, ["status", "jobs", "--store", "postgres://db.example/x"]).waitForEnd().joined(
+            separator: "\n")
         #expect(output.contains("expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"), "\(output)")
     }
 }

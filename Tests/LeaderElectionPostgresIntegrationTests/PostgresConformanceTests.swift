@@ -28,10 +28,11 @@ struct PostgresConformanceTests {
                         try await PostgresTestServer.terminateSessions(configuration)
                     })
                     let suite = BackendConformanceSuite(leaseTTL: .seconds(2), timeout: .seconds(60), faults: faults) {
-                        backends[next.withLock { value in
-                            defer { value += 1 }
-                            return value % backends.count
-                        }]
+                        backends[
+                            next.withLock { value in
+                                defer { value += 1 }
+                                return value % backends.count
+                            }]
                     }
                     for check in suite.applicableChecks {
                         do {

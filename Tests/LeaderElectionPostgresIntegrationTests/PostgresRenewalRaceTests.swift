@@ -74,7 +74,8 @@ struct PostgresRenewalRaceTests {
                         guard dummyGone else { return false }
                         return try await staging.reapersWaitingOnLocks() == 1
                     }
-                    #expect(!led.withLock { $0 }, "the waiter led while the leader's renewal, begun before the expiry, was still committing")
+                    #expect(
+                        !led.withLock { $0 }, "the waiter led while the leader's renewal, begun before the expiry, was still committing")
                     try await renewalHold.release()
                     try await renewal.value
                     // The renewal stood: the leader still leads, and the waiter still waits.
@@ -153,7 +154,8 @@ private struct RaceStaging: Sendable {
         )
         try await admin.query(
             PostgresQuery(
-                unsafeSQL: "CREATE TRIGGER test_hold_renewal AFTER UPDATE ON leader_election_leases FOR EACH ROW EXECUTE FUNCTION test_hold_renewal()"
+                unsafeSQL:
+                    "CREATE TRIGGER test_hold_renewal AFTER UPDATE ON leader_election_leases FOR EACH ROW EXECUTE FUNCTION test_hold_renewal()"
             )
         )
     }
@@ -183,7 +185,9 @@ private struct RaceStaging: Sendable {
             )
             for try await beforeExpiry in lock.decode(Bool.self) { locked = beforeExpiry }
             guard locked else {
-                throw ElectionError(code: .invalidStoreData, message: "the dummy lease could not be locked before it expired; the machine is too slow for this staging")
+                throw ElectionError(
+                    code: .invalidStoreData,
+                    message: "the dummy lease could not be locked before it expired; the machine is too slow for this staging")
             }
             try await waitUntil("the dummy lease expires") { try await !serverTimeIsBefore(expiry) }
             return LeaseID(id)
@@ -226,9 +230,11 @@ private struct RaceStaging: Sendable {
     /// Takes the advisory lock that holds renewals back, on a connection of its own, until released.
     func holdRenewals() async throws -> HeldConnection {
         try await hold { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(PostgresRenewalRaceTests.renewalHoldKey))", logger: PostgresTestServer.logger)
+            try await connection.query(
+                "SELECT pg_advisory_lock(\(PostgresRenewalRaceTests.renewalHoldKey))", logger: PostgresTestServer.logger)
         } teardown: { connection in
-            try await connection.query("SELECT pg_advisory_unlock(\(PostgresRenewalRaceTests.renewalHoldKey))", logger: PostgresTestServer.logger)
+            try await connection.query(
+                "SELECT pg_advisory_unlock(\(PostgresRenewalRaceTests.renewalHoldKey))", logger: PostgresTestServer.logger)
         }.1
     }
 

@@ -176,7 +176,8 @@ struct SQLiteBackendTests {
                 let leaderLease = try await leader.grantLease(ttl: .seconds(30))
                 let first = try await leader.campaign(election: "e", lease: leaderLease, value: "leader")
                 try await leader.waitUntilLeader(first)
-                let second = try await follower.campaign(election: "e", lease: try await follower.grantLease(ttl: .seconds(30)), value: "follower")
+                let second = try await follower.campaign(
+                    election: "e", lease: try await follower.grantLease(ttl: .seconds(30)), value: "follower")
                 let revoked = Locked(false)
                 try await within("the follower's takeover") {
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -230,7 +231,8 @@ struct SQLiteBackendTests {
             try await withBackends(1, on: directory.file(), pollInterval: .seconds(60)) { backends in
                 let backend = backends[0]
                 _ = try await backend.campaign(election: "e", lease: try await backend.grantLease(ttl: .seconds(30)), value: "leader")
-                let waiting = try await backend.campaign(election: "e", lease: try await backend.grantLease(ttl: .seconds(30)), value: "waiter")
+                let waiting = try await backend.campaign(
+                    election: "e", lease: try await backend.grantLease(ttl: .seconds(30)), value: "waiter")
                 let thrown = try await within("the cancelled wait to end", limit: .seconds(5)) {
                     let task = Task { try await backend.waitUntilLeader(waiting) }
                     try await Task.sleep(for: .milliseconds(20))
@@ -281,7 +283,9 @@ struct SQLiteBackendTests {
         }
     }
 
-    @Test("an operation fails as storeUnavailable after busyTimeout while another process holds the write lock, and ends early when cancelled")
+    @Test(
+        "an operation fails as storeUnavailable after busyTimeout while another process holds the write lock, and ends early when cancelled"
+    )
     func busyFileTimesOut() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file()

@@ -11,7 +11,8 @@ struct TemporaryDirectory {
     let path: String
 
     init() throws {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("sqlite-backend-tests-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -60,11 +61,12 @@ func openBackend(
     var configuration = SQLiteConfiguration(path: path)
     if let pollInterval { configuration.pollInterval = pollInterval }
     if let busyTimeout { configuration.busyTimeout = busyTimeout }
-    let backend = if let time {
-        try SQLiteBackend(configuration: configuration, timeSource: time.source, logger: testLogger)
-    } else {
-        try SQLiteBackend(configuration: configuration, logger: testLogger)
-    }
+    let backend =
+        if let time {
+            try SQLiteBackend(configuration: configuration, timeSource: time.source, logger: testLogger)
+        } else {
+            try SQLiteBackend(configuration: configuration, logger: testLogger)
+        }
     try await backend.prepare()
     return backend
 }

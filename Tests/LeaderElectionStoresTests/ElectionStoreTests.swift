@@ -81,7 +81,10 @@ struct ElectionStoreTests {
 
     @Test func sqliteInAMissingDirectorySaysHowToCreateIt() async throws {
         try await withTemporaryDirectory { directory in
-            let error = try #require(await thrownError { _ = try ElectionStore.backend(url: StoreURL("sqlite:\(directory)/missing/election.db"), logger: logger) })
+            let error = try #require(
+                await thrownError {
+                    _ = try ElectionStore.backend(url: StoreURL("sqlite:\(directory)/missing/election.db"), logger: logger)
+                })
             #expect(error.code == .storeUnavailable)
             #expect(error.message.contains("mkdir -p '\(directory)/missing'"))
         }
@@ -91,11 +94,12 @@ struct ElectionStoreTests {
         try await withTemporaryDirectory { directory in
             let path = "\(directory)/garbage.db"
             try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: URL(fileURLWithPath: path))
-            let error = try #require(await thrownError {
-                try await ElectionStore.withBackend(url: StoreURL("sqlite:\(path)"), logger: logger) { _ -> Void in
-                    Issue.record("the body ran on a file that is not a database")
-                }
-            })
+            let error = try #require(
+                await thrownError {
+                    try await ElectionStore.withBackend(url: StoreURL("sqlite:\(path)"), logger: logger) { _ -> Void in
+                        Issue.record("the body ran on a file that is not a database")
+                    }
+                })
             #expect(error.code == .invalidStoreData)
             #expect(error.message.contains(path))
         }

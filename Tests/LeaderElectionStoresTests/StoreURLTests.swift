@@ -22,7 +22,8 @@ struct StoreURLTests {
         } throws: { error in
             guard let error = error as? ElectionError else { return false }
             // The message shows what was given and every accepted form.
-            return error.code == .invalidStoreURL && error.message.contains("'\(text)'") && error.message.contains(ElectionStore.acceptedForms)
+            return error.code == .invalidStoreURL && error.message.contains("'\(text)'")
+                && error.message.contains(ElectionStore.acceptedForms)
         }
     }
 }

@@ -36,7 +36,9 @@ struct ElectionTests {
     }
 
     /// Advances the manual clock in `step`s until `condition` holds; fails after `limit` of simulated time.
-    func advance(until condition: @Sendable () async -> Bool, step: Duration = .milliseconds(10), limit: Duration = .seconds(30)) async throws {
+    func advance(
+        until condition: @Sendable () async -> Bool, step: Duration = .milliseconds(10), limit: Duration = .seconds(30)
+    ) async throws {
         let start = clock.now
         while await !condition() {
             guard start.duration(to: clock.now) < limit else {

@@ -1,5 +1,6 @@
-@testable import LeaderElection
 import Testing
+
+@testable import LeaderElection
 
 @Suite("Term state machine")
 struct TermStateMachineTests {
@@ -81,7 +82,10 @@ struct TermStateMachineTests {
                 .renewalFailed(.transient, at: ms(1100)), .askRenewal(at: ms(1200)),
                 .askRenewal(at: ms(1300)), .renewed(sentAt: ms(1300)),
             ],
-            outcomes: [.none, .renewal(.wait(until: ms(1100))), .none, .renewal(.wait(until: ms(1300))), .renewal(.renew(sentAt: ms(1300), timeout: ms(2300))), .none],
+            outcomes: [
+                .none, .renewal(.wait(until: ms(1100))), .none, .renewal(.wait(until: ms(1300))),
+                .renewal(.renew(sentAt: ms(1300), timeout: ms(2300))), .none,
+            ],
             phase: .campaigning, deadline: ms(4000)
         ),
         Row(

@@ -1,8 +1,9 @@
-import TestSupport
 import Foundation
 import LeaderElection
-@testable import LeaderElectionZooKeeper
+import TestSupport
 import Testing
+
+@testable import LeaderElectionZooKeeper
 
 extension ZooKeeperIntegrationTests {
     /// A server of a three-server ensemble cut off from the other two (network namespaces, see
@@ -29,13 +30,19 @@ extension ZooKeeperIntegrationTests {
                 let election = "cut-off"
                 // The first candidate knows only the server that will be cut, so its session is there;
                 // the second knows only the other two. Both with the default TTL (5 s).
-                let first = try TestProcess.start(leader, ["campaign", election, "first", "--store", "zookeeper://" + ensemble.connectString(of: [cut]), "--id", "first"])
+                let first = try TestProcess.start(
+                    leader, ["campaign", election, "first", "--store", "zookeeper://" + ensemble.connectString(of: [cut]), "--id", "first"])
                 defer { first.kill() }
                 let firstElected = try await Self.event(first, "elected")
-                let second = try TestProcess.start(leader, ["campaign", election, "second", "--store", "zookeeper://" + ensemble.connectString(of: rest), "--id", "second"])
+                let second = try TestProcess.start(
+                    leader,
+                    ["campaign", election, "second", "--store", "zookeeper://" + ensemble.connectString(of: rest), "--id", "second"])
                 defer { second.kill() }
-                try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(of: rest), logger: TestLogger.make()) { backend in
-                    _ = try await Poll.until("the second candidacy") { try await backend.candidates(election: election).count >= 2 ? true : nil }
+                try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(of: rest), logger: TestLogger.make()) {
+                    backend in
+                    _ = try await Poll.until("the second candidacy") {
+                        try await backend.candidates(election: election).count >= 2 ? true : nil
+                    }
                 }
 
                 let cutAt = LeaderEvent.now()

@@ -19,7 +19,8 @@ extension ZooKeeperIntegrationTests {
             try await ZooKeeperEnsemble.with(servers: 1) { ensemble in
                 try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(), logger: TestLogger.make()) { backend in
                     let path = "/interop/swift-first-\(UInt32.random(in: 0...UInt32.max))"
-                    let election = Election(name: path, candidateID: "swift", value: "swift-leader", backend: backend, logger: TestLogger.make())
+                    let election = Election(
+                        name: path, candidateID: "swift", value: "swift-leader", backend: backend, logger: TestLogger.make())
                     let leads = AsyncGate()
                     let release = AsyncGate()
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -60,7 +61,8 @@ extension ZooKeeperIntegrationTests {
                     defer { kazoo.kill() }
                     _ = try await kazoo.waitForLine { $0.hasPrefix("elected") }
                     let kazooToken = try #require(try await backend.leader(election: path)).token
-                    let election = Election(name: path, candidateID: "swift", value: "swift-waiter", backend: backend, logger: TestLogger.make())
+                    let election = Election(
+                        name: path, candidateID: "swift", value: "swift-waiter", backend: backend, logger: TestLogger.make())
                     let led = Locked(false)
                     try await withThrowingTaskGroup(of: FencingToken.self) { group in
                         group.addTask {
@@ -98,7 +100,9 @@ enum KazooScript {
         .deletingLastPathComponent().appendingPathComponent("scripts/kazoo-election.py").path
 
     static let available: Bool = {
-        guard let result = try? Process.run(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", "import kazoo"]) else { return false }
+        guard let result = try? Process.run(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", "import kazoo"]) else {
+            return false
+        }
         result.waitUntilExit()
         return result.terminationStatus == 0
     }()

@@ -23,15 +23,19 @@ extension ZooKeeperIntegrationTests {
                 let election = "observed-\(role)"
                 let observerConfiguration = ensemble.configuration(of: [target, spare])
 
-                try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(of: [stable]), logger: TestLogger.make()) { candidates in
+                try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(of: [stable]), logger: TestLogger.make()) {
+                    candidates in
                     // A session starts at a random server of its list: make observers until one's session
                     // is on the target (its only client, so any session there is the observer's).
                     for _ in 0..<40 {
-                        let observed = try await ZooKeeperBackend.withBackend(configuration: observerConfiguration, logger: TestLogger.make()) { observer in
+                        let observed = try await ZooKeeperBackend.withBackend(
+                            configuration: observerConfiguration, logger: TestLogger.make()
+                        ) { observer in
                             _ = try await observer.leader(election: election)
                             let connections = try ZooKeeperEnsemble.fourLetterWord("cons", host: target.host, port: target.clientPort)
                             guard connections.contains("sid=0x") else { return false }
-                            try await observeThroughDeath(of: target, observer: observer, candidates: candidates, election: election, ensemble: ensemble)
+                            try await observeThroughDeath(
+                                of: target, observer: observer, candidates: candidates, election: election, ensemble: ensemble)
                             return true
                         }
                         if observed { return }
@@ -82,7 +86,9 @@ extension ZooKeeperIntegrationTests {
                 }
                 try await waitFor([nil, "first", nil])
                 let secondLease = try await candidates.grantLease(ttl: .seconds(20))
-                _ = try await Poll.until("campaigning") { try await candidates.campaign(election: election, lease: secondLease, value: "second") }
+                _ = try await Poll.until("campaigning") {
+                    try await candidates.campaign(election: election, lease: secondLease, value: "second")
+                }
                 try await waitFor([nil, "first", nil, "second"])
                 #expect(ended.withLock { $0 } == nil)
                 try await candidates.revokeLease(firstLease)

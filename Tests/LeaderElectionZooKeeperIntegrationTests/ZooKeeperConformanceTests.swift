@@ -1,8 +1,9 @@
-import TestSupport
 import LeaderElection
 import LeaderElectionTesting
-@testable import LeaderElectionZooKeeper
+import TestSupport
 import Testing
+
+@testable import LeaderElectionZooKeeper
 
 extension ZooKeeperIntegrationTests {
     /// The backend conformance suite against real ZooKeeper: one server and a three-server ensemble.
@@ -20,7 +21,9 @@ extension ZooKeeperIntegrationTests {
                 try await BackendPool<ZooKeeperBackend>.with(logger: TestLogger.make()) { pool in
                     try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(), logger: TestLogger.make()) { backend in
                         var faults = BackendConformanceSuite.StoreFaults(dropConnections: { backend in
-                            guard let backend = backend as? ZooKeeperBackend else { throw TestFailure("not a ZooKeeper backend: \(backend)") }
+                            guard let backend = backend as? ZooKeeperBackend else {
+                                throw TestFailure("not a ZooKeeper backend: \(backend)")
+                            }
                             backend.dropConnections()
                         })
                         if partitionable {

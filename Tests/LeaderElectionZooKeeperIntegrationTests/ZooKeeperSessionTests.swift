@@ -46,9 +46,10 @@ extension ZooKeeperIntegrationTests {
                         let leadership = try #require(election.leadership)
                         let candidacy = try #require(try await backend.leader(election: "moving"))
                         let session = "0x" + String(UInt64(bitPattern: candidacy.lease.rawValue), radix: 16)
-                        let connected = try #require(followers.first { server in
-                            ((try? ZooKeeperEnsemble.fourLetterWord("cons", port: server.clientPort)) ?? "").contains("sid=\(session)")
-                        })
+                        let connected = try #require(
+                            followers.first { server in
+                                ((try? ZooKeeperEnsemble.fourLetterWord("cons", port: server.clientPort)) ?? "").contains("sid=\(session)")
+                            })
                         connected.process.kill()
                         // Three TTLs: the session must have been renewed through the other follower.
                         try await Task.sleep(for: .seconds(12))
@@ -101,7 +102,9 @@ extension ZooKeeperIntegrationTests {
                         let cancelled = try #require(cancelledAt.withLock { $0 }, "the body was not cancelled while the server was paused")
                         // The server cannot expire the session before the last acknowledged renewal's
                         // send time plus the session timeout (TTL plus a third): the body stopped earlier.
-                        #expect(stoppedAt.duration(to: cancelled) < ttl + ttl / 3, "cancelled \(stoppedAt.duration(to: cancelled)) after the pause")
+                        #expect(
+                            stoppedAt.duration(to: cancelled) < ttl + ttl / 3,
+                            "cancelled \(stoppedAt.duration(to: cancelled)) after the pause")
                         group.cancelAll()
                     }
                 }
@@ -120,7 +123,9 @@ extension ZooKeeperIntegrationTests {
                 let leaderServer = try #require(ensemble.servers.first { $0.id != short.id && $0.id != first.id })
                 let configuration = ensemble.configuration(of: [first, short])
                 try await ZooKeeperBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in
-                    try await ZooKeeperBackend.withBackend(configuration: ensemble.configuration(of: [leaderServer]), logger: TestLogger.make()) { direct in
+                    try await ZooKeeperBackend.withBackend(
+                        configuration: ensemble.configuration(of: [leaderServer]), logger: TestLogger.make()
+                    ) { direct in
                         // A session starts at a random server of its list; on the short one the grant is
                         // refused, so ask until it is granted on the other.
                         let lease = try await Poll.until("a lease granted by server \(first.id)") { () async throws -> LeaseID? in

@@ -15,9 +15,10 @@ struct ElectionNodeTests {
             "c__lock__12",
             "d__lock__0000000007",
         ]
-        #expect(ElectionNode.contenders(children).map(\.name) == [
-            "a9f1__lock__0000000003", "d__lock__0000000007", "b5e0__lock__0000000012",
-        ])
+        #expect(
+            ElectionNode.contenders(children).map(\.name) == [
+                "a9f1__lock__0000000003", "d__lock__0000000007", "b5e0__lock__0000000012",
+            ])
     }
 
     @Test("election paths: a leading slash is the path itself, anything else goes under the root")

@@ -6,9 +6,10 @@ import Testing
 struct ZooKeeperConfigurationTests {
     @Test func severalServers() throws {
         let configuration = try ZooKeeperConfiguration(url: "zookeeper://10.0.0.1:2181,zk2,[::1]:2182")
-        #expect(configuration.endpoints == [
-            .init(host: "10.0.0.1", port: 2181), .init(host: "zk2", port: 2181), .init(host: "::1", port: 2182),
-        ])
+        #expect(
+            configuration.endpoints == [
+                .init(host: "10.0.0.1", port: 2181), .init(host: "zk2", port: 2181), .init(host: "::1", port: 2182),
+            ])
         #expect(configuration.root == "/leader-election")
         #expect(configuration.description == "zookeeper://10.0.0.1:2181,zk2:2181,[::1]:2182")
     }

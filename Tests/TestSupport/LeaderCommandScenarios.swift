@@ -23,7 +23,9 @@ public enum LeaderCommandScenarios {
 
         let status = try await TestProcess.run(leader, ["status", "jobs"] + store)
         guard status.status == 0, status.output.contains("leader key=\(leaderKey)"), status.output.contains("value=first") else {
-            throw TestFailure("leader status should name the first campaign (key \(leaderKey)…) as leader; it printed (exit \(status.status)): \(status.output)")
+            throw TestFailure(
+                "leader status should name the first campaign (key \(leaderKey)…) as leader; it printed (exit \(status.status)): \(status.output)"
+            )
         }
 
         first.signal(SIGINT)

@@ -38,7 +38,8 @@ package enum Shell {
     /// The path of `command` in the usual system directories, or `command` itself.
     package static func resolve(_ command: String) -> String {
         guard !command.contains("/") else { return command }
-        for directory in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(command)") {
+        for directory in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+        where FileManager.default.isExecutableFile(atPath: "\(directory)/\(command)") {
             return "\(directory)/\(command)"
         }
         return command

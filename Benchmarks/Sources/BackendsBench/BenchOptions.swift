@@ -38,7 +38,9 @@ struct BenchOptions: Sendable {
             case "--kazoo-handovers": kazooHandovers = try number(argument)
             case "--failovers": failovers = try number(argument)
             case "--failover-ttl":
-                guard let ttl = Double(try value(argument)), ttl > 0 else { throw BenchError("--failover-ttl needs seconds\n\(Self.usage)") }
+                guard let ttl = Double(try value(argument)), ttl > 0 else {
+                    throw BenchError("--failover-ttl needs seconds\n\(Self.usage)")
+                }
                 failoverTTL = ttl
             case "--leader-binary": leaderBinary = try value(argument)
             case "--postgres": postgresURL = try value(argument)

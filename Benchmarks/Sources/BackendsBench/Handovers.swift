@@ -12,7 +12,8 @@ enum Handovers {
     static func postgres(_ configuration: PostgresConfiguration, count: Int, logger: Logger) async throws -> [Double] {
         try await PostgresBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await PostgresBackend.withBackend(configuration: configuration, logger: logger) { second in
-                try await InProcessHandover.run(first: first, second: second, name: "bench-handover-\(getpid())", count: count, logger: logger)
+                try await InProcessHandover.run(
+                    first: first, second: second, name: "bench-handover-\(getpid())", count: count, logger: logger)
             }
         }
     }
@@ -21,20 +22,25 @@ enum Handovers {
     static func zookeeper(_ configuration: ZooKeeperConfiguration, count: Int, logger: Logger) async throws -> [Double] {
         try await ZooKeeperBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await ZooKeeperBackend.withBackend(configuration: configuration, logger: logger) { second in
-                try await InProcessHandover.run(first: first, second: second, name: "bench-handover-\(getpid())", count: count, logger: logger)
+                try await InProcessHandover.run(
+                    first: first, second: second, name: "bench-handover-\(getpid())", count: count, logger: logger)
             }
         }
     }
 
     /// kazoo `Election` candidates (scripts/kazoo-election.py): the leader gets SIGTERM and
     /// resigns, the waiting one prints when it was elected.
-    static func kazoo(python: String, script: String, configuration: ZooKeeperConfiguration, hosts: String, count: Int, logger: Logger) async throws -> [Double] {
+    static func kazoo(
+        python: String, script: String, configuration: ZooKeeperConfiguration, hosts: String, count: Int, logger: Logger
+    ) async throws -> [Double] {
         try await ZooKeeperBackend.withBackend(configuration: configuration, logger: logger) { observer in
             try await kazoo(python: python, script: script, hosts: hosts, observer: observer, count: count)
         }
     }
 
-    private static func kazoo(python: String, script: String, hosts: String, observer: any ElectionBackend, count: Int) async throws -> [Double] {
+    private static func kazoo(
+        python: String, script: String, hosts: String, observer: any ElectionBackend, count: Int
+    ) async throws -> [Double] {
         let path = "/bench-handover-kazoo-\(getpid())"
         func start(_ id: Int) throws -> BenchProcess {
             try BenchProcess(binary: python, arguments: [script, "candidate", hosts, path, "k\(id)"])

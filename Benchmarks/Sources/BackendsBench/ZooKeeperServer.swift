@@ -33,8 +33,10 @@ final class ZooKeeperServer: Sendable {
         """.write(toFile: "\(directory)/zoo.cfg", atomically: true, encoding: .utf8)
         process = try BenchProcess(
             binary: "/usr/bin/java",
-            arguments: ["-Xmx256m", "-Dzookeeper.admin.enableServer=false", "-cp", jar,
-                        "org.apache.zookeeper.server.quorum.QuorumPeerMain", "\(directory)/zoo.cfg"],
+            arguments: [
+                "-Xmx256m", "-Dzookeeper.admin.enableServer=false", "-cp", jar,
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain", "\(directory)/zoo.cfg",
+            ],
             errorPath: "\(directory)/server.log"
         )
     }

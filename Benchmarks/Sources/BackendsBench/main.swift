@@ -106,7 +106,10 @@ do {
         if let command = report.zookeeper.commandHandover {
             report.zookeeperOverKazooP50 = command.p50 / kazoo.p50
             report.zookeeperOverKazooP99 = command.p99 / kazoo.p99
-            print(String(format: "   ratio leader/kazoo, process to process: p50 %.2f, p99 %.2f", command.p50 / kazoo.p50, command.p99 / kazoo.p99))
+            print(
+                String(
+                    format: "   ratio leader/kazoo, process to process: p50 %.2f, p99 %.2f", command.p50 / kazoo.p50,
+                    command.p99 / kazoo.p99))
         }
     }
     if options.runs("failover") {
@@ -114,8 +117,11 @@ do {
         var stores: [(String, String)] = [("zookeeper", "zookeeper://\(zookeeper.endpoint)")]
         if let url = options.postgresURL { stores.insert(("postgres", url), at: 0) }
         for (kind, store) in stores {
-            print("== \(kind) crash failover (SIGKILL of a leader campaign process), TTL \(options.failoverTTL) s, \(options.failovers) kills")
-            let statistics = Statistics(try CommandFailover.run(store: store, leader: leaderBinary, ttl: options.failoverTTL, count: options.failovers))
+            print(
+                "== \(kind) crash failover (SIGKILL of a leader campaign process), TTL \(options.failoverTTL) s, \(options.failovers) kills"
+            )
+            let statistics = Statistics(
+                try CommandFailover.run(store: store, leader: leaderBinary, ttl: options.failoverTTL, count: options.failovers))
             print("   \(statistics); p99 - TTL = \(String(format: "%.0f", statistics.p99 - options.failoverTTL * 1000)) ms")
             if kind == "postgres" {
                 report.postgres.failover = statistics

@@ -37,7 +37,8 @@ public final class BenchProcess: Sendable {
     public init(binary: String, arguments: [String], errorPath: String = "/dev/null") throws {
         let child: ChildProcess
         do {
-            child = try ChildProcess.spawn(binary, arguments, options: .init(input: .null, output: .pipe, error: .append(toFile: errorPath)))
+            child = try ChildProcess.spawn(
+                binary, arguments, options: .init(input: .null, output: .pipe, error: .append(toFile: errorPath)))
         } catch {
             throw BenchError(error.description)
         }

@@ -46,10 +46,11 @@ public enum CommandHandover {
                 waiter.kill9()
                 throw BenchError("leader campaign c\(round) on \(store) was not elected within 60 s")
             }
-            let ended = switch end {
-            case .lineArrival: line.arrivedAt
-            case .printedStamp: line.mono > 0 ? line.mono : line.arrivedAt
-            }
+            let ended =
+                switch end {
+                case .lineArrival: line.arrivedAt
+                case .printedStamp: line.mono > 0 ? line.mono : line.arrivedAt
+                }
             samples.append(milliseconds(from: begin, to: ended))
             leader.waitForExit()
             leader = waiter

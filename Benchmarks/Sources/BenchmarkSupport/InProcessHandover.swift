@@ -5,10 +5,13 @@ import Logging
 /// (connection), hand leadership back and forth; a sample runs from `resign()` until the next
 /// candidate's body starts. No process boundary, so it is compared with nothing.
 public enum InProcessHandover {
-    public static func run(first: any ElectionBackend, second: any ElectionBackend, name: String, count: Int, logger: Logger) async throws -> [Double] {
+    public static func run(
+        first: any ElectionBackend, second: any ElectionBackend, name: String, count: Int, logger: Logger
+    ) async throws -> [Double] {
         let elected = Locked<[String: Int64]>([:])
         let elections = try [("a", first), ("b", second)].map { id, backend in
-            Election(name: name, candidateID: id, value: id, backend: backend, configuration: try .init(leaseTTL: .seconds(5)), logger: logger)
+            Election(
+                name: name, candidateID: id, value: id, backend: backend, configuration: try .init(leaseTTL: .seconds(5)), logger: logger)
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for election in elections {
@@ -21,7 +24,9 @@ public enum InProcessHandover {
             }
             var samples: [Double] = []
             for _ in 0..<count {
-                try await waitUntil { (try? await first.candidates(election: name).count) == 2 && elections.contains { $0.leadership != nil } }
+                try await waitUntil {
+                    (try? await first.candidates(election: name).count) == 2 && elections.contains { $0.leadership != nil }
+                }
                 // Steady state: the waiter is waiting on its notification or watch (etcd syncs a
                 // watch that starts in the past within 100 ms).
                 try await Task.sleep(for: .milliseconds(200))

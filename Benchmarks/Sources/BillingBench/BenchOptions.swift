@@ -33,7 +33,9 @@ struct BenchOptions: Sendable {
         }
         func number(_ flag: String) throws -> Int {
             let text = try value(flag)
-            guard let number = Int(text), number > 0 else { throw UsageError(description: "\(flag) needs a positive whole number, not '\(text)'") }
+            guard let number = Int(text), number > 0 else {
+                throw UsageError(description: "\(flag) needs a positive whole number, not '\(text)'")
+            }
             return number
         }
         while let flag = rest.popFirst() {
@@ -45,20 +47,27 @@ struct BenchOptions: Sendable {
             case "--output": options.output = try value(flag)
             case "--stores":
                 options.stores = try value(flag).split(separator: ",").map {
-                    guard let store = Store(rawValue: String($0)) else { throw UsageError(description: "--stores takes sqlite and/or postgres, not '\($0)'") }
+                    guard let store = Store(rawValue: String($0)) else {
+                        throw UsageError(description: "--stores takes sqlite and/or postgres, not '\($0)'")
+                    }
                     return store
                 }
             case "--latencies":
                 options.latenciesMilliseconds = try value(flag).split(separator: ",").map {
-                    guard let latency = Int($0), latency >= 0 else { throw UsageError(description: "--latencies takes milliseconds like 0,50, not '\($0)'") }
+                    guard let latency = Int($0), latency >= 0 else {
+                        throw UsageError(description: "--latencies takes milliseconds like 0,50, not '\($0)'")
+                    }
                     return latency
                 }
             default:
-                throw UsageError(description: "unknown argument '\(flag)'; see the comment at the top of Benchmarks/BillingBench/main.swift")
+                throw UsageError(
+                    description: "unknown argument '\(flag)'; see the comment at the top of Benchmarks/BillingBench/main.swift")
             }
         }
         if options.stores.contains(.postgres), options.postgresURL == nil {
-            throw UsageError(description: "a PostgreSQL run needs --postgres-url or BILLING_TEST_POSTGRES_URL (scripts/billing-bench.sh starts a server)")
+            throw UsageError(
+                description: "a PostgreSQL run needs --postgres-url or BILLING_TEST_POSTGRES_URL (scripts/billing-bench.sh starts a server)"
+            )
         }
         return options
     }

@@ -27,18 +27,21 @@ struct RenewalRun {
             let seedStart = ContinuousClock.now
             let due = try await seed(database)
             let seedSeconds = (ContinuousClock.now - seedStart).seconds
-            let sandbox = try PaymentSandboxServer(configuration: .init(faults: FaultRates(latency: .milliseconds(latencyMilliseconds))), logger: logger)
+            let sandbox = try PaymentSandboxServer(
+                configuration: .init(faults: FaultRates(latency: .milliseconds(latencyMilliseconds))), logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await sandbox.run() }
                 defer { group.cancelAll() }
                 // AsyncHTTPClient keeps 8 connections per host by default: enough for 160 calls/s
                 // at 50 ms. Allow one per renewal in flight so that concurrency can hide latency.
                 var configuration = HTTPClient.Configuration()
-                configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
+                configuration.connectionPool = .init(
+                    idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: options.concurrency)
                 let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
                 let outcome: Result<RunResult, any Error>
                 do {
-                    outcome = .success(try await measure(database, due: due, sandbox: sandbox, httpClient: httpClient, seedSeconds: seedSeconds))
+                    outcome = .success(
+                        try await measure(database, due: due, sandbox: sandbox, httpClient: httpClient, seedSeconds: seedSeconds))
                 } catch {
                     outcome = .failure(error)
                 }
@@ -49,7 +52,9 @@ struct RenewalRun {
     }
 
     /// Renews everything due in one pass through the sandbox, and audits the result.
-    private func measure(_ database: any BillingStore, due: Set<RenewalID>, sandbox: PaymentSandboxServer, httpClient: HTTPClient, seedSeconds: Double) async throws -> RunResult {
+    private func measure(
+        _ database: any BillingStore, due: Set<RenewalID>, sandbox: PaymentSandboxServer, httpClient: HTTPClient, seedSeconds: Double
+    ) async throws -> RunResult {
         let stripe = try StripeClient(
             configuration: .init(apiKey: APISecret("sk_test_bench"), baseURL: try await sandbox.baseURL()),
             httpClient: httpClient, logger: logger
@@ -108,7 +113,8 @@ struct RenewalRun {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
-            return try await BillingStoreURL.sqlite(path: directory.appendingPathComponent("billing.sqlite").path).withStore(logger: logger, body)
+            return try await BillingStoreURL.sqlite(path: directory.appendingPathComponent("billing.sqlite").path).withStore(
+                logger: logger, body)
         case .postgres:
             var configuration = try PostgresBillingStore.Configuration(url: options.postgresURL ?? "")
             let name = "billing_bench_\(UInt32.random(in: 0...UInt32.max))"

@@ -22,7 +22,9 @@ enum Crowd {
         let name = "bench-crowd"
         let elected = Locked<(id: Int, at: Int64)?>(nil)
         let elections = try (0..<count).map { index in
-            Election(name: name, candidateID: "c\(index)", backend: backends[index % connections], configuration: try .init(leaseTTL: ttl), logger: logger)
+            Election(
+                name: name, candidateID: "c\(index)", backend: backends[index % connections], configuration: try .init(leaseTTL: ttl),
+                logger: logger)
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for backend in backends { group.addTask { try await backend.run() } }
@@ -38,7 +40,9 @@ enum Crowd {
                 for backend in backends { backend.shutdown() }
                 group.cancelAll()
             }
-            try await waitUntil(timeout: .seconds(300)) { (try? await backends[0].candidates(election: name).count) == count && elected.withLock { $0 } != nil }
+            try await waitUntil(timeout: .seconds(300)) {
+                (try? await backends[0].candidates(election: name).count) == count && elected.withLock { $0 } != nil
+            }
             var samples: [Double] = []
             var events = 0.0
             for _ in 0..<handovers {

@@ -14,7 +14,8 @@ final class EtcdServer: Sendable {
 
     init(etcd: String) throws {
         // Memory-backed when possible: figures of the election, not of this machine's fsync.
-        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
+        let base =
+            FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
         directory = base.appendingPathComponent("etcd-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ports = try FreePort.pick(2)

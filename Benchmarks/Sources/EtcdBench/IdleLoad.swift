@@ -26,8 +26,10 @@ enum IdleLoad {
         return try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { first in
             try await EtcdBackend.withBackend(configuration: configuration, logger: logger) { second in
                 let name = "bench-idle"
-                let leader = Election(name: name, candidateID: "leader", backend: first, configuration: try .init(leaseTTL: ttl), logger: logger)
-                let waiter = Election(name: name, candidateID: "waiter", backend: second, configuration: try .init(leaseTTL: ttl), logger: logger)
+                let leader = Election(
+                    name: name, candidateID: "leader", backend: first, configuration: try .init(leaseTTL: ttl), logger: logger)
+                let waiter = Election(
+                    name: name, candidateID: "waiter", backend: second, configuration: try .init(leaseTTL: ttl), logger: logger)
                 return try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await leader.whileLeader { _ in while true { try await Task.sleep(for: .seconds(3600)) } } }
                     try await waitUntil { leader.leadership != nil }

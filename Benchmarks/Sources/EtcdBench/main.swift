@@ -65,7 +65,8 @@ do {
         guard let leaderBinary = options.leaderBinary else { throw BenchError("--leader-binary is needed for the handover figures") }
         let swift = Statistics(try await Handovers.swift(server, count: options.handovers, logger: logger))
         print("   library, in process (resign() to the next body)      \(swift)")
-        let leaderCommand = Statistics(try await Handovers.leaderCommand(server, leader: leaderBinary, count: options.handovers, logger: logger))
+        let leaderCommand = Statistics(
+            try await Handovers.leaderCommand(server, leader: leaderBinary, count: options.handovers, logger: logger))
         print("   leader campaign processes (SIGINT to the next line)  \(leaderCommand)")
         let etcdctl = Statistics(try await Handovers.etcdctl(server, etcdctl: etcdctlPath, count: options.handovers, logger: logger))
         print("   etcdctl elect processes (SIGINT to the next line)    \(etcdctl)")
@@ -82,15 +83,20 @@ do {
         guard let leaderBinary = options.leaderBinary else { throw BenchError("--leader-binary is needed for the failover figures") }
         for ttl in options.failoverTTLs {
             print("== crash failover (SIGKILL of a leader campaign process), TTL \(ttl) s, \(options.failovers) kills")
-            let statistics = Statistics(try CommandFailover.run(store: "etcd://\(server.endpoint)", leader: leaderBinary, ttl: ttl, count: options.failovers))
+            let statistics = Statistics(
+                try CommandFailover.run(store: "etcd://\(server.endpoint)", leader: leaderBinary, ttl: ttl, count: options.failovers))
             print("   \(statistics); p99 - TTL = \(String(format: "%.0f", statistics.p99 - ttl * 1000)) ms")
-            report.failovers.append(.init(ttlSeconds: ttl, latencyMilliseconds: statistics, p99OverTTLMilliseconds: statistics.p99 - ttl * 1000))
+            report.failovers.append(
+                .init(ttlSeconds: ttl, latencyMilliseconds: statistics, p99OverTTLMilliseconds: statistics.p99 - ttl * 1000))
         }
     }
     if options.runs("idle") {
         print("== idle cost (gRPC messages etcd received per second), TTL 5 s, windows of \(options.idleSeconds) s")
         let idle = try await IdleLoad.run(server, seconds: options.idleSeconds, logger: logger)
-        print(String(format: "   leader %.2f/s, waiting candidate %.2f/s (baseline %.2f/s)", idle.leaderPerSecond, idle.waitingCandidatePerSecond, idle.baselinePerSecond))
+        print(
+            String(
+                format: "   leader %.2f/s, waiting candidate %.2f/s (baseline %.2f/s)", idle.leaderPerSecond,
+                idle.waitingCandidatePerSecond, idle.baselinePerSecond))
         report.idle = idle
     }
     if options.runs("crowd") {

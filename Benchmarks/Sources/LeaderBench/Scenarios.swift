@@ -54,7 +54,9 @@ struct Scenarios {
         try campaigns.add()
         try campaigns.add()
         let campaignLeader = try campaigns.leader()
-        guard let campaignWaiter = campaigns.members.first(where: { $0 !== campaignLeader }) else { throw BenchError("no waiting candidate") }
+        guard let campaignWaiter = campaigns.members.first(where: { $0 !== campaignLeader }) else {
+            throw BenchError("no waiting candidate")
+        }
 
         let runArguments = ["run", "idle-run", "--store", "sqlite:\(directory)/idle.db", "--ttl", "\(ttl)", "--", "sleep", "3600"]
         let runLeader = try BenchProcess(binary: binary, arguments: runArguments + [])
@@ -67,7 +69,9 @@ struct Scenarios {
         let runWaiter = try BenchProcess(binary: binary, arguments: runArguments)
         processes.append(runWaiter)
         guard runWaiter.waitFor("campaigning") != nil else { throw BenchError("second leader run never campaigned") }
-        guard let supervisor = ProcFS.children(of: runLeader.pid).first else { throw BenchError("cannot find the supervisor of leader run") }
+        guard let supervisor = ProcFS.children(of: runLeader.pid).first else {
+            throw BenchError("cannot find the supervisor of leader run")
+        }
 
         usleep(1_000_000)  // settle
         let watched: [(String, pid_t)] = [
@@ -82,7 +86,9 @@ struct Scenarios {
         var result: [String: ProcessUsage] = [:]
         for (index, (name, pid)) in watched.enumerated() {
             let cpuSeconds = Double(ProcFS.cpuTicks(pid) - before[index]) / ticksPerSecond
-            result[name] = ProcessUsage(cpuPercent: cpuSeconds / elapsed * 100, cpuMillisecondsPerSecond: cpuSeconds / elapsed * 1000, rssKiB: ProcFS.residentKiB(pid))
+            result[name] = ProcessUsage(
+                cpuPercent: cpuSeconds / elapsed * 100, cpuMillisecondsPerSecond: cpuSeconds / elapsed * 1000,
+                rssKiB: ProcFS.residentKiB(pid))
         }
         return result
     }

@@ -10,7 +10,10 @@ import Glibc
 signal(SIGPIPE, SIG_IGN)
 let options = BenchOptions(CommandLine.arguments.dropFirst())
 guard let binary = options.binary() else {
-    FileHandle.standardError.write(Data("error: no leader binary found (looked for .build/release/leader and .build/debug/leader); run 'swift build -c release --product leader' or pass --binary PATH\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "error: no leader binary found (looked for .build/release/leader and .build/debug/leader); run 'swift build -c release --product leader' or pass --binary PATH\n"
+                .utf8))
     exit(1)
 }
 let directory = NSTemporaryDirectory() + "leader-bench-" + UUID().uuidString
@@ -32,8 +35,13 @@ do {
     let failoverStarted = clock.now
     let failover = Statistics(try scenarios.failover(rounds: options.failovers, ttl: failoverTTL))
     print("crash failover (SIGKILL to leader -> next elected), TTL \(failoverTTL) s: \(failover)  [\(clock.now - failoverStarted)]")
-    print(String(format: "  as a fraction of the TTL: p50 %.2f, p99 %.2f, max %.2f", failover.p50 / 1000 / failoverTTL, failover.p99 / 1000 / failoverTTL, failover.maximum / 1000 / failoverTTL))
-    report.failover = .init(ttlSeconds: failoverTTL, latencyMilliseconds: failover, p50OverTTL: failover.p50 / 1000 / failoverTTL, p99OverTTL: failover.p99 / 1000 / failoverTTL)
+    print(
+        String(
+            format: "  as a fraction of the TTL: p50 %.2f, p99 %.2f, max %.2f", failover.p50 / 1000 / failoverTTL,
+            failover.p99 / 1000 / failoverTTL, failover.maximum / 1000 / failoverTTL))
+    report.failover = .init(
+        ttlSeconds: failoverTTL, latencyMilliseconds: failover, p50OverTTL: failover.p50 / 1000 / failoverTTL,
+        p99OverTTL: failover.p99 / 1000 / failoverTTL)
 
     let idleTTL = 5.0
     let idle = try scenarios.idle(window: options.idleSeconds, ttl: idleTTL)
@@ -41,7 +49,9 @@ do {
     for name in idle.keys.sorted() {
         let usage = idle[name]!
         let label = name.padding(toLength: 17, withPad: " ", startingAt: 0)
-        print("  \(label) " + String(format: "CPU %.3f%% (%.2f ms/s)  RSS %d KiB", usage.cpuPercent, usage.cpuMillisecondsPerSecond, usage.rssKiB))
+        print(
+            "  \(label) "
+                + String(format: "CPU %.3f%% (%.2f ms/s)  RSS %d KiB", usage.cpuPercent, usage.cpuMillisecondsPerSecond, usage.rssKiB))
     }
     report.idle = .init(ttlSeconds: idleTTL, windowSeconds: options.idleSeconds, processes: idle)
 } catch {

@@ -3,8 +3,8 @@ import Billing
 import BillingNode
 import Glibc
 import LeaderElection
-import Payments
 import PaymentSandbox
+import Payments
 
 /// The `billing` command: a replica of the renewal service, the demo, the payment sandbox, and
 /// subscription and audit tools.
@@ -14,7 +14,9 @@ struct BillingMain: AsyncParsableCommand {
         commandName: "billing",
         abstract: "A replicated subscription-billing service that charges exactly once, on leader election.",
         discussion: "Start with 'billing demo': five replicas, a payment sandbox, crashes and pauses, and an audit.",
-        subcommands: [NodeCommand.self, DemoCommand.self, SandboxCommand.self, SubscriptionsCommand.self, ChargesCommand.self, AuditCommand.self]
+        subcommands: [
+            NodeCommand.self, DemoCommand.self, SandboxCommand.self, SubscriptionsCommand.self, ChargesCommand.self, AuditCommand.self,
+        ]
     )
 
     /// Parses the command line and runs the subcommand; every failure becomes one `error:` line.

@@ -16,7 +16,8 @@ import Synchronization
 struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "billing-chaos",
-        abstract: "Inject crashes, pauses, partitions and provider faults into a five-node billing cluster and check that every renewal was charged exactly once.",
+        abstract:
+            "Inject crashes, pauses, partitions and provider faults into a five-node billing cluster and check that every renewal was charged exactly once.",
         discussion: """
             Needs root for network namespaces (otherwise it runs on loopback with each node behind \
             TCP proxies of its own, which cut its partitions, without etcd-member-isolation; the \
@@ -55,7 +56,10 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "How many billing nodes.")
     var nodes: Int = 5
 
-    @Option(help: "namespaces, proxy (TCP proxies on loopback, no etcd-member-isolation), loopback (no partitions), or auto (namespaces when possible, else proxy).")
+    @Option(
+        help:
+            "namespaces, proxy (TCP proxies on loopback, no etcd-member-isolation), loopback (no partitions), or auto (namespaces when possible, else proxy)."
+    )
     var network: String = "auto"
 
     @Option(help: "Run the nodes with a deliberate defect that the checker must catch: none, no-fencing, new-key-per-attempt.")
@@ -80,7 +84,9 @@ struct ChaosCommand: AsyncParsableCommand {
             throw ValidationError("--network must be auto, namespaces, proxy or loopback")
         }
         if let duration { guard duration >= 20 else { throw ValidationError("--duration must be at least 20 seconds") } }
-        if let rate { guard (1...500).contains(rate) else { throw ValidationError("--rate must be between 1 and 500 renewals per second") } }
+        if let rate {
+            guard (1...500).contains(rate) else { throw ValidationError("--rate must be between 1 and 500 renewals per second") }
+        }
         if let faults {
             for name in faults.split(separator: ",") where FaultKind(rawValue: String(name)) == nil {
                 throw ValidationError("unknown fault kind '\(name)'; use \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -112,7 +118,8 @@ struct ChaosCommand: AsyncParsableCommand {
         let probe = HTTPProbe(client: HTTPClient.shared)
 
         try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
-        let postgres = try PostgresInstance(directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort)
+        let postgres = try PostgresInstance(
+            directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort)
         try await postgres.start()
         try postgres.createDatabase()
         let etcd = try EtcdCluster(lab: lab, directory: directory, token: "chaos-\(seed)", probe: probe)
@@ -133,7 +140,8 @@ struct ChaosCommand: AsyncParsableCommand {
             let (subscriptions, due, firstLater) = try await databaseURL.withStore(logger: logger) { store in
                 let start = try await store.currentTime() + .seconds(8)
                 let count = renewalsPerSecond * (phaseSeconds + 15)
-                let (subscriptions, due) = try RenewalSeeder.plan(count: count, from: start, until: start + .seconds(Int64(phaseSeconds + 15)), random: &random)
+                let (subscriptions, due) = try RenewalSeeder.plan(
+                    count: count, from: start, until: start + .seconds(Int64(phaseSeconds + 15)), random: &random)
                 let firstLater = min(count, renewalsPerSecond * 30)
                 try await RenewalSeeder.save(subscriptions[..<firstLater], to: store)
                 return (subscriptions, due, firstLater)
@@ -202,9 +210,12 @@ struct ChaosCommand: AsyncParsableCommand {
             let quietStart = clock.now
             var settled = false
             while clock.now < quietStart + .seconds(quietPeriod) {
-                let charged = Set(sandbox.ledger().compactMap { entry in
-                    entry.metadata["subscription_id"].flatMap { id in entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) } }
-                })
+                let charged = Set(
+                    sandbox.ledger().compactMap { entry in
+                        entry.metadata["subscription_id"].flatMap { id in
+                            entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) }
+                        }
+                    })
                 if due.keys.allSatisfy(charged.contains) {
                     let open = try? await databaseURL.withStore(logger: logger) { try await $0.unresolvedCharges(after: nil, limit: 1) }
                     if open?.isEmpty == true { settled = true; break }
@@ -263,7 +274,9 @@ struct ChaosCommand: AsyncParsableCommand {
         let dropped = kinds.filter { !lab.supports($0) }
         kinds.removeAll { !lab.supports($0) }
         if !dropped.isEmpty && faults != nil {
-            throw HarnessError("\(dropped.map(\.rawValue).joined(separator: ", ")) cannot be injected in \(lab.mode.rawValue) mode (etcd-member-isolation needs namespaces, the node partitions namespaces or proxies)")
+            throw HarnessError(
+                "\(dropped.map(\.rawValue).joined(separator: ", ")) cannot be injected in \(lab.mode.rawValue) mode (etcd-member-isolation needs namespaces, the node partitions namespaces or proxies)"
+            )
         }
         guard !kinds.isEmpty else { throw HarnessError("no fault kinds left to inject") }
         return kinds
@@ -297,4 +310,3 @@ final class Counter: Sendable {
     var value: Int { count.withLock { $0 } }
     func increment() { count.withLock { $0 += 1 } }
 }
-

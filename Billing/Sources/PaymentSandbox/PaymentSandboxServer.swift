@@ -49,7 +49,8 @@ public final class PaymentSandboxServer: Service, Sendable {
         guard configuration.idempotencyKeyRetention > .zero, configuration.payPalRequestIDRetention > .zero else {
             throw PaymentSandboxError(
                 code: .invalidConfiguration,
-                message: "the key retentions must be positive, not \(configuration.idempotencyKeyRetention) (Stripe) and \(configuration.payPalRequestIDRetention) (PayPal)"
+                message:
+                    "the key retentions must be positive, not \(configuration.idempotencyKeyRetention) (Stripe) and \(configuration.payPalRequestIDRetention) (PayPal)"
             )
         }
         self.configuration = configuration
@@ -155,7 +156,8 @@ public final class PaymentSandboxServer: Service, Sendable {
         let router = Router(context: SandboxRequestContext.self)
         let pipeline = SandboxPipeline(state: state, logger: logger)
         let stripe = StripeEndpoints(pipeline: pipeline, apiKeys: configuration.stripeAPIKeys)
-        let payPal = PayPalEndpoints(pipeline: pipeline, clients: configuration.payPalClients, tokenLifetime: configuration.payPalTokenLifetime)
+        let payPal = PayPalEndpoints(
+            pipeline: pipeline, clients: configuration.payPalClients, tokenLifetime: configuration.payPalTokenLifetime)
         let admin = AdminEndpoints(server: self)
 
         router.post("/v1/payment_intents", use: stripe.create)

@@ -41,7 +41,10 @@ public struct ChargeRequest: Sendable, Hashable {
     public var metadata: [String: String]
 
     /// Creates a request.
-    public init(idempotencyKey: String, amountMinor: Int64, currency: String, customer: String, paymentMethod: String, metadata: [String: String] = [:]) {
+    public init(
+        idempotencyKey: String, amountMinor: Int64, currency: String, customer: String, paymentMethod: String,
+        metadata: [String: String] = [:]
+    ) {
         self.idempotencyKey = idempotencyKey
         self.amountMinor = amountMinor
         self.currency = currency

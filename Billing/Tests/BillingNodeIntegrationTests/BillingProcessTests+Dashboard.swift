@@ -16,7 +16,9 @@ extension BillingProcessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let port = try FreePort.pick()
         let demo = try NodeProcess.spawnProcess(
-            arguments: ["demo", "--duration", "60", "--nodes", "3", "--subscriptions", "2000", "--no-chaos", "--dashboard-port", String(port)],
+            arguments: [
+                "demo", "--duration", "60", "--nodes", "3", "--subscriptions", "2000", "--no-chaos", "--dashboard-port", String(port),
+            ],
             environment: [:], logPath: directory + "/demo.log"
         )
         defer {
@@ -24,7 +26,9 @@ extension BillingProcessTests {
             _ = try? demo.waitUntilExit()
         }
         let dashboard = "http://127.0.0.1:\(port)/"
-        let up = await eventually(timeout: .seconds(90)) { await HTTP.request(dashboard + "cluster")?.body.contains("\"role\":\"leader\"") == true ? true : nil }
+        let up = await eventually(timeout: .seconds(90)) {
+            await HTTP.request(dashboard + "cluster")?.body.contains("\"role\":\"leader\"") == true ? true : nil
+        }
         guard up != nil else {
             Issue.record("the demo's dashboard never showed a leader; log in \(directory)/demo.log")
             return
@@ -37,7 +41,10 @@ extension BillingProcessTests {
         let status = await NodeProcess.waitForExit(check, timeout: .seconds(180))
         let output = (try? String(contentsOfFile: directory + "/check.log", encoding: .utf8)) ?? ""
         let errors = (try? String(contentsOfFile: directory + "/check.log.err", encoding: .utf8)) ?? ""
-        #expect(status == 0, "check-dashboard.py exited \(String(describing: status)): \(output) \(errors.suffix(2000)) (install the browser with scripts/install-test-deps.sh)")
+        #expect(
+            status == 0,
+            "check-dashboard.py exited \(String(describing: status)): \(output) \(errors.suffix(2000)) (install the browser with scripts/install-test-deps.sh)"
+        )
         #expect(output.contains("\"ok\": true"))
     }
 }

@@ -18,11 +18,26 @@ struct CLIErrorTests {
     func badInput() async throws {
         let base = ["node", "--id", "n1", "--provider-url", "http://127.0.0.1:9"]
         let cases: [([String], [String: String], String)] = [
-            (base + ["--coordination", "zk:x", "--database", "sqlite:/tmp/x.sqlite"], ["STRIPE_API_KEY": "k"], "error: --coordination: unknown store 'zk:x'"),
-            (["node", "--coordination", "sqlite:/tmp/e.sqlite"], ["BILLING_NODE_ID": ""], "error: missing --id: pass --id node-1 or set BILLING_NODE_ID"),
-            (base + ["--coordination", "sqlite:/tmp/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"], ["STRIPE_API_KEY": "", "STRIPE_API_KEY_FILE": ""], "error: stripe provider: STRIPE_API_KEY is not set"),
-            (base + ["--coordination", "sqlite:/tmp/e.sqlite", "--database", "mysql://x"], ["STRIPE_API_KEY": "k"], "error: --database: billing store URL 'mysql://x' names no known database"),
-            (base + ["--coordination", "sqlite:/nonexistent-dir/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"], ["STRIPE_API_KEY": "k"], "error: the directory '/nonexistent-dir'"),
+            (
+                base + ["--coordination", "zk:x", "--database", "sqlite:/tmp/x.sqlite"], ["STRIPE_API_KEY": "k"],
+                "error: --coordination: unknown store 'zk:x'"
+            ),
+            (
+                ["node", "--coordination", "sqlite:/tmp/e.sqlite"], ["BILLING_NODE_ID": ""],
+                "error: missing --id: pass --id node-1 or set BILLING_NODE_ID"
+            ),
+            (
+                base + ["--coordination", "sqlite:/tmp/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"],
+                ["STRIPE_API_KEY": "", "STRIPE_API_KEY_FILE": ""], "error: stripe provider: STRIPE_API_KEY is not set"
+            ),
+            (
+                base + ["--coordination", "sqlite:/tmp/e.sqlite", "--database", "mysql://x"], ["STRIPE_API_KEY": "k"],
+                "error: --database: billing store URL 'mysql://x' names no known database"
+            ),
+            (
+                base + ["--coordination", "sqlite:/nonexistent-dir/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"],
+                ["STRIPE_API_KEY": "k"], "error: the directory '/nonexistent-dir'"
+            ),
         ]
         for (arguments, environment, expected) in cases {
             try await expectOneErrorLine(arguments, environment: environment, expected)
@@ -37,23 +52,28 @@ struct CLIErrorTests {
         let good = directory + "/node.conf"
         // Everything but the database: the error names the first setting missing from both.
         try """
-            # one replica
-            BILLING_NODE_ID = from-file
-            BILLING_COORDINATION=sqlite:\(directory)/election.sqlite
-            BILLING_PROVIDER_URL=http://127.0.0.1:9
-            """.write(toFile: good, atomically: true, encoding: .utf8)
-        try await expectOneErrorLine(["node", "--config", good], environment: ["STRIPE_API_KEY": "k"], "error: missing --database: pass --database")
+        # one replica
+        BILLING_NODE_ID = from-file
+        BILLING_COORDINATION=sqlite:\(directory)/election.sqlite
+        BILLING_PROVIDER_URL=http://127.0.0.1:9
+        """.write(toFile: good, atomically: true, encoding: .utf8)
+        try await expectOneErrorLine(
+            ["node", "--config", good], environment: ["STRIPE_API_KEY": "k"], "error: missing --database: pass --database")
         try await expectOneErrorLine(
             ["node"], environment: ["BILLING_CONFIG": good, "BILLING_DATABASE": "mysql://x", "STRIPE_API_KEY": "k"],
             "error: --database: billing store URL 'mysql://x' names no known database"
         )
         let secret = directory + "/secret.conf"
         try "BILLING_NODE_ID=n1\nSTRIPE_API_KEY=sk_live_x\n".write(toFile: secret, atomically: true, encoding: .utf8)
-        try await expectOneErrorLine(["node", "--config", secret], "error: config file '\(secret)' line 2: 'STRIPE_API_KEY' is not a BILLING_* setting")
-        try await expectOneErrorLine(["node", "--config", directory + "/missing.conf"], "error: cannot read the config file '\(directory)/missing.conf'")
+        try await expectOneErrorLine(
+            ["node", "--config", secret], "error: config file '\(secret)' line 2: 'STRIPE_API_KEY' is not a BILLING_* setting")
+        try await expectOneErrorLine(
+            ["node", "--config", directory + "/missing.conf"], "error: cannot read the config file '\(directory)/missing.conf'")
     }
 
-    private func expectOneErrorLine(_ arguments: [String], environment: [String: String] = [:], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    private func expectOneErrorLine(
+        _ arguments: [String], environment: [String: String] = [:], _ expected: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let (status, stderr) = try await run(arguments, environment: environment)
         #expect(status == 1, "\(arguments): exit \(String(describing: status))", sourceLocation: sourceLocation)
         #expect(stderr.hasPrefix(expected), "\(arguments): \(stderr)", sourceLocation: sourceLocation)

@@ -1,12 +1,13 @@
 import Billing
 import BillingNode
-@testable import ChaosHarness
 import ChildProcesses
 import Foundation
 import Glibc
 import Logging
 import PaymentSandbox
 import Testing
+
+@testable import ChaosHarness
 
 /// End to end with real processes: a `billing node` charges through a TCP proxy in front of the
 /// payment sandbox. A charge's answer is lost (the sandbox applied it); then the proxy refuses
@@ -30,8 +31,10 @@ import Testing
                 let now = try await store.currentTime()
                 let usd = try Currency(code: "USD")
                 let subscription = Subscription(
-                    id: subscriptionID, customer: "cus_outage", plan: try Plan(interval: .monthly, price: Money(minorUnits: 999, currency: usd)),
-                    status: .active, billingCycleAnchor: now, currentPeriodStart: BillingCalendar.boundary(anchor: now, interval: .monthly, index: -1),
+                    id: subscriptionID, customer: "cus_outage",
+                    plan: try Plan(interval: .monthly, price: Money(minorUnits: 999, currency: usd)),
+                    status: .active, billingCycleAnchor: now,
+                    currentPeriodStart: BillingCalendar.boundary(anchor: now, interval: .monthly, index: -1),
                     currentPeriodEnd: now, cancelAtPeriodEnd: false, paymentMethod: "pm_card_visa", retry: nil
                 )
                 try await store.createSubscription(subscription.stored)
@@ -81,7 +84,8 @@ import Testing
                 print(log.split(separator: "\n").filter { !$0.contains("nothing due") }.suffix(60).joined(separator: "\n"))
             }
             // 3. Through again, on the same port.
-            let healed = try await TCPProxy.start(name: "provider", upstreamHost: "127.0.0.1", upstreamPort: try await sandbox.port(), port: proxy.port)
+            let healed = try await TCPProxy.start(
+                name: "provider", upstreamHost: "127.0.0.1", upstreamPort: try await sandbox.port(), port: proxy.port)
             defer { healed.close() }
             let settled = await eventually(timeout: .seconds(180)) { () -> Charge? in
                 guard let (_, charge) = await read(), let charge, charge.status == .succeeded else { return nil }
@@ -97,7 +101,10 @@ import Testing
             let final = await read()
             #expect(final?.subscription.status == SubscriptionStatus.active.rawValue)
             #expect(final?.subscription.currentPeriodStart == periodStart)
-            if settled == nil { print(String(decoding: FileManager.default.contents(atPath: "\(directory)/node-1.log") ?? Data(), as: UTF8.self).suffix(4000)) }
+            if settled == nil {
+                print(
+                    String(decoding: FileManager.default.contents(atPath: "\(directory)/node-1.log") ?? Data(), as: UTF8.self).suffix(4000))
+            }
         }
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("charge audit")
 struct ChargeAuditTests {
-    private func entry(_ subscription: String, _ period: String, status: String = "succeeded", count: Int = 1, key: String? = nil) -> LedgerEntry {
+    private func entry(
+        _ subscription: String, _ period: String, status: String = "succeeded", count: Int = 1, key: String? = nil
+    ) -> LedgerEntry {
         LedgerEntry(
             provider: "stripe", idempotencyKey: key ?? "renewal:\(subscription):\(period)", count: count, amount: 999, currency: "usd",
             customer: "cus", paymentMethod: "pm_card_visa", status: status, declineCode: nil, reference: "pi_\(subscription)",
@@ -36,7 +38,8 @@ struct ChargeAuditTests {
     @Test("a key the provider applied twice is a double charge")
     func appliedTwice() {
         let period = "2026-01-01T00:00:00Z"
-        let audit = ChargeAudit(dueRenewals: [RenewalID(subscriptionID: "a", periodStart: period)], ledger: [entry("a", period, count: 2)], charges: [])
+        let audit = ChargeAudit(
+            dueRenewals: [RenewalID(subscriptionID: "a", periodStart: period)], ledger: [entry("a", period, count: 2)], charges: [])
         #expect(audit.doubleCharges == 1)
     }
 }

@@ -1,6 +1,7 @@
 import Billing
-@testable import BillingNode
 import Testing
+
+@testable import BillingNode
 
 /// The leader's view of whether the billing database answers (what its stall watchdog reads).
 struct StoreProgressTests {

@@ -1,6 +1,7 @@
-@testable import Billing
 import Synchronization
 import Testing
+
+@testable import Billing
 
 /// The PostgreSQL store's calls can always be left: on cancellation and after their time limit,
 /// even when the call itself ignores cancellation (as a query on a cut-off connection does).

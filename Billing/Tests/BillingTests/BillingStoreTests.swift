@@ -1,18 +1,19 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Billing
 import LeaderElection
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The store contract, against a real SQLite file and a real PostgreSQL server.
 struct BillingStoreTests {
     @Test(arguments: StoreKind.available)
     func subscriptionsRoundTripAndComeDueInOrder(_ kind: StoreKind) async throws {
         try await withTestStore(kind) { store in
-            let a = Fixtures.subscription("a", anchor: "2025-01-31T00:00:00Z")   // due 2025-02-28
-            let b = Fixtures.subscription("b", anchor: "2025-01-15T00:00:00Z")   // due 2025-02-15
-            let c = Fixtures.subscription("c", anchor: "2025-01-28T00:00:00Z")   // due 2025-02-28, after "a"
+            let a = Fixtures.subscription("a", anchor: "2025-01-31T00:00:00Z")  // due 2025-02-28
+            let b = Fixtures.subscription("b", anchor: "2025-01-15T00:00:00Z")  // due 2025-02-15
+            let c = Fixtures.subscription("c", anchor: "2025-01-28T00:00:00Z")  // due 2025-02-28, after "a"
             var canceled = Fixtures.subscription("d", anchor: "2025-01-01T00:00:00Z")
             canceled.status = .canceled
             for subscription in [a, b, c, canceled] {
@@ -55,7 +56,8 @@ struct BillingStoreTests {
             #expect(charge.fencingToken == FencingToken(5))
             let record = RenewalRecord(
                 subscriptionID: "s", periodStart: intent.periodStart,
-                charge: ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .succeeded, providerReference: "pi_1"), subscription: nil
+                charge: ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .succeeded, providerReference: "pi_1"),
+                subscription: nil
             )
             let recordError = await #expect(throws: BillingError.self) {
                 try await store.recordRenewal(record, fence: Fixtures.fence(3), at: now)
@@ -98,11 +100,14 @@ struct BillingStoreTests {
 
             // A failed attempt is re-armed for the next dunning attempt with its own key.
             try await store.recordRenewal(
-                RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart,
-                              charge: ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .failed, failureCode: "insufficient_funds"), subscription: nil),
+                RenewalRecord(
+                    subscriptionID: "s", periodStart: intent.periodStart,
+                    charge: ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .failed, failureCode: "insufficient_funds"),
+                    subscription: nil),
                 fence: Fixtures.fence(2), at: now
             )
-            let retry = try await store.beginCharge(Fixtures.intent(for: subscription, attempt: 2), fence: Fixtures.fence(2), at: now + .seconds(86_400))
+            let retry = try await store.beginCharge(
+                Fixtures.intent(for: subscription, attempt: 2), fence: Fixtures.fence(2), at: now + .seconds(86_400))
             #expect(retry.status == .pending)
             #expect(retry.attempts == 2)
             #expect(retry.idempotencyKey == "renewal:s:2025-02-28T00:00:00Z:retry-1")
@@ -131,7 +136,9 @@ struct BillingStoreTests {
             var stale = advance
             stale.expectedPeriodEnd = Fixtures.time("2025-01-31T00:00:00Z")
             let conflict = await #expect(throws: BillingError.self) {
-                try await store.recordRenewal(RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: succeeded, subscription: stale), fence: fence, at: now)
+                try await store.recordRenewal(
+                    RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: succeeded, subscription: stale),
+                    fence: fence, at: now)
             }
             #expect(conflict?.code == .concurrentModification)
             #expect(try await store.charges(subscriptionID: "s").first?.status == .pending)
@@ -140,12 +147,16 @@ struct BillingStoreTests {
             var otherKey = succeeded
             otherKey.idempotencyKey = "renewal:s:other"
             let keyConflict = await #expect(throws: BillingError.self) {
-                try await store.recordRenewal(RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: otherKey, subscription: advance), fence: fence, at: now)
+                try await store.recordRenewal(
+                    RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: otherKey, subscription: advance),
+                    fence: fence, at: now)
             }
             #expect(keyConflict?.code == .concurrentModification)
             #expect(try await store.subscription(id: "s")?.currentPeriodEnd == subscription.currentPeriodEnd)
 
-            try await store.recordRenewal(RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: succeeded, subscription: advance), fence: fence, at: now)
+            try await store.recordRenewal(
+                RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: succeeded, subscription: advance), fence: fence,
+                at: now)
             let row = try #require(try await store.subscription(id: "s"))
             #expect(row.currentPeriodStart == intent.periodStart)
             #expect(row.currentPeriodEnd == intent.periodEnd)
@@ -155,7 +166,9 @@ struct BillingStoreTests {
             #expect(charge.providerReference == "pi_1")
             // A resolved charge is never overwritten.
             let again = await #expect(throws: BillingError.self) {
-                try await store.recordRenewal(RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: succeeded, subscription: nil), fence: fence, at: now)
+                try await store.recordRenewal(
+                    RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: succeeded, subscription: nil), fence: fence,
+                    at: now)
             }
             #expect(again?.code == .concurrentModification)
             #expect(try await store.unresolvedCharges(after: nil, limit: 10).isEmpty)

@@ -24,7 +24,10 @@ struct BillingStoreURLTests {
         #expect(defaults.database == nil)
     }
 
-    @Test(arguments: ["", "sqlite:", "mysql://u@h/db", "postgres://host/db", "postgres://u@h:99999/db", "postgres://u@h/db?sslmode=require", "postgres://u:%zz@h/db"])
+    @Test(arguments: [
+        "", "sqlite:", "mysql://u@h/db", "postgres://host/db", "postgres://u@h:99999/db", "postgres://u@h/db?sslmode=require",
+        "postgres://u:%zz@h/db",
+    ])
     func rejects(text: String) {
         let error = #expect(throws: BillingError.self) { try BillingStoreURL(text) }
         #expect(error?.code == .invalidStoreURL)

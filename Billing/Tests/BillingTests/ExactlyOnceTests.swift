@@ -133,14 +133,17 @@ struct ExactlyOnceTests {
             #expect(try harness.counter("billing_charges_parked_for_review_total") == 1)
 
             // The operator settles it: the period is paid, and the settlement is on record.
-            let resolved = try await store.resolveCharge(ChargeResolution(idempotencyKey: charge.idempotencyKey, outcome: .succeeded, providerReference: "pi_1", operatorName: "test"))
+            let resolved = try await store.resolveCharge(
+                ChargeResolution(
+                    idempotencyKey: charge.idempotencyKey, outcome: .succeeded, providerReference: "pi_1", operatorName: "test"))
             #expect(resolved.status == .succeeded)
             #expect(resolved.reviewReason == nil)
             #expect(try await harness.subscription("s")?.currentPeriodStart == Self.period)
             #expect(try await store.chargesInReview(limit: 10).isEmpty)
             #expect(try await store.countChargesInReview() == 0)
             await #expect(throws: BillingError.self, "a second settlement writes nothing") {
-                try await store.resolveCharge(ChargeResolution(idempotencyKey: charge.idempotencyKey, outcome: .failed, operatorName: "test"))
+                try await store.resolveCharge(
+                    ChargeResolution(idempotencyKey: charge.idempotencyKey, outcome: .failed, operatorName: "test"))
             }
         }
     }

@@ -22,26 +22,49 @@ struct RenewalDecisionTests {
     static let day = Duration.seconds(86_400)
 
     static let cases: [Case] = [
-        Case(name: "success advances the period", outcome: .succeeded(reference: "pi_1"), kind: .charged, chargeStatus: .succeeded, subscriptionStatus: .active),
-        Case(name: "soft decline: past due, retry in 1 day", outcome: .declined(code: "card_declined", declineCode: "insufficient_funds", message: "", hard: false, reference: nil),
-             kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day),
-        Case(name: "second failure: retry 2 days later (3 after the first)", outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
-             attempt: 2, kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day * 2),
-        Case(name: "fifth failure: dunning over, canceled", outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
-             attempt: 5, kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
-        Case(name: "hard decline: canceled, no retry", outcome: .declined(code: "card_declined", declineCode: "expired_card", message: "", hard: true, reference: "pi_9"),
-             kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
-        Case(name: "not reached: the charge stays open with its key, the subscription untouched", outcome: .retryable(message: "connection refused"),
-             kind: .unknown, chargeStatus: .pending, subscriptionStatus: nil),
-        Case(name: "not reached on a dunning attempt: still no dunning step consumed", outcome: .retryable(message: "connection refused"),
-             attempt: 3, kind: .unknown, chargeStatus: .pending, subscriptionStatus: nil),
-        Case(name: "success after a cancellation: recorded, not revived, refund review", outcome: .succeeded(reference: "pi_2"),
-             kind: .charged, chargeStatus: .succeeded, subscriptionStatus: nil, canceledMeanwhile: true, reviewReason: RenewalDecision.refundReviewReason),
-        Case(name: "decline after a cancellation: recorded, no dunning", outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
-             kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: nil, canceledMeanwhile: true),
-        Case(name: "unknown: charge unknown, subscription untouched", outcome: .unknown(message: "timeout"), kind: .unknown, chargeStatus: .unknown, subscriptionStatus: nil),
-        Case(name: "idempotency conflict: unknown, reconcile later", outcome: .idempotencyConflict(message: "in flight"), kind: .unknown, chargeStatus: .unknown, subscriptionStatus: nil),
-        Case(name: "rate limited: nothing written", outcome: .rateLimited(retryAfter: .seconds(2)), kind: .deferred, chargeStatus: nil, subscriptionStatus: nil),
+        Case(
+            name: "success advances the period", outcome: .succeeded(reference: "pi_1"), kind: .charged, chargeStatus: .succeeded,
+            subscriptionStatus: .active),
+        Case(
+            name: "soft decline: past due, retry in 1 day",
+            outcome: .declined(code: "card_declined", declineCode: "insufficient_funds", message: "", hard: false, reference: nil),
+            kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day),
+        Case(
+            name: "second failure: retry 2 days later (3 after the first)",
+            outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
+            attempt: 2, kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: .pastDue, nextAttemptAfter: day * 2),
+        Case(
+            name: "fifth failure: dunning over, canceled",
+            outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
+            attempt: 5, kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
+        Case(
+            name: "hard decline: canceled, no retry",
+            outcome: .declined(code: "card_declined", declineCode: "expired_card", message: "", hard: true, reference: "pi_9"),
+            kind: .canceledForNonPayment, chargeStatus: .failed, subscriptionStatus: .canceled),
+        Case(
+            name: "not reached: the charge stays open with its key, the subscription untouched",
+            outcome: .retryable(message: "connection refused"),
+            kind: .unknown, chargeStatus: .pending, subscriptionStatus: nil),
+        Case(
+            name: "not reached on a dunning attempt: still no dunning step consumed", outcome: .retryable(message: "connection refused"),
+            attempt: 3, kind: .unknown, chargeStatus: .pending, subscriptionStatus: nil),
+        Case(
+            name: "success after a cancellation: recorded, not revived, refund review", outcome: .succeeded(reference: "pi_2"),
+            kind: .charged, chargeStatus: .succeeded, subscriptionStatus: nil, canceledMeanwhile: true,
+            reviewReason: RenewalDecision.refundReviewReason),
+        Case(
+            name: "decline after a cancellation: recorded, no dunning",
+            outcome: .declined(code: "card_declined", declineCode: nil, message: "", hard: false, reference: nil),
+            kind: .retryScheduled, chargeStatus: .failed, subscriptionStatus: nil, canceledMeanwhile: true),
+        Case(
+            name: "unknown: charge unknown, subscription untouched", outcome: .unknown(message: "timeout"), kind: .unknown,
+            chargeStatus: .unknown, subscriptionStatus: nil),
+        Case(
+            name: "idempotency conflict: unknown, reconcile later", outcome: .idempotencyConflict(message: "in flight"), kind: .unknown,
+            chargeStatus: .unknown, subscriptionStatus: nil),
+        Case(
+            name: "rate limited: nothing written", outcome: .rateLimited(retryAfter: .seconds(2)), kind: .deferred, chargeStatus: nil,
+            subscriptionStatus: nil),
     ]
 
     @Test(arguments: cases)
@@ -70,7 +93,8 @@ struct RenewalDecisionTests {
             failureCode: nil, fencingToken: FencingToken(1), attempts: testCase.attempt, createdAt: now, updatedAt: now
         )
         let retryOpenAt = now + .seconds(5)
-        let decision = RenewalDecision.decide(subscription: subscription, charge: charge, outcome: testCase.outcome, now: now, dunning: .default, retryOpenAt: retryOpenAt)
+        let decision = RenewalDecision.decide(
+            subscription: subscription, charge: charge, outcome: testCase.outcome, now: now, dunning: .default, retryOpenAt: retryOpenAt)
         #expect(decision.kind == testCase.kind)
         #expect(decision.record?.charge?.reviewReason == testCase.reviewReason)
         if decision.kind == .unknown {

@@ -11,7 +11,9 @@ struct RenewalEngineTests {
     func renewsEachDueSubscriptionOnce(_ kind: StoreKind) async throws {
         try await withTestStore(kind) { store in
             let harness = EngineHarness(store: store, now: "2025-02-28T00:00:00Z")
-            let subscriptions = (0..<10).map { Fixtures.subscription("s\($0)", anchor: $0 < 7 ? "2025-01-31T00:00:00Z" : "2025-02-01T00:00:00Z") }
+            let subscriptions = (0..<10).map {
+                Fixtures.subscription("s\($0)", anchor: $0 < 7 ? "2025-01-31T00:00:00Z" : "2025-02-01T00:00:00Z")
+            }
             for subscription in subscriptions { try await harness.save(subscription) }
             let engine = try harness.engine()
             let report = try await engine.runPass(fence: Fixtures.fence(1))
@@ -41,7 +43,8 @@ struct RenewalEngineTests {
         try await withTestStore(kind) { store in
             // Last paid period ended 2025-02-28; the engine was down until 2025-04-30 12:00.
             let harness = EngineHarness(store: store, now: "2025-04-30T12:00:00Z")
-            try await harness.save(Fixtures.subscription("late"), Fixtures.subscription("annual", anchor: "2024-04-01T00:00:00Z", interval: .annual))
+            try await harness.save(
+                Fixtures.subscription("late"), Fixtures.subscription("annual", anchor: "2024-04-01T00:00:00Z", interval: .annual))
             let report = try await harness.engine().runPass(fence: Fixtures.fence(1))
             #expect(report.charged == 4)
             let charges = try await store.charges(subscriptionID: "late")
@@ -67,11 +70,12 @@ struct RenewalEngineTests {
             // Leader 1 runs step (a) and step (b), then dies before step (c).
             let intent = Fixtures.intent(for: subscription)
             let pending = try await store.beginCharge(intent, fence: Fixtures.fence(1), at: Fixtures.time("2025-02-28T00:00:01Z"))
-            let outcome = try await harness.provider.charge(ChargeRequest(
-                idempotencyKey: pending.idempotencyKey, amountMinor: pending.amount.minorUnits, currency: "USD",
-                customer: pending.customer, paymentMethod: pending.paymentMethod,
-                metadata: ["subscription_id": "s", "period_start": pending.periodStart.iso8601]
-            ))
+            let outcome = try await harness.provider.charge(
+                ChargeRequest(
+                    idempotencyKey: pending.idempotencyKey, amountMinor: pending.amount.minorUnits, currency: "USD",
+                    customer: pending.customer, paymentMethod: pending.paymentMethod,
+                    metadata: ["subscription_id": "s", "period_start": pending.periodStart.iso8601]
+                ))
             guard case .succeeded = outcome else {
                 Issue.record("the first charge should succeed, got \(outcome)")
                 return
@@ -91,7 +95,9 @@ struct RenewalEngineTests {
             // Leader 1 wakes up and tries to record its outcome: fenced out.
             let error = await #expect(throws: BillingError.self) {
                 try await store.recordRenewal(
-                    RenewalRecord(subscriptionID: "s", periodStart: intent.periodStart, charge: ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .succeeded), subscription: nil),
+                    RenewalRecord(
+                        subscriptionID: "s", periodStart: intent.periodStart,
+                        charge: ChargeUpdate(idempotencyKey: intent.idempotencyKey, status: .succeeded), subscription: nil),
                     fence: Fixtures.fence(1), at: Fixtures.time("2025-02-28T00:00:06Z")
                 )
             }
@@ -180,7 +186,9 @@ struct RenewalEngineTests {
             try await store.saveSubscription(subscription)
             // A replica whose own clock runs two hours fast would bill now ...
             let fastReplica = ManualBillingClock(databaseNow + .seconds(7200))
-            let agreed = try RenewalEngine(store: store, provider: harness.provider, billingClock: DatabaseBillingClock(store: store), clock: harness.clock, logger: testLogger)
+            let agreed = try RenewalEngine(
+                store: store, provider: harness.provider, billingClock: DatabaseBillingClock(store: store), clock: harness.clock,
+                logger: testLogger)
             let report = try await agreed.runPass(fence: Fixtures.fence(1))
             // ... but the engine asks the database, so nothing is due yet.
             #expect(report.isIdle)
@@ -310,14 +318,16 @@ struct RenewalEngineTests {
                 guard let id = request.metadata["subscription_id"], let number = Int(id.dropFirst()) else { return .none }
                 let firstPeriod = number % 2 == 0 ? "2025-02-28T00:00:00Z" : "2025-04-30T00:00:00Z"
                 let repeats = number % 3 == 0 ? 2 : 1
-                let faulted = callForKey < repeats && request.metadata["period_start"] == firstPeriod && !request.idempotencyKey.contains(":retry-")
+                let faulted =
+                    callForKey < repeats && request.metadata["period_start"] == firstPeriod && !request.idempotencyKey.contains(":retry-")
                 return faulted ? faults[number % faults.count] : .none
             }
             let harness = EngineHarness(store: store, now: "2025-04-30T12:00:00Z", provider: provider)
             let count = 40
             for number in 0..<count {
                 // Half of them also missed periods (catch-up).
-                try await harness.save(Fixtures.subscription("s\(number)", anchor: number % 2 == 0 ? "2025-01-31T00:00:00Z" : "2025-03-31T00:00:00Z"))
+                try await harness.save(
+                    Fixtures.subscription("s\(number)", anchor: number % 2 == 0 ? "2025-01-31T00:00:00Z" : "2025-03-31T00:00:00Z"))
             }
             var configuration = EngineHarness.smallConfiguration
             configuration.maxTransientRetries = 1

@@ -48,7 +48,9 @@ struct RenewalFigures {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let double = fake.appliedPerPeriod.values.filter { $0 > 1 }.count
             let missed = count - fake.appliedPerPeriod.count
-            print("figure: \(kind) store, provider latency \(latencyMilliseconds) ms, \(configuration.maxConcurrentRenewals) in flight: \(report.charged) renewals in \(elapsed) = \(Int(Double(report.charged) / seconds)) renewals/s (loading \(count) rows took \(loaded)); audit: double charges \(double), missed \(missed)")
+            print(
+                "figure: \(kind) store, provider latency \(latencyMilliseconds) ms, \(configuration.maxConcurrentRenewals) in flight: \(report.charged) renewals in \(elapsed) = \(Int(Double(report.charged) / seconds)) renewals/s (loading \(count) rows took \(loaded)); audit: double charges \(double), missed \(missed)"
+            )
             #expect(report.charged == count)
             #expect(double == 0)
             #expect(missed == 0)

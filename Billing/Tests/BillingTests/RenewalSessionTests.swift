@@ -1,7 +1,8 @@
-@testable import Billing
 import Payments
 import Synchronization
 import Testing
+
+@testable import Billing
 
 /// Passes that start beside the stragglers of earlier passes (``RenewalSession``): a hung
 /// provider request holds back only its own subscription, within the one concurrency limit.
@@ -24,7 +25,11 @@ struct RenewalSessionTests {
         func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {
             let id = request.metadata["subscription_id"] ?? "?"
             events.continuation.yield("start \(id)")
-            let hangs = id == hungID && hung.withLock { hung in defer { hung = true }; return !hung }
+            let hangs =
+                id == hungID
+                && hung.withLock { hung in
+                    defer { hung = true }; return !hung
+                }
             if hangs {
                 for await _ in release.stream { break }
                 try Task.checkCancellation()

@@ -17,8 +17,10 @@ struct TimestampTests {
         #expect(timestamp.iso8601 == text)
     }
 
-    @Test(arguments: ["2025-02-29T00:00:00Z", "2025-13-01T00:00:00Z", "2025-01-01T24:00:00Z", "2025-01-01 00:00:00Z",
-                      "2025-01-01T00:00:00+01:00", "2025-01-01T00:00:00", "2025-1-01T00:00:00Z", "2025-01-01T00:00:00.5Z"])
+    @Test(arguments: [
+        "2025-02-29T00:00:00Z", "2025-13-01T00:00:00Z", "2025-01-01T24:00:00Z", "2025-01-01 00:00:00Z",
+        "2025-01-01T00:00:00+01:00", "2025-01-01T00:00:00", "2025-1-01T00:00:00Z", "2025-01-01T00:00:00.5Z",
+    ])
     func rejectsOtherForms(text: String) {
         #expect(throws: BillingError.self) { try Timestamp(iso8601: text) }
     }
@@ -29,7 +31,10 @@ struct TimestampTests {
 
     @Test func idempotencyKeysDeriveFromTheIntent() throws {
         let start = try Timestamp(iso8601: "2025-02-28T00:00:00Z")
-        #expect(Subscription.idempotencyKey(subscriptionID: "sub_1", periodStart: start, attempt: 1) == "renewal:sub_1:2025-02-28T00:00:00Z")
-        #expect(Subscription.idempotencyKey(subscriptionID: "sub_1", periodStart: start, attempt: 3) == "renewal:sub_1:2025-02-28T00:00:00Z:retry-2")
+        #expect(
+            Subscription.idempotencyKey(subscriptionID: "sub_1", periodStart: start, attempt: 1) == "renewal:sub_1:2025-02-28T00:00:00Z")
+        #expect(
+            Subscription.idempotencyKey(subscriptionID: "sub_1", periodStart: start, attempt: 3)
+                == "renewal:sub_1:2025-02-28T00:00:00Z:retry-2")
     }
 }

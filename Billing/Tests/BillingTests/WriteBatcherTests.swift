@@ -1,6 +1,7 @@
-@testable import Billing
 import Synchronization
 import Testing
+
+@testable import Billing
 
 /// The renewal engine's group commit (``WriteBatcher``), on its own: batches form while one is
 /// being written, results go to their own callers, and cancelled callers leave it working.

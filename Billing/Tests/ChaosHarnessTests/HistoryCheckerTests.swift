@@ -14,15 +14,18 @@ import Testing
 
     static func entry(key: String, status: String = "succeeded", createdAtSeconds: Int64 = dueMs / 1000 + 1) -> LedgerEntry {
         LedgerEntry(
-            provider: "stripe", idempotencyKey: key, count: 1, amount: 999, currency: "usd", customer: "cus_1", paymentMethod: "pm_card_visa",
-            status: status, declineCode: nil, reference: "pi_\(key)", metadata: ["subscription_id": renewal.subscriptionID, "period_start": renewal.periodStart],
+            provider: "stripe", idempotencyKey: key, count: 1, amount: 999, currency: "usd", customer: "cus_1",
+            paymentMethod: "pm_card_visa",
+            status: status, declineCode: nil, reference: "pi_\(key)",
+            metadata: ["subscription_id": renewal.subscriptionID, "period_start": renewal.periodStart],
             replays: 0, createdAt: createdAtSeconds
         )
     }
 
     static func charge(token: Int64, status: ChargeStatus = .succeeded) throws -> Charge {
         Charge(
-            subscriptionID: "sub_1", periodStart: Timestamp(millisecondsSinceEpoch: dueMs), periodEnd: Timestamp(millisecondsSinceEpoch: dueMs + 86_400_000),
+            subscriptionID: "sub_1", periodStart: Timestamp(millisecondsSinceEpoch: dueMs),
+            periodEnd: Timestamp(millisecondsSinceEpoch: dueMs + 86_400_000),
             idempotencyKey: "renewal:sub_1", amount: Money(minorUnits: 999, currency: try Currency(code: "USD")), customer: "cus_1",
             paymentMethod: "pm_card_visa", status: status, providerReference: "pi_1", failureCode: nil, fencingToken: FencingToken(token),
             attempts: 1, createdAt: Timestamp(millisecondsSinceEpoch: dueMs + 10), updatedAt: Timestamp(millisecondsSinceEpoch: dueMs + 20)
@@ -34,11 +37,15 @@ import Testing
     }
 
     static func write(_ node: String, token: Int64, from start: Int64, to end: Int64, result: String = "accepted") -> NodeEvent {
-        NodeEvent(timeMs: end, node: node, kind: .write, token: token, startMs: start, operation: "record_renewal", subscription: "sub_1", result: result)
+        NodeEvent(
+            timeMs: end, node: node, kind: .write, token: token, startMs: start, operation: "record_renewal", subscription: "sub_1",
+            result: result)
     }
 
     static func call(_ node: String, token: Int64, at time: Int64) -> NodeEvent {
-        NodeEvent(timeMs: time + 5, node: node, kind: .charge, token: token, startMs: time, subscription: "sub_1", key: "renewal:sub_1", result: "succeeded")
+        NodeEvent(
+            timeMs: time + 5, node: node, kind: .charge, token: token, startMs: time, subscription: "sub_1", key: "renewal:sub_1",
+            result: "succeeded")
     }
 
     func checker(ledger: [LedgerEntry], charges: [Charge], events: [NodeEvent], faults: [FaultRecord] = []) -> HistoryChecker {
@@ -48,8 +55,11 @@ import Testing
     @Test func cleanHistoryHasNoViolations() throws {
         let report = checker(
             ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 2)],
-            events: [Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100), Self.write("node-1", token: 1, from: 10, to: 20),
-                     Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 115, to: 130, result: "stale")]
+            events: [
+                Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
+                Self.write("node-1", token: 1, from: 10, to: 20),
+                Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 115, to: 130, result: "stale"),
+            ]
         ).check()
         #expect(report.violations == [])
         #expect(report.fencedRejections == 1)
@@ -74,8 +84,10 @@ import Testing
     @Test func writeAcceptedAfterAHigherTokensWriteIsStale() throws {
         let report = checker(
             ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 2)],
-            events: [Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
-                     Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 121, to: 130)]
+            events: [
+                Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
+                Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 121, to: 130),
+            ]
         ).check()
         #expect(report.staleWritesAccepted == 1)
         #expect(!report.isClean)
@@ -86,8 +98,10 @@ import Testing
         // have ordered it first, so it is not evidence of a stale write.
         let report = checker(
             ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 2)],
-            events: [Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
-                     Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 115, to: 125)]
+            events: [
+                Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
+                Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 115, to: 125),
+            ]
         ).check()
         #expect(report.staleWritesAccepted == 0)
     }
@@ -102,7 +116,8 @@ import Testing
 
     @Test func chargeRowUnderATokenNobodyHeldIsAViolation() throws {
         let report = checker(
-            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: .max)], events: [Self.leading("node-1", token: 1, at: 0)]
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: .max)],
+            events: [Self.leading("node-1", token: 1, at: 0)]
         ).check()
         #expect(report.chargeRowsWithUnheldToken == 1)
     }
@@ -117,18 +132,23 @@ import Testing
 
     @Test func unresolvedChargeIsAViolation() throws {
         let report = checker(
-            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 1, status: .unknown)], events: [Self.leading("node-1", token: 1, at: 0)]
+            ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 1, status: .unknown)],
+            events: [Self.leading("node-1", token: 1, at: 0)]
         ).check()
         #expect(report.audit.unresolvedInDatabase == 1)
         #expect(!report.isClean)
     }
 
     @Test func unavailabilityRunsToTheFirstCallOfANewerLeader() {
-        let fault = FaultRecord(kind: .leaderKill, target: "node-1", startMs: 1000, confirmedMs: 1001, endMs: 4000, leaderTokenBefore: 1, detail: "")
-        let unconfirmed = FaultRecord(kind: .leaderPause, target: "node-2", startMs: 1000, confirmedMs: nil, endMs: 4000, leaderTokenBefore: 1, detail: "")
+        let fault = FaultRecord(
+            kind: .leaderKill, target: "node-1", startMs: 1000, confirmedMs: 1001, endMs: 4000, leaderTokenBefore: 1, detail: "")
+        let unconfirmed = FaultRecord(
+            kind: .leaderPause, target: "node-2", startMs: 1000, confirmedMs: nil, endMs: 4000, leaderTokenBefore: 1, detail: "")
         let report = checker(
             ledger: [], charges: [],
-            events: [Self.call("node-1", token: 1, at: 1500), Self.call("node-2", token: 2, at: 3200), Self.call("node-2", token: 2, at: 3300)],
+            events: [
+                Self.call("node-1", token: 1, at: 1500), Self.call("node-2", token: 2, at: 3200), Self.call("node-2", token: 2, at: 3300),
+            ],
             faults: [fault, unconfirmed]
         ).check()
         #expect(report.unavailability["leader-kill"]?.samples == [2200])

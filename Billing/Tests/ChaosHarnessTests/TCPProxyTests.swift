@@ -126,7 +126,9 @@ final class EchoServer: Sendable {
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 recorder.accepted(channel)
-                return channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoHandler(recorder: recorder)) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(recorder: recorder))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let server = EchoServer(port: listener.localAddress!.port!, listener: listener)

@@ -3,17 +3,19 @@ import Testing
 
 @Suite("Sandbox-Fault header syntax")
 struct FaultPlanTests {
-    @Test("valid plans", arguments: [
-        ("latency=50ms", FaultPlan(latency: .milliseconds(50))),
-        ("latency=2s|lost", FaultPlan(latency: .seconds(2), action: .lost)),
-        ("500", FaultPlan(action: .serverError)),
-        ("hang", FaultPlan(action: .hang(nil))),
-        ("hang=1.5s, latency=10", FaultPlan(latency: .milliseconds(10), action: .hang(.milliseconds(1500)))),
-        ("429", FaultPlan(action: .rateLimited(retryAfter: nil))),
-        ("429=3s", FaultPlan(action: .rateLimited(retryAfter: .seconds(3)))),
-        ("garbage", FaultPlan(action: .garbage)),
-        ("none", FaultPlan.none),
-    ])
+    @Test(
+        "valid plans",
+        arguments: [
+            ("latency=50ms", FaultPlan(latency: .milliseconds(50))),
+            ("latency=2s|lost", FaultPlan(latency: .seconds(2), action: .lost)),
+            ("500", FaultPlan(action: .serverError)),
+            ("hang", FaultPlan(action: .hang(nil))),
+            ("hang=1.5s, latency=10", FaultPlan(latency: .milliseconds(10), action: .hang(.milliseconds(1500)))),
+            ("429", FaultPlan(action: .rateLimited(retryAfter: nil))),
+            ("429=3s", FaultPlan(action: .rateLimited(retryAfter: .seconds(3)))),
+            ("garbage", FaultPlan(action: .garbage)),
+            ("none", FaultPlan.none),
+        ])
     func valid(_ text: String, _ expected: FaultPlan) throws {
         #expect(try FaultPlan(parsing: text) == expected)
     }

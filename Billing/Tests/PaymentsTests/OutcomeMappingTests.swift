@@ -23,7 +23,10 @@ struct OutcomeMappingTests {
         #expect(try stripe(429, "not json") == .rateLimited(retryAfter: nil))
         #expect(try stripe(409, #"{"error":{"type":"idempotency_error","message":"busy"}}"#).conflictMessage != nil)
         #expect(try stripe(400, #"{"error":{"type":"idempotency_error","message":"other params"}}"#).conflictMessage != nil)
-        let decline = try stripe(402, #"{"error":{"type":"card_error","code":"card_declined","decline_code":"stolen_card","message":"no","payment_intent":{"id":"pi_9"}}}"#)
+        let decline = try stripe(
+            402,
+            #"{"error":{"type":"card_error","code":"card_declined","decline_code":"stolen_card","message":"no","payment_intent":{"id":"pi_9"}}}"#
+        )
         #expect(decline == .declined(code: "card_declined", declineCode: "stolen_card", message: "no", hard: true, reference: "pi_9"))
         guard case .retryable = try stripe(402, #"{"error":{"type":"card_error","code":"processing_error","message":"x"}}"#) else {
             Issue.record("processing_error must be retryable")
@@ -37,14 +40,18 @@ struct OutcomeMappingTests {
             Issue.record("an empty 503 must be unknown")
             return
         }
-        #expect(throws: PaymentError.self) { try stripe(400, #"{"error":{"type":"invalid_request_error","message":"bad","param":"amount"}}"#) }
+        #expect(throws: PaymentError.self) {
+            try stripe(400, #"{"error":{"type":"invalid_request_error","message":"bad","param":"amount"}}"#)
+        }
         #expect(throws: PaymentError.self) { try stripe(401, "garbage") }
     }
 
-    @Test("Stripe garbage bodies: unknown, saying what was wrong, never a crash", arguments: [
-        "", "<html>oops</html>", "{", "[]", "null", #"{"id": 5}"#, #"{"object":"customer","id":"cus_1","status":"x"}"#,
-        String(repeating: "\u{0}", count: 40),
-    ])
+    @Test(
+        "Stripe garbage bodies: unknown, saying what was wrong, never a crash",
+        arguments: [
+            "", "<html>oops</html>", "{", "[]", "null", #"{"id": 5}"#, #"{"object":"customer","id":"cus_1","status":"x"}"#,
+            String(repeating: "\u{0}", count: 40),
+        ])
     func stripeGarbage(_ body: String) throws {
         for status in [200, 402, 500, 418] {
             let outcome = try stripe(status, body)
@@ -60,19 +67,30 @@ struct OutcomeMappingTests {
     func payPalTable() throws {
         let captured = #"{"id":"O1","status":"COMPLETED","purchase_units":[{"payments":{"captures":[{"id":"C1","status":"COMPLETED"}]}}]}"#
         #expect(try payPal(201, captured) == .succeeded(reference: "C1"))
-        let declined = #"{"id":"O1","status":"COMPLETED","purchase_units":[{"payments":{"captures":[{"id":"C1","status":"DECLINED","processor_response":{"response_code":"5400"}}]}}]}"#
+        let declined =
+            #"{"id":"O1","status":"COMPLETED","purchase_units":[{"payments":{"captures":[{"id":"C1","status":"DECLINED","processor_response":{"response_code":"5400"}}]}}]}"#
         guard case .declined(_, "5400", _, true, "C1") = try payPal(201, declined) else {
             Issue.record("expected a hard decline")
             return
         }
-        guard case .declined("INSTRUMENT_DECLINED", nil, _, false, nil) = try payPal(422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"INSTRUMENT_DECLINED"}]}"#) else {
+        guard
+            case .declined("INSTRUMENT_DECLINED", nil, _, false, nil) = try payPal(
+                422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"INSTRUMENT_DECLINED"}]}"#)
+        else {
             Issue.record("expected a soft decline")
             return
         }
-        #expect(try payPal(422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"PAYPAL_REQUEST_ID_PREVIOUSLY_USED"}]}"#).conflictMessage != nil)
-        #expect(throws: PaymentError.self) { try payPal(422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"CURRENCY_NOT_SUPPORTED"}]}"#) }
+        #expect(
+            try payPal(422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"PAYPAL_REQUEST_ID_PREVIOUSLY_USED"}]}"#).conflictMessage
+                != nil)
+        #expect(throws: PaymentError.self) {
+            try payPal(422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"CURRENCY_NOT_SUPPORTED"}]}"#)
+        }
         #expect(throws: PaymentError.self) { try payPal(400, #"{"name":"INVALID_REQUEST"}"#) }
-        guard case .unknown = try payPal(201, #"{"id":"O1","status":"COMPLETED","purchase_units":[{"payments":{"captures":[{"id":"C1","status":"PENDING"}]}}]}"#) else {
+        guard
+            case .unknown = try payPal(
+                201, #"{"id":"O1","status":"COMPLETED","purchase_units":[{"payments":{"captures":[{"id":"C1","status":"PENDING"}]}}]}"#)
+        else {
             Issue.record("a pending capture must be unknown")
             return
         }

@@ -1,7 +1,8 @@
 import Foundation
 import PaymentSandbox
-@testable import Payments
 import Testing
+
+@testable import Payments
 
 @Suite("PayPal charge lookup (Transaction Search) against the sandbox")
 struct PayPalLookupTests {
@@ -84,8 +85,11 @@ struct PayPalLookupTests {
             let accessToken = try #require(token.json["access_token"] as? String)
             let order = try await send(
                 "POST", url + "/v2/checkout/orders",
-                headers: ["Authorization": "Bearer " + accessToken, "Content-Type": "application/json", "PayPal-Request-Id": "old-client-1"],
-                body: #"{"intent":"CAPTURE","purchase_units":[{"custom_id":"cus_test","amount":{"currency_code":"USD","value":"19.99"}}],"payment_source":{"paypal":{"vault_id":"vault_ok"}}}"#
+                headers: [
+                    "Authorization": "Bearer " + accessToken, "Content-Type": "application/json", "PayPal-Request-Id": "old-client-1",
+                ],
+                body:
+                    #"{"intent":"CAPTURE","purchase_units":[{"custom_id":"cus_test","amount":{"currency_code":"USD","value":"19.99"}}],"payment_source":{"paypal":{"vault_id":"vault_ok"}}}"#
             )
             #expect(order.status == 201)
             let client = try payPalClient(url)
@@ -125,14 +129,16 @@ struct PayPalLookupTests {
         let early = try PayPalClient.searchWindows(for: engineCharge(periodStart: "2026-03-16"), now: now)
         #expect(early == [.init(start: now.addingTimeInterval(-86_400), end: now)])
         // The renewal engine's form, with milliseconds when they are not zero.
-        #expect(PayPalClient.parseDate("2025-01-31T09:30:00.250Z") == PayPalClient.parseDate("2025-01-31T09:30:00Z")?.addingTimeInterval(0.25))
+        #expect(
+            PayPalClient.parseDate("2025-01-31T09:30:00.250Z") == PayPalClient.parseDate("2025-01-31T09:30:00Z")?.addingTimeInterval(0.25))
     }
 
     @Test("not reached, 500, 429, a lost or mangled answer: unavailable", arguments: ["500", "429", "lost", "garbage", "unreachable"])
     func unavailable(fault: String) async throws {
         try await withSandbox { _, url in
             // The token request carries no Sandbox-Fault header, so the fault meets the search itself.
-            let client = try fault == "unreachable"
+            let client =
+                try fault == "unreachable"
                 ? payPalClient("http://127.0.0.1:1", timeout: .seconds(2))
                 : payPalClient(url, fault: fault, timeout: .seconds(5))
             let result = try await client.lookUpCharge(engineCharge(paymentMethod: "vault_ok"))
@@ -143,27 +149,40 @@ struct PayPalLookupTests {
     @Test("matching: refunds ignored, a listing's best record kept, reversed or mismatched ambiguous, DUPLICATE_INVOICE_ID a conflict")
     func matching() throws {
         let request = engineCharge(key: "k", amount: 1999, paymentMethod: "vault_ok")
-        func info(_ id: String, _ value: String, _ status: String, invoice: String? = "k", custom: String? = "cus_test", currency: String = "USD") -> PayPalWire.TransactionInfo {
+        func info(
+            _ id: String, _ value: String, _ status: String, invoice: String? = "k", custom: String? = "cus_test", currency: String = "USD"
+        ) -> PayPalWire.TransactionInfo {
             PayPalWire.TransactionInfo(
                 transactionID: id, transactionAmount: .init(currencyCode: currency, value: value), transactionStatus: status,
                 invoiceID: invoice, customField: custom
             )
         }
-        #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S"), info("R", "-19.99", "S")]) == .found(.succeeded(reference: "A")))
-        #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "D"), info("A", "19.99", "S")]) == .found(.succeeded(reference: "A")))
+        #expect(
+            PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S"), info("R", "-19.99", "S")])
+                == .found(.succeeded(reference: "A")))
+        #expect(
+            PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "D"), info("A", "19.99", "S")])
+                == .found(.succeeded(reference: "A")))
         guard case .found(.unknown) = PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "P")]) else {
             Issue.record("pending must be unknown")
             return
         }
         #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "V")]).ambiguity != nil)
-        #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S", custom: nil)]) == .found(.succeeded(reference: "A")))
-        #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S"), info("B", "19.99", "S")]).ambiguity?.contains("A, B") == true)
-        #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "29.99", "S")]).ambiguity?.contains("amount 29.99") == true)
+        #expect(
+            PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S", custom: nil)])
+                == .found(.succeeded(reference: "A")))
+        #expect(
+            PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S"), info("B", "19.99", "S")]).ambiguity?.contains(
+                "A, B") == true)
+        #expect(
+            PayPalClient.lookupResult(for: request, transactions: [info("A", "29.99", "S")]).ambiguity?.contains("amount 29.99") == true)
         #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S", custom: "cus_other")]).ambiguity != nil)
         #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "S", invoice: "k2")]) == .notFound)
 
-        let duplicate = #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"DUPLICATE_INVOICE_ID","description":"Duplicate Invoice ID detected."}]}"#
-        #expect(try PayPalClient.outcome(status: 422, body: Array(duplicate.utf8)).conflictMessage?.contains("DUPLICATE_INVOICE_ID") == true)
+        let duplicate =
+            #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"DUPLICATE_INVOICE_ID","description":"Duplicate Invoice ID detected."}]}"#
+        #expect(
+            try PayPalClient.outcome(status: 422, body: Array(duplicate.utf8)).conflictMessage?.contains("DUPLICATE_INVOICE_ID") == true)
         #expect(PayPalAmount.minorUnits("19.99", currency: "USD") == 1999)
         #expect(PayPalAmount.minorUnits("-5", currency: "USD") == -500)
         #expect(PayPalAmount.minorUnits("500", currency: "JPY") == 500)
@@ -207,7 +226,9 @@ struct PayPalLookupTests {
             #expect((info?["invoice_id"] as? String)?.hasPrefix("renewal:") == true)
 
             let tooLong = formatter.string(from: Date().addingTimeInterval(-40 * 86_400))
-            #expect(try await send("GET", url + "/v1/reporting/transactions?start_date=\(tooLong)&end_date=\(end)", headers: headers).status == 400)
+            #expect(
+                try await send("GET", url + "/v1/reporting/transactions?start_date=\(tooLong)&end_date=\(end)", headers: headers).status
+                    == 400)
             #expect(try await send("GET", url + "/v1/reporting/transactions?end_date=\(end)", headers: headers).status == 400)
             #expect(try await send("GET", base).status == 401)
         }

@@ -48,7 +48,8 @@ struct SandboxIdempotencyTests {
         try await withSandbox { server, url in
             let key = "conflict-\(UUID().uuidString)"
             _ = try await send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key), body: stripeForm(amount: 1000))
-            let other = try await send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key), body: stripeForm(amount: 2000))
+            let other = try await send(
+                "POST", url + "/v1/payment_intents", headers: stripeHeaders(key: key), body: stripeForm(amount: 2000))
             #expect(other.status == 400)
             #expect((other.json["error"] as? [String: Any])?["type"] as? String == "idempotency_error")
             #expect(server.ledger().filter { $0.idempotencyKey == key }.map(\.amount) == [1000])
@@ -105,7 +106,8 @@ struct SandboxIdempotencyTests {
     @Test("a PaymentIntent can be read back; an unknown id is 404 resource_missing")
     func retrieve() async throws {
         try await withSandbox { _, url in
-            let created = try await send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: "get-\(UUID().uuidString)"), body: stripeForm())
+            let created = try await send(
+                "POST", url + "/v1/payment_intents", headers: stripeHeaders(key: "get-\(UUID().uuidString)"), body: stripeForm())
             let id = try #require(created.json["id"] as? String)
             let read = try await send("GET", url + "/v1/payment_intents/" + id, headers: stripeHeaders(key: nil))
             #expect(read.status == 200)

@@ -34,7 +34,8 @@ struct SandboxKeyRetentionTests {
             // The second application is remembered in turn: a retry now replays it.
             #expect(try await client.charge(request) == .succeeded(reference: second))
 
-            let ledger = try await send("GET", url + "/sandbox/ledger?key=" + request.idempotencyKey.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            let ledger = try await send(
+                "GET", url + "/sandbox/ledger?key=" + request.idempotencyKey.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             let summary = try #require(ledger.json["summary"] as? [String: Any])
             #expect(summary["charges"] as? Int == 2)
             #expect(summary["keys_applied_more_than_once"] as? Int == 1)

@@ -50,7 +50,9 @@ struct SandboxThroughputTests {
                 }
                 let elapsed = clock.now - started
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                print("sandbox throughput (\(pass) pass): \(total) charges, \(concurrency) concurrent, \(String(format: "%.2f", seconds)) s, \(Int(Double(total) / seconds)) charges/s")
+                print(
+                    "sandbox throughput (\(pass) pass): \(total) charges, \(concurrency) concurrent, \(String(format: "%.2f", seconds)) s, \(Int(Double(total) / seconds)) charges/s"
+                )
                 #expect(succeeded == total)
             }
             let ledger = server.ledger()

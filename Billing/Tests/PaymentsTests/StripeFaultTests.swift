@@ -129,7 +129,8 @@ struct StripeFaultTests {
     @Test("an unparsable Sandbox-Fault header is a 400 that names the item")
     func badFaultHeader() async throws {
         try await withSandbox { _, url in
-            let answer = try await send("POST", url + "/v1/payment_intents", headers: stripeHeaders(key: "bad-fault", fault: "explode"), body: stripeForm())
+            let answer = try await send(
+                "POST", url + "/v1/payment_intents", headers: stripeHeaders(key: "bad-fault", fault: "explode"), body: stripeForm())
             #expect(answer.status == 400)
             #expect(answer.body.contains("explode"))
         }

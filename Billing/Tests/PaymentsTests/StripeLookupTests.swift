@@ -1,7 +1,8 @@
 import Foundation
 import PaymentSandbox
-@testable import Payments
 import Testing
+
+@testable import Payments
 
 @Suite("Stripe charge lookup (Search API) against the sandbox")
 struct StripeLookupTests {
@@ -24,13 +25,16 @@ struct StripeLookupTests {
     func findsDeclined() async throws {
         try await withSandbox { _, url in
             let client = try stripeClient(url)
-            for (scenario, expectedDeclineCode, hard) in [(TestScenario.insufficientFunds, "insufficient_funds", false), (.stolenCard, "stolen_card", true)] {
+            for (scenario, expectedDeclineCode, hard) in [
+                (TestScenario.insufficientFunds, "insufficient_funds", false), (.stolenCard, "stolen_card", true),
+            ] {
                 let request = engineCharge(paymentMethod: scenario.stripePaymentMethod)
                 guard case .declined(_, _, _, _, let reference?) = try await client.charge(request) else {
                     Issue.record("\(scenario): the charge was not declined with a reference")
                     continue
                 }
-                guard case .found(.declined(let code, let declineCode, _, let isHard, let found)) = try await client.lookUpCharge(request) else {
+                guard case .found(.declined(let code, let declineCode, _, let isHard, let found)) = try await client.lookUpCharge(request)
+                else {
                     Issue.record("\(scenario): the lookup did not find a decline")
                     continue
                 }
@@ -99,10 +103,11 @@ struct StripeLookupTests {
                 Issue.record("the charge did not succeed")
                 return
             }
-            #expect(try StripeClient.searchQuery(for: quoted) == """
-                metadata['attempt']:'1' AND metadata['idempotency_key']:'renewal:o\\'brien:"2026"' AND \
-                metadata['period_start']:'\(quoted.metadata["period_start"] ?? "")' AND metadata['subscription_id']:'sub_1'
-                """)
+            #expect(
+                try StripeClient.searchQuery(for: quoted) == """
+                    metadata['attempt']:'1' AND metadata['idempotency_key']:'renewal:o\\'brien:"2026"' AND \
+                    metadata['period_start']:'\(quoted.metadata["period_start"] ?? "")' AND metadata['subscription_id']:'sub_1'
+                    """)
             #expect(try await client.lookUpCharge(quoted) == .found(.succeeded(reference: reference)))
             #expect(try await client.lookUpCharge(engineCharge(key: "renewal:o'brien")) == .notFound)
 
@@ -122,7 +127,8 @@ struct StripeLookupTests {
     @Test("not reached, 500, 429, a lost or mangled answer: unavailable", arguments: ["500", "429", "lost", "garbage", "unreachable"])
     func unavailable(fault: String) async throws {
         try await withSandbox { _, url in
-            let client = try fault == "unreachable"
+            let client =
+                try fault == "unreachable"
                 ? stripeClient("http://127.0.0.1:1", timeout: .seconds(2))
                 : stripeClient(url, fault: fault, timeout: .seconds(5))
             let result = try await client.lookUpCharge(engineCharge())
@@ -165,10 +171,13 @@ struct StripeLookupTests {
                 entries["attempt"] = attempt
                 metadata = String(decoding: try JSONSerialization.data(withJSONObject: entries), as: UTF8.self)
             }
-            return #"{"id":"\#(id)","object":"payment_intent","status":"succeeded","amount":1999,"currency":"usd","customer":"cus_test","metadata":\#(metadata)}"#
+            return
+                #"{"id":"\#(id)","object":"payment_intent","status":"succeeded","amount":1999,"currency":"usd","customer":"cus_test","metadata":\#(metadata)}"#
         }
         func result(_ intents: String...) throws -> ChargeLookupResult {
-            try StripeClient.lookupResult(for: request, status: 200, body: Array(#"{"object":"search_result","has_more":false,"data":[\#(intents.joined(separator: ","))]}"#.utf8))
+            try StripeClient.lookupResult(
+                for: request, status: 200,
+                body: Array(#"{"object":"search_result","has_more":false,"data":[\#(intents.joined(separator: ","))]}"#.utf8))
         }
         #expect(try result(try intent("pi_1", attempt: "1"), try intent("pi_2", attempt: "2")) == .found(.succeeded(reference: "pi_1")))
         #expect(try result(try intent("pi_2", attempt: "2")) == .notFound)
@@ -180,7 +189,10 @@ struct StripeLookupTests {
         func intent(_ status: String, error: String? = nil) -> StripeWire.PaymentIntent {
             StripeWire.PaymentIntent(
                 id: "pi_1", object: "payment_intent", status: status, amount: 1999, currency: "usd", customer: "cus_test",
-                metadata: nil, lastPaymentError: error.map { StripeWire.ErrorDetail(type: "card_error", code: "card_declined", declineCode: $0, message: "no") }
+                metadata: nil,
+                lastPaymentError: error.map {
+                    StripeWire.ErrorDetail(type: "card_error", code: "card_declined", declineCode: $0, message: "no")
+                }
             )
         }
         for status in ["processing", "requires_action", "requires_confirmation", "requires_capture", "requires_payment_method"] {
@@ -189,8 +201,9 @@ struct StripeLookupTests {
                 continue
             }
         }
-        #expect(StripeClient.lookupOutcome(of: intent("requires_payment_method", error: "expired_card"))
-            == .declined(code: "card_declined", declineCode: "expired_card", message: "no", hard: true, reference: "pi_1"))
+        #expect(
+            StripeClient.lookupOutcome(of: intent("requires_payment_method", error: "expired_card"))
+                == .declined(code: "card_declined", declineCode: "expired_card", message: "no", hard: true, reference: "pi_1"))
         guard case .declined(_, _, _, false, "pi_1") = StripeClient.lookupOutcome(of: intent("canceled")) else {
             Issue.record("canceled must be a soft decline")
             return

@@ -1,11 +1,13 @@
-@testable import PaymentSandbox
 import Testing
+
+@testable import PaymentSandbox
 
 @Suite("The sandbox's subset of Stripe's search query language")
 struct StripeSearchQueryTests {
     @Test("metadata clauses with either quote, escapes, AND, bare words for plain fields")
     func parses() throws {
-        let query = try StripeSearchQuery(parsing: #"metadata['idempotency_key']:'a\'b"c' AND metadata["k"]:"x\"y" status:succeeded currency:'USD'"#)
+        let query = try StripeSearchQuery(
+            parsing: #"metadata['idempotency_key']:'a\'b"c' AND metadata["k"]:"x\"y" status:succeeded currency:'USD'"#)
         #expect(
             query.clauses == [
                 .init(field: .metadata("idempotency_key"), value: #"a'b"c"#),
@@ -16,10 +18,12 @@ struct StripeSearchQueryTests {
         )
     }
 
-    @Test("what the sandbox does not model is refused, not ignored", arguments: [
-        "", "amount>100", "metadata['k']:'v' OR status:'succeeded'", "-status:'succeeded'", "metadata['k']:v",
-        "metadata['k':'v'", "metadata['k']:'v", "status~'succ'", "status",
-    ])
+    @Test(
+        "what the sandbox does not model is refused, not ignored",
+        arguments: [
+            "", "amount>100", "metadata['k']:'v' OR status:'succeeded'", "-status:'succeeded'", "metadata['k']:v",
+            "metadata['k':'v'", "metadata['k']:'v", "status~'succ'", "status",
+        ])
     func refuses(text: String) {
         #expect(throws: StripeSearchQuery.Unsupported.self) { try StripeSearchQuery(parsing: text) }
     }

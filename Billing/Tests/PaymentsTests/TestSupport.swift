@@ -23,7 +23,9 @@ func withSandbox<T: Sendable>(
 }
 
 /// A Stripe client for the sandbox at `url`, sending `fault` as `Sandbox-Fault` when given.
-func stripeClient(_ url: String, fault: String? = nil, timeout: Duration = .seconds(10), httpClient: HTTPClient = .shared) throws -> StripeClient {
+func stripeClient(
+    _ url: String, fault: String? = nil, timeout: Duration = .seconds(10), httpClient: HTTPClient = .shared
+) throws -> StripeClient {
     try StripeClient(
         configuration: .init(
             apiKey: APISecret("sk_test_sandbox"),

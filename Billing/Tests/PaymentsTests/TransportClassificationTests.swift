@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-@testable import Payments
 import Testing
+
+@testable import Payments
 
 /// "Not sent" must mean only that the connection could not be set up: a request handed to a
 /// connection may have been applied, whatever error ends it.
@@ -35,7 +36,8 @@ struct TransportClassificationTests {
         }
     }
 
-    @Test("after the request head was written: lost, whatever the error", arguments: 0..<TransportClassificationTests.connectionErrors.count)
+    @Test(
+        "after the request head was written: lost, whatever the error", arguments: 0..<TransportClassificationTests.connectionErrors.count)
     func afterTheHead(index: Int) throws {
         let error = Self.connectionErrors[index]
         guard case .lost = try classify(error, sent: true) else {
@@ -46,7 +48,9 @@ struct TransportClassificationTests {
 
     @Test("a deadline, a read timeout or a cancellation is lost even with no head seen: it can overtake the notice")
     func taskSideErrors() throws {
-        let errors: [any Error] = [HTTPClientError.deadlineExceeded, HTTPClientError.readTimeout, HTTPClientError.cancelled, CancellationError()]
+        let errors: [any Error] = [
+            HTTPClientError.deadlineExceeded, HTTPClientError.readTimeout, HTTPClientError.cancelled, CancellationError(),
+        ]
         for error in errors {
             guard case .lost = try classify(error, sent: false) else {
                 Issue.record("\(error) must be lost")

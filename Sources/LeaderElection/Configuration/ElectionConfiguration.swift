@@ -42,10 +42,12 @@ extension Election {
                 throw ElectionError.invalidConfiguration("leaseTTL is \(leaseTTL); it must be at least 10 ms (5 s is the default)")
             }
             guard safetyMargin >= .zero, safetyMargin < leaseTTL else {
-                throw ElectionError.invalidConfiguration("safetyMargin is \(safetyMargin); it must be at least 0 and below leaseTTL (\(leaseTTL)); the default is leaseTTL / 10")
+                throw ElectionError.invalidConfiguration(
+                    "safetyMargin is \(safetyMargin); it must be at least 0 and below leaseTTL (\(leaseTTL)); the default is leaseTTL / 10")
             }
             guard renewInterval > .zero else {
-                throw ElectionError.invalidConfiguration("renewInterval is \(renewInterval); it must be positive (the default is leaseTTL / 3)")
+                throw ElectionError.invalidConfiguration(
+                    "renewInterval is \(renewInterval); it must be positive (the default is leaseTTL / 3)")
             }
             guard renewInterval * 2 <= leadershipWindow else {
                 throw ElectionError.invalidConfiguration(

@@ -94,10 +94,11 @@ public final class Election: Service, Sendable {
     /// campaigning again after each loss, until graceful shutdown or cancellation; then the body
     /// is cancelled and the lease revoked so that the next candidate takes over at once.
     public func run() async throws {
-        let body = leaderBody ?? { _ in
-            // Hold leadership until cancelled.
-            try await self.clock.sleep(until: .seconds(Int64.max / 2))
-        }
+        let body =
+            leaderBody ?? { _ in
+                // Hold leadership until cancelled.
+                try await self.clock.sleep(until: .seconds(Int64.max / 2))
+            }
         try await cancelWhenGracefulShutdown {
             try await self.whileLeader(body)
         }

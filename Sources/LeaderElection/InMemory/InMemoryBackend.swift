@@ -15,7 +15,9 @@ public final class InMemoryBackend: ElectionBackend {
     }
 
     /// Runs `body` on the state after expiring leases; notifies waiters when `mutates`.
-    private func withState<T>(mutates: Bool = false, _ body: (inout InMemoryElectionState, Duration) throws(ElectionError) -> T) throws(ElectionError) -> T {
+    private func withState<T>(
+        mutates: Bool = false, _ body: (inout InMemoryElectionState, Duration) throws(ElectionError) -> T
+    ) throws(ElectionError) -> T {
         let now = clock.now()
         let result = try state.withLock { (state) throws(ElectionError) -> T in
             state.expireLeases(now: now)

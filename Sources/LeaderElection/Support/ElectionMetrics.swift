@@ -22,8 +22,10 @@ struct ElectionMetrics: Sendable {
         self.factory = factory
         isLeader = Gauge(label: "leader_election_is_leader", dimensions: dimensions, factory: factory)
         acquired = Counter(label: "leader_election_leadership_acquired_total", dimensions: dimensions, factory: factory)
-        renewalSuccesses = Counter(label: "leader_election_renewals_total", dimensions: dimensions + [("result", "success")], factory: factory)
-        renewalFailures = Counter(label: "leader_election_renewals_total", dimensions: dimensions + [("result", "failure")], factory: factory)
+        renewalSuccesses = Counter(
+            label: "leader_election_renewals_total", dimensions: dimensions + [("result", "success")], factory: factory)
+        renewalFailures = Counter(
+            label: "leader_election_renewals_total", dimensions: dimensions + [("result", "failure")], factory: factory)
         renewalDuration = Metrics.Timer(label: "leader_election_renewal_duration_seconds", dimensions: dimensions, factory: factory)
     }
 

@@ -52,7 +52,9 @@ extension EtcdBackend {
         let response = try await txn("campaign in election \(election)", request, lease: lease)
         var candidate: Candidacy
         if response.succeeded {
-            candidate = Candidacy(election: election, key: keys.candidateKey(lease), value: value, lease: lease, token: FencingToken(response.header.revision))
+            candidate = Candidacy(
+                election: election, key: keys.candidateKey(lease), value: value, lease: lease, token: FencingToken(response.header.revision)
+            )
         } else {
             guard let existing = response.responses.first?.responseRange.kvs.first else {
                 // The key vanished between the compare and the range: its lease just died.
@@ -106,7 +108,9 @@ extension EtcdBackend {
             // oldest: a key created later, even under an old name, gets a newer create revision,
             // so no older one can appear. Then no read is needed after the deletion.
             let predecessorIsOldest = older.count == 1
-            let outcome = try await watchDeletion(of: predecessorKey, ownKey: ownKey, after: response.header.revision, oneWatcher: predecessorIsOldest, failures: &watchFailures)
+            let outcome = try await watchDeletion(
+                of: predecessorKey, ownKey: ownKey, after: response.header.revision, oneWatcher: predecessorIsOldest,
+                failures: &watchFailures)
             switch outcome {
             case .ownKeyDeleted: throw ElectionError.leaseExpired(candidacy.lease)
             case .predecessorDeleted where predecessorIsOldest: return
@@ -161,7 +165,9 @@ extension EtcdBackend {
                     // read again, at once. The member answered, so this is no failure, however
                     // often it happens; counting it would end the observation under busy compaction.
                     transientFailures.withLock { $0 = 0 }
-                    self.logger.debug("watching the leader from a compacted revision; reading again", metadata: ["election": "\(election)", "error": "\(error)"])
+                    self.logger.debug(
+                        "watching the leader from a compacted revision; reading again",
+                        metadata: ["election": "\(election)", "error": "\(error)"])
                 } catch {
                     if Task.isCancelled { return nil }
                     let failures = transientFailures.withLock { count -> Int in
@@ -224,7 +230,8 @@ extension EtcdBackend {
             watchers = [watcher(predecessorKey), watcher(ownKey)]
         }
         do {
-            let outcome = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) { message -> WaitOutcome? in
+            let outcome = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) {
+                message -> WaitOutcome? in
                 let deleted = message.events.filter { $0.type == .delete }.map(\.kv.key)
                 // The own key first: gone is gone, even when the predecessor went before it.
                 if deleted.contains(ownKey) { return .ownKeyDeleted }

@@ -45,7 +45,7 @@ public final class EtcdBackend: ElectionBackendService {
         guard !stopped.load(ordering: .acquiring) else { return }
         do {
             try await runConnections()
-        } catch where stopped.load(ordering: .acquiring) {
+        } catch  where stopped.load(ordering: .acquiring) {
             logger.debug("the etcd connections ended with an error after shutdown", metadata: ["error": "\(error)"])
         }
     }

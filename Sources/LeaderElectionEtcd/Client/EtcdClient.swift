@@ -65,7 +65,9 @@ final class EtcdClient: Sendable {
     private static func target(_ endpoint: EtcdConfiguration.Endpoint) -> any ResolvableTarget {
         if endpoint.host.contains(":") { return ResolvableTargets.IPv6.ipv6(address: endpoint.host, port: endpoint.port) }
         let parts = endpoint.host.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) { return ResolvableTargets.IPv4.ipv4(address: endpoint.host, port: endpoint.port) }
+        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) {
+            return ResolvableTargets.IPv4.ipv4(address: endpoint.host, port: endpoint.port)
+        }
         return ResolvableTargets.DNS.dns(host: endpoint.host, port: endpoint.port)
     }
 
@@ -102,7 +104,8 @@ final class EtcdClient: Sendable {
     /// The member to use next and the timeout it deserves.
     private func pick() -> (index: Int, timeout: Duration) {
         state.withLock { state in
-            let timeout = state.answered[state.current]
+            let timeout =
+                state.answered[state.current]
                 ? configuration.requestTimeout
                 : min(configuration.connectTimeout, configuration.requestTimeout)
             return (state.current, timeout)
@@ -166,10 +169,13 @@ final class EtcdClient: Sendable {
                     continue
                 case .rejected(let reason):
                     markAnswered(index)
-                    throw ElectionError.storeUnavailable("etcd at \(members[index].endpoint) rejected the \(what): \(reason); check the user's permissions and the request", cause: error)
+                    throw ElectionError.storeUnavailable(
+                        "etcd at \(members[index].endpoint) rejected the \(what): \(reason); check the user's permissions and the request",
+                        cause: error)
                 case .authentication, .transient:
                     lastFailure = "\(members[index].endpoint): \(EtcdFailure.describe(error))"
-                    logger.debug("etcd request failed; trying the next member", metadata: ["request": "\(what)", "failure": "\(lastFailure)"])
+                    logger.debug(
+                        "etcd request failed; trying the next member", metadata: ["request": "\(what)", "failure": "\(lastFailure)"])
                     markFailed(index)
                     attempt += 1
                     // Every member failed once: give a leader election in the cluster a moment.

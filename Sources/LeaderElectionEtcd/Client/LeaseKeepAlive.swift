@@ -127,7 +127,8 @@ final class LeaseKeepAlive: Sendable {
         }
         waiter?.resume(throwing: CancellationError())
         guard let orphans = restarted else { return }
-        client.logger.debug("restarting the lease keep-alive stream", metadata: ["reason": "it owes a keep-alive answer for \(stuckAfter) or more"])
+        client.logger.debug(
+            "restarting the lease keep-alive stream", metadata: ["reason": "it owes a keep-alive answer for \(stuckAfter) or more"])
         fail(orphans, "the lease keep-alive stream to etcd stopped answering and is moved to the next member; the renewal is retried")
     }
 

@@ -2,7 +2,8 @@ import LeaderElection
 
 extension EtcdConfiguration {
     /// The accepted store URL forms, for messages.
-    static let urlForms = "etcd://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...][?OPTIONS] or etcds://... for TLS, with OPTIONS among cacert=PATH, cert=PATH, key=PATH, connect-timeout=DURATION, request-timeout=DURATION (for example 500ms or 2s)"
+    static let urlForms =
+        "etcd://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...][?OPTIONS] or etcds://... for TLS, with OPTIONS among cacert=PATH, cert=PATH, key=PATH, connect-timeout=DURATION, request-timeout=DURATION (for example 500ms or 2s)"
 
     /// Reads a store URL: `etcd://[user:password@]host:port[,host:port...][?options]`, or
     /// `etcds://` for TLS. Options: `cacert`, `cert`, `key` (PEM files), `connect-timeout`,

@@ -99,17 +99,22 @@ public struct EtcdConfiguration: Sendable, Hashable {
     /// Checks the values; throws `ElectionError.Code.invalidConfiguration` saying what to change.
     public func validate() throws {
         guard !endpoints.isEmpty else {
-            throw ElectionError.invalidConfiguration("no etcd endpoint given; pass at least one host:port, for example etcd://127.0.0.1:2379")
+            throw ElectionError.invalidConfiguration(
+                "no etcd endpoint given; pass at least one host:port, for example etcd://127.0.0.1:2379")
         }
         for endpoint in endpoints where endpoint.host.isEmpty || !(1...65535).contains(endpoint.port) {
             throw ElectionError.invalidConfiguration("etcd endpoint '\(endpoint)' needs a host and a port between 1 and 65535")
         }
-        for (name, value) in [("connectTimeout", connectTimeout), ("requestTimeout", requestTimeout), ("watchProgressInterval", watchProgressInterval)]
+        for (name, value) in [
+            ("connectTimeout", connectTimeout), ("requestTimeout", requestTimeout), ("watchProgressInterval", watchProgressInterval),
+        ]
         where value <= .zero {
             throw ElectionError.invalidConfiguration("etcd \(name) is \(value); it must be positive")
         }
         if let tls, (tls.certificateFile == nil) != (tls.keyFile == nil) {
-            throw ElectionError.invalidConfiguration("etcd TLS needs both a client certificate and its key, or neither (cert=\(tls.certificateFile ?? "none"), key=\(tls.keyFile ?? "none"))")
+            throw ElectionError.invalidConfiguration(
+                "etcd TLS needs both a client certificate and its key, or neither (cert=\(tls.certificateFile ?? "none"), key=\(tls.keyFile ?? "none"))"
+            )
         }
     }
 }

@@ -81,7 +81,8 @@ struct ElectionTransaction {
 
     /// Locks `lease` against concurrent reaping or revocation until the transaction ends.
     func lockLease(_ lease: LeaseID) async throws -> Bool {
-        let rows = try await connection.query("SELECT id FROM leader_election_leases WHERE id = \(lease.rawValue) FOR UPDATE", logger: logger)
+        let rows = try await connection.query(
+            "SELECT id FROM leader_election_leases WHERE id = \(lease.rawValue) FOR UPDATE", logger: logger)
         for try await _ in rows.decode(Int64.self) { return true }
         return false
     }

@@ -91,7 +91,8 @@ extension PostgresBackend {
     /// operation keeps the backend contract's promise to return promptly.
     private func withinTimeout<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let limit = configuration.requestTimeout
-        let message = "PostgreSQL at \(configuration.description) did not answer within \(limit) while \(what); check that the server runs and that the URL's host and port are right"
+        let message =
+            "PostgreSQL at \(configuration.description) did not answer within \(limit) while \(what); check that the server runs and that the URL's host and port are right"
         return try await AbandonableCall.run(
             timer: { @Sendable () async throws -> any Error in
                 try await Task.sleep(for: limit)
@@ -118,7 +119,8 @@ extension PostgresBackend {
         while !Task.isCancelled {
             connectionID += 1
             do {
-                let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: connectionID, logger: logger)
+                let connection = try await PostgresConnection.connect(
+                    configuration: connectionConfiguration, id: connectionID, logger: logger)
                 let router = self.router
                 do {
                     try await withTaskCancellationHandler {

@@ -104,7 +104,8 @@ public final class PostgresBackend: ElectionBackendService {
             throw ElectionError.invalidConfiguration("a lease TTL must be positive, got \(ttl)")
         }
         let (seconds, attoseconds) = ttl.components
-        let micro = seconds > Self.maximumTTLMicroseconds / 1_000_000
+        let micro =
+            seconds > Self.maximumTTLMicroseconds / 1_000_000
             ? Self.maximumTTLMicroseconds
             : seconds * 1_000_000 + (attoseconds + 999_999_999_999) / 1_000_000_000_000
         return try await transaction("granting a lease") { transaction in

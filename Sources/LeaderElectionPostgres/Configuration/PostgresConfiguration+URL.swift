@@ -9,7 +9,8 @@ extension PostgresConfiguration {
         func invalid(_ why: String) -> ElectionError {
             ElectionError(
                 code: .invalidStoreURL,
-                message: "'\(Self.redacted(shown))' is not a PostgreSQL store URL: \(why); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+                message:
+                    "'\(Self.redacted(shown))' is not a PostgreSQL store URL: \(why); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             )
         }
         let scheme = url.prefix(while: { $0 != ":" }).lowercased()
@@ -54,7 +55,7 @@ extension PostgresConfiguration {
     /// `text` with the password of a `scheme://user:password@...` URL replaced by `***`.
     static func redacted(_ text: String) -> String {
         guard let scheme = text.firstRange(of: "://"), let at = text.lastIndex(of: "@"), scheme.upperBound < at,
-              let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
+            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
         else { return text }
         return String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
     }

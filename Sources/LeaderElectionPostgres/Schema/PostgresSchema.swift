@@ -46,7 +46,7 @@ enum PostgresSchema {
             """,
             "CREATE INDEX leader_election_candidates_order ON leader_election_candidates (election, token)",
             "CREATE INDEX leader_election_candidates_lease ON leader_election_candidates (lease_id)",
-        ],
+        ]
     ]
 
     /// Creates or upgrades the schema.
@@ -64,13 +64,16 @@ enum PostgresSchema {
             logger: logger
         )
         var applied = 0
-        for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM leader_election_schema", logger: logger).decode(Int.self) {
+        for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM leader_election_schema", logger: logger)
+            .decode(Int.self)
+        {
             applied = version
         }
         guard applied <= currentVersion else {
             throw ElectionError(
                 code: .invalidStoreData,
-                message: "the election tables in PostgreSQL at \(server) have schema version \(applied), newer than this program's \(currentVersion); upgrade this program"
+                message:
+                    "the election tables in PostgreSQL at \(server) have schema version \(applied), newer than this program's \(currentVersion); upgrade this program"
             )
         }
         for version in (applied + 1)..<(currentVersion + 1) {

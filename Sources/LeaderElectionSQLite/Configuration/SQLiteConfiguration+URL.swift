@@ -6,7 +6,10 @@ extension SQLiteConfiguration {
     /// - Throws: ``ElectionError/Code/invalidStoreURL`` saying what is wrong.
     public init(url: String) throws {
         func invalid(_ why: String) -> ElectionError {
-            ElectionError(code: .invalidStoreURL, message: "'\(url)' is not an SQLite store URL: \(why); expected sqlite:PATH, for example sqlite:/var/lib/leader/election.db")
+            ElectionError(
+                code: .invalidStoreURL,
+                message: "'\(url)' is not an SQLite store URL: \(why); expected sqlite:PATH, for example sqlite:/var/lib/leader/election.db"
+            )
         }
         let scheme = url.prefix(while: { $0 != ":" }).lowercased()
         guard scheme == "sqlite" else { throw invalid("the scheme is not sqlite") }

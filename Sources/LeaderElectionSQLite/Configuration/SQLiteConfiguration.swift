@@ -27,7 +27,8 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// durations are positive.
     func validate() throws(ElectionError) {
         guard !path.isEmpty else {
-            throw .invalidConfiguration("SQLiteConfiguration.path is empty; pass the path of the store file, for example /var/lib/leader/election.db")
+            throw .invalidConfiguration(
+                "SQLiteConfiguration.path is empty; pass the path of the store file, for example /var/lib/leader/election.db")
         }
         guard pollInterval > .zero else {
             throw .invalidConfiguration("SQLiteConfiguration.pollInterval must be positive, got \(pollInterval)")

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import LeaderElection
 import SQLiteNIO
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Turns SQLite failures into `ElectionError`s that say which file failed and what to do.
 enum StoreErrors {
@@ -33,7 +34,8 @@ enum StoreErrors {
                 cause: error.cause
             )
         case .closed:
-            return .storeUnavailable("the election store \(path) was closed (its SQLiteBackend was shut down); create a new SQLiteBackend to use it again")
+            return .storeUnavailable(
+                "the election store \(path) was closed (its SQLiteBackend was shut down); create a new SQLiteBackend to use it again")
         case .notWAL(let mode):
             return .storeUnavailable(
                 "the election store \(path) could not be switched to WAL mode (it stays in '\(mode)' mode); put it on a local filesystem that supports shared memory"
@@ -46,18 +48,21 @@ enum StoreErrors {
         case .notADatabase:
             return ElectionError(
                 code: .invalidStoreData,
-                message: "\(path) is not an SQLite database (it is another kind of file, or damaged beyond reading); move it aside or pass the path of a new file",
+                message:
+                    "\(path) is not an SQLite database (it is another kind of file, or damaged beyond reading); move it aside or pass the path of a new file",
                 cause: error
             )
         case .corrupt, .corruptIndex, .corruptSequenceSchema, .corruptVirtualTable:
             return ElectionError(
                 code: .invalidStoreData,
-                message: "the election store \(path) is damaged; stop every process using it, move it and its -wal and -shm files aside, and start again with a new file",
+                message:
+                    "the election store \(path) is damaged; stop every process using it, move it and its -wal and -shm files aside, and start again with a new file",
                 cause: error
             )
         case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath, .cantOpenCygwinPath, .cantOpenUnfollowedSymlink:
             return .storeUnavailable("cannot open or create the election store \(path): \(diagnoseUnopenable(path))", cause: error)
-        case .readOnly, .readonlyCantLock, .readonlyDirectory, .readonlyInRecovery, .readonlyInRollback, .readonlyBackingMoved, .permission, .auth:
+        case .readOnly, .readonlyCantLock, .readonlyDirectory, .readonlyInRecovery, .readonlyInRollback, .readonlyBackingMoved, .permission,
+            .auth:
             return .storeUnavailable(
                 "cannot write to the election store \(path); check that this user may write the file, its -wal and -shm files and their directory",
                 cause: error
@@ -67,15 +72,17 @@ enum StoreErrors {
         case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout:
             return .storeUnavailable("the election store \(path) is locked by another process; retry", cause: error)
         default:
-            return .storeUnavailable("SQLite failed while \(activity) the election store \(path); retry, and check the disk if it persists", cause: error)
+            return .storeUnavailable(
+                "SQLite failed while \(activity) the election store \(path); retry, and check the disk if it persists", cause: error)
         }
     }
 
     /// Says why SQLite could not open `path`, as far as the file system tells.
     private static func diagnoseUnopenable(_ path: String) -> String {
-        let directory = path.lastIndex(of: "/").map { index in
-            index == path.startIndex ? "/" : String(path[..<index])
-        } ?? "."
+        let directory =
+            path.lastIndex(of: "/").map { index in
+                index == path.startIndex ? "/" : String(path[..<index])
+            } ?? "."
         if !isDirectory(directory) {
             return "the directory \(directory) does not exist; create it or choose a path in an existing directory"
         }

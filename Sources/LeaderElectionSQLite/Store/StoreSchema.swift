@@ -44,7 +44,7 @@ enum StoreSchema {
             """,
             "CREATE INDEX candidates_by_election ON candidates (election, token)",
             "CREATE INDEX candidates_by_lease ON candidates (lease_id)",
-        ],
+        ]
     ]
 
     /// Creates or upgrades the schema. Runs inside a write transaction.
@@ -55,7 +55,8 @@ enum StoreSchema {
         guard version <= currentVersion else {
             throw ElectionError(
                 code: .invalidStoreData,
-                message: "the election store \(path) has schema version \(version), newer than this library's \(currentVersion); upgrade this program, or use another file"
+                message:
+                    "the election store \(path) has schema version \(version), newer than this library's \(currentVersion); upgrade this program, or use another file"
             )
         }
         while version < currentVersion {
@@ -73,11 +74,12 @@ enum StoreSchema {
             .map { try $0.text("name") }
         if tables.isEmpty { return 0 }
         guard tables.contains("meta"),
-              let row = try await transaction.rows("SELECT value FROM meta WHERE name = 'schema_version'").first
+            let row = try await transaction.rows("SELECT value FROM meta WHERE name = 'schema_version'").first
         else {
             throw ElectionError(
                 code: .invalidStoreData,
-                message: "\(path) is an SQLite database but not an election store (it has the tables \(tables.joined(separator: ", "))); pass the path of a new file or of an existing election store"
+                message:
+                    "\(path) is an SQLite database but not an election store (it has the tables \(tables.joined(separator: ", "))); pass the path of a new file or of an existing election store"
             )
         }
         return try row.integer("value")
@@ -90,7 +92,8 @@ enum StoreSchema {
         guard version == currentVersion else {
             throw ElectionError(
                 code: .invalidStoreData,
-                message: "the election store \(path) now has schema version \(version.map(String.init) ?? "none"), not \(currentVersion); it was changed by another program or version, restart this process with a matching version"
+                message:
+                    "the election store \(path) now has schema version \(version.map(String.init) ?? "none"), not \(currentVersion); it was changed by another program or version, restart this process with a matching version"
             )
         }
     }

@@ -54,7 +54,8 @@ extension StoreTransaction {
     /// Deletes the lease and its candidacies. Returns whether a candidacy was deleted.
     func revokeLease(_ lease: LeaseID) async throws -> Bool {
         try await execute("DELETE FROM leases WHERE id = ?1", [.integer(SQLiteInt64(lease.rawValue))])
-        return try await !rows("DELETE FROM candidates WHERE lease_id = ?1 RETURNING token", [.integer(SQLiteInt64(lease.rawValue))]).isEmpty
+        return try await !rows("DELETE FROM candidates WHERE lease_id = ?1 RETURNING token", [.integer(SQLiteInt64(lease.rawValue))])
+            .isEmpty
     }
 
     /// Returns the lease's candidacy in `election`, creating it (with a new token) when there is
@@ -110,7 +111,9 @@ extension StoreTransaction {
     /// Increments the counter `name` in `meta` and returns its new value.
     private func nextCounterValue(_ name: String) async throws -> Int64 {
         guard let row = try await rows("UPDATE meta SET value = value + 1 WHERE name = ?1 RETURNING value", [.text(name)]).first else {
-            throw ElectionError(code: .invalidStoreData, message: "the election store has no counter '\(name)'; the file was modified by something other than this library")
+            throw ElectionError(
+                code: .invalidStoreData,
+                message: "the election store has no counter '\(name)'; the file was modified by something other than this library")
         }
         return try row.integer("value")
     }

@@ -1,11 +1,11 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #else
-#error("BootTimeClock needs clock_gettime")
+    #error("BootTimeClock needs clock_gettime")
 #endif
 
 /// The host-wide clock that ``SQLiteBackend`` measures lease expiry on.
@@ -19,9 +19,9 @@ public enum BootTimeClock {
     public static func now() -> Int64 {
         var spec = timespec()
         #if canImport(Darwin)
-        let status = clock_gettime(CLOCK_MONOTONIC, &spec)
+            let status = clock_gettime(CLOCK_MONOTONIC, &spec)
         #else
-        let status = clock_gettime(CLOCK_BOOTTIME, &spec)
+            let status = clock_gettime(CLOCK_BOOTTIME, &spec)
         #endif
         // clock_gettime fails only for an unknown clock id, which these constants are not.
         precondition(status == 0, "clock_gettime failed with errno \(errno)")

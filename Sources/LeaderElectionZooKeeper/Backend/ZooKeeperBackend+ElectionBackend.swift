@@ -113,8 +113,9 @@ extension ZooKeeperBackend {
                 try Task.checkCancellation()
                 // A create whose answer was lost may have happened: look for it first.
                 if let children = try await self.children(session, path),
-                   let mine = children.first(where: { $0.hasPrefix(prefix) }),
-                   let candidate = try await self.candidate(session, election: election, path: path, name: mine) {
+                    let mine = children.first(where: { $0.hasPrefix(prefix) }),
+                    let candidate = try await self.candidate(session, election: election, path: path, name: mine)
+                {
                     return candidate
                 }
                 do {
@@ -146,7 +147,9 @@ extension ZooKeeperBackend {
         while true {
             try Task.checkCancellation()
             let version = subscription.signal.version
-            let leading = try await withTimeout("waiting to lead election '\(candidacy.election)'", lease: local == nil ? nil : candidacy.lease) { () async throws -> Bool? in
+            let leading = try await withTimeout(
+                "waiting to lead election '\(candidacy.election)'", lease: local == nil ? nil : candidacy.lease
+            ) { () async throws -> Bool? in
                 let session = try await self.session(local)
                 let contenders = ElectionNode.contenders(try await self.children(session, path) ?? [])
                 guard let index = contenders.firstIndex(where: { $0.name == ownName }) else {
@@ -239,7 +242,8 @@ extension ZooKeeperBackend {
                     continue
                 }
                 if watch.changed(to: leader) { return .some(leader) }
-                await watch.subscription.signal.wait(after: version, orUntil: self.clock.now() + self.configuration.pollInterval, clock: self.clock)
+                await watch.subscription.signal.wait(
+                    after: version, orUntil: self.clock.now() + self.configuration.pollInterval, clock: self.clock)
             }
             return nil
         })

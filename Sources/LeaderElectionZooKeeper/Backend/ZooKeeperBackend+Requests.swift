@@ -131,11 +131,14 @@ extension ZooKeeperBackend {
                 }
                 throw ElectionError.storeUnavailable("the ZooKeeper session used for \(what) expired; retry")
             case .connectionLost(let why):
-                throw ElectionError.storeUnavailable("could not reach ZooKeeper at \(ensemble) while \(what) (\(why)); check that the servers run and that the URL's hosts and ports are right", cause: failure)
+                throw ElectionError.storeUnavailable(
+                    "could not reach ZooKeeper at \(ensemble) while \(what) (\(why)); check that the servers run and that the URL's hosts and ports are right",
+                    cause: failure)
             case .server, .malformed:
                 throw ElectionError.storeUnavailable("ZooKeeper at \(ensemble) refused \(what): \(failure)", cause: failure)
             case .timeoutTooShort(let granted, let required, let server):
-                let advice = "raise maxSessionTimeout in every server's zoo.cfg to at least \(required) ms, or use a TTL of at most \(granted) ms"
+                let advice =
+                    "raise maxSessionTimeout in every server's zoo.cfg to at least \(required) ms, or use a TTL of at most \(granted) ms"
                 guard let lease else {
                     throw ElectionError.invalidConfiguration(
                         "ZooKeeper at \(ensemble) (server \(server)) granted a session timeout of \(granted) ms, shorter than the lease TTL (\(required) ms); \(advice)"
@@ -144,7 +147,8 @@ extension ZooKeeperBackend {
                 forget(lease)
                 throw ElectionError(
                     code: .leaseExpired,
-                    message: "the session of lease \(lease) moved to ZooKeeper server \(server), which granted it a timeout of \(granted) ms, shorter than the lease TTL (\(required) ms): the ensemble could expire it before this candidate's deadline, so it was closed and its candidacy is gone; \(advice)",
+                    message:
+                        "the session of lease \(lease) moved to ZooKeeper server \(server), which granted it a timeout of \(granted) ms, shorter than the lease TTL (\(required) ms): the ensemble could expire it before this candidate's deadline, so it was closed and its candidacy is gone; \(advice)",
                     cause: failure
                 )
             }

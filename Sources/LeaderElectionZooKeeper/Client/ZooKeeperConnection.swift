@@ -49,7 +49,8 @@ final class ZooKeeperConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ZooKeeperFrameDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(ZooKeeperChannelHandler(onWatchEvent: onWatchEvent, onClose: onClose))
+                        try channel.pipeline.syncOperations.addHandler(
+                            ZooKeeperChannelHandler(onWatchEvent: onWatchEvent, onClose: onClose))
                     }
                 }
                 .connect(host: host, port: port)
@@ -58,7 +59,8 @@ final class ZooKeeperConnection: Sendable {
             throw ZooKeeperFailure.connectionLost("cannot connect to \(endpoint): \(error)")
         }
         do {
-            let body = ZooKeeperRequest.connect(lastZxidSeen: lastZxidSeen, timeoutMilliseconds: timeoutMilliseconds, sessionID: sessionID, password: password)
+            let body = ZooKeeperRequest.connect(
+                lastZxidSeen: lastZxidSeen, timeoutMilliseconds: timeoutMilliseconds, sessionID: sessionID, password: password)
             let promise = channel.eventLoop.makePromise(of: ZooKeeperReply.self)
             let outbound = ZooKeeperChannelHandler.Outbound(kind: .handshake, frame: Self.frame(body), promise: promise)
             let written = channel.eventLoop.makePromise(of: Void.self)
@@ -73,7 +75,8 @@ final class ZooKeeperConnection: Sendable {
                 channel.close(promise: nil)
                 throw ZooKeeperFailure.sessionExpired
             }
-            return ZooKeeperConnection(channel: channel, endpoint: endpoint, response: response, replyTimeout: Self.timeAmount(replyTimeout))
+            return ZooKeeperConnection(
+                channel: channel, endpoint: endpoint, response: response, replyTimeout: Self.timeAmount(replyTimeout))
         } catch {
             channel.close(promise: nil)
             throw error

@@ -5,7 +5,9 @@ extension ZooKeeperConfiguration {
     /// - Throws: ``ElectionError/Code/invalidStoreURL`` saying what is wrong.
     public init(url: String) throws {
         func invalid(_ why: String) -> ElectionError {
-            ElectionError(code: .invalidStoreURL, message: "'\(url)' is not a ZooKeeper store URL: \(why); expected zookeeper://HOST:PORT[,HOST:PORT...]")
+            ElectionError(
+                code: .invalidStoreURL,
+                message: "'\(url)' is not a ZooKeeper store URL: \(why); expected zookeeper://HOST:PORT[,HOST:PORT...]")
         }
         let scheme = url.prefix(while: { $0 != ":" }).lowercased()
         guard scheme == "zookeeper" else { throw invalid("the scheme is not zookeeper") }

@@ -77,7 +77,10 @@ public struct ZooKeeperConfiguration: Sendable, Hashable, CustomStringConvertibl
         guard root.hasPrefix("/"), root == "/" || !root.hasSuffix("/") else {
             throw ElectionError.invalidConfiguration("the ZooKeeper election root '\(root)' must begin with '/' and not end with one")
         }
-        for (name, value) in [("connect timeout", connectTimeout), ("request timeout", requestTimeout), ("observer session timeout", observerSessionTimeout), ("poll interval", pollInterval)] {
+        for (name, value) in [
+            ("connect timeout", connectTimeout), ("request timeout", requestTimeout), ("observer session timeout", observerSessionTimeout),
+            ("poll interval", pollInterval),
+        ] {
             guard value > .zero else {
                 throw ElectionError.invalidConfiguration("the ZooKeeper \(name) must be positive, got \(value)")
             }

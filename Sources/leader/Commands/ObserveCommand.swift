@@ -46,7 +46,10 @@ struct ObserveService: Service {
                     if let leader {
                         EventWriter.standardOutput.emit(
                             "leader",
-                            ["name": election, "key": leader.key, "value": leader.value, "token": "\(leader.token)", "lease": "\(leader.lease)"]
+                            [
+                                "name": election, "key": leader.key, "value": leader.value, "token": "\(leader.token)",
+                                "lease": "\(leader.lease)",
+                            ]
                         )
                     } else {
                         EventWriter.standardOutput.emit("leader none", ["name": election])

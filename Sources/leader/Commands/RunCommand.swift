@@ -34,14 +34,17 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         guard !name.isEmpty else { throw ValidationError("the election NAME is empty; pass a name such as 'jobs'") }
         guard !command.isEmpty else {
-            throw ValidationError("no command given: put it after '--', for example: leader run jobs --store sqlite:/tmp/leader.db -- ./job.sh")
+            throw ValidationError(
+                "no command given: put it after '--', for example: leader run jobs --store sqlite:/tmp/leader.db -- ./job.sh")
         }
         guard grace.isFinite, grace >= 0 else { throw ValidationError("--grace \(grace) is not a number of seconds (0 or more)") }
     }
 
     func run() async throws {
         guard ExecutablePath.resolve(command[0]) != nil else {
-            throw CLIError("cannot find the command '\(command[0])' (not an executable file, nor found on PATH); check its name or give its path", exitCode: 127)
+            throw CLIError(
+                "cannot find the command '\(command[0])' (not an executable file, nor found on PATH); check its name or give its path",
+                exitCode: 127)
         }
         let logger = store.makeLogger()
         let configuration = try candidate.configuration()

@@ -16,7 +16,9 @@ struct SuperviseCommand: ParsableCommand {
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func validate() throws {
-        guard !command.isEmpty else { throw ValidationError("no command given after '--'; 'leader supervise' is started by 'leader run', not by hand") }
+        guard !command.isEmpty else {
+            throw ValidationError("no command given after '--'; 'leader supervise' is started by 'leader run', not by hand")
+        }
     }
 
     func run() throws {

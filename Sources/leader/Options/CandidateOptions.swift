@@ -4,7 +4,8 @@ import LeaderElection
 
 /// Options of the subcommands that take part in an election (`campaign`, `run`).
 struct CandidateOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Lease TTL in seconds: how long the store keeps a silent leader's lease.", valueName: "seconds"))
+    @Option(
+        name: .long, help: ArgumentHelp("Lease TTL in seconds: how long the store keeps a silent leader's lease.", valueName: "seconds"))
     var ttl: Double = 5
 
     @Option(name: .customLong("id"), help: ArgumentHelp("This candidate's identifier. Default: HOSTNAME-PID.", valueName: "candidate-id"))

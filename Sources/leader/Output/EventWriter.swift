@@ -28,7 +28,8 @@ final class EventWriter: Sendable {
 
     /// `value` as it appears in a line: bare when it needs no quoting, else in double quotes.
     static func quoted(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.isNewline || $0 == "\t" }
+        let needsQuotes =
+            value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.isNewline || $0 == "\t" }
         guard needsQuotes else { return value }
         var text = "\""
         for character in value {

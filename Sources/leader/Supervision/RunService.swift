@@ -82,7 +82,8 @@ struct RunService: Service {
             return exit.shellStatus
         case .ended(let cause, let exit):
             if let exit {
-                events.emit("stopped", ["name": name, "id": id, "token": token, "cause": cause.rawValue, Self.exitKey(exit): Self.exitValue(exit)])
+                events.emit(
+                    "stopped", ["name": name, "id": id, "token": token, "cause": cause.rawValue, Self.exitKey(exit): Self.exitValue(exit)])
             } else {
                 events.emit("stopped", ["name": name, "id": id, "token": token, "cause": cause.rawValue])
             }

@@ -69,10 +69,11 @@ final class SupervisedCommand: Sendable {
         }
         // The first deadline waits in the pipe for the supervisor.
         FileDescriptor.write(heartbeats.write, SupervisorProtocol.Command.deadline(deadline).line)
-        let arguments = [
-            "supervise", "--heartbeat-fd", "3", "--report-fd", "4",
-            "--grace-ns", "\(grace.nanoseconds)", "--lost-grace-ns", "\(lostGrace.nanoseconds)", "--",
-        ] + command
+        let arguments =
+            [
+                "supervise", "--heartbeat-fd", "3", "--report-fd", "4",
+                "--grace-ns", "\(grace.nanoseconds)", "--lost-grace-ns", "\(lostGrace.nanoseconds)", "--",
+            ] + command
         let options = ChildProcess.Options(
             environment: .inheritOverriding(environment),
             processGroup: .newSession,

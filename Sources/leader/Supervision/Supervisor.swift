@@ -62,7 +62,8 @@ struct Supervisor {
         do {
             // The command gets standard input, output and error only (ChildProcess closes the
             // rest in the child): not the protocol pipes, not what the runtime left open.
-            child = try ChildProcess.spawn(command[0], Array(command.dropFirst()), options: .init(processGroup: .newGroup, searchesPath: true))
+            child = try ChildProcess.spawn(
+                command[0], Array(command.dropFirst()), options: .init(processGroup: .newGroup, searchesPath: true))
         } catch {
             finish(.failed(errno: error.code))
         }
@@ -122,7 +123,9 @@ struct Supervisor {
 
     /// Waits until a descriptor is readable or `until` (boot-time nanoseconds) passes.
     private func waitForInput(heartbeats: Int32, wake: (read: Int32, write: Int32), until deadline: Int64?) {
-        var descriptors = [pollfd(fd: heartbeats, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+        var descriptors = [
+            pollfd(fd: heartbeats, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+        ]
         var timeout: Int32 = -1
         if let deadline {
             // Round up: waking a little late is harmless, waking early just loops once more.

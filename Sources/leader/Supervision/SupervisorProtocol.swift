@@ -1,4 +1,5 @@
 import ChildProcesses
+
 /// The line protocol between `leader run` and its `leader supervise` watchdog.
 ///
 /// `leader run` writes ``Command`` lines to the supervisor's heartbeat descriptor; the supervisor

@@ -32,6 +32,8 @@ enum ExecutablePath {
 extension SpawnError {
     /// The failure as the CLI reports it (exit status 127, as shells use for this).
     var cliError: CLIError {
-        CLIError("cannot start '\(executable)': \(SystemError.message(code)); check the command's name, that it is on PATH and that it is executable", exitCode: 127)
+        CLIError(
+            "cannot start '\(executable)': \(SystemError.message(code)); check the command's name, that it is on PATH and that it is executable",
+            exitCode: 127)
     }
 }

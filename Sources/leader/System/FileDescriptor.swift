@@ -11,7 +11,8 @@ enum FileDescriptor {
         var fds: [Int32] = [-1, -1]
         defer { fds.forEach(setCloseOnExec) }
         guard pipe(&fds) == 0 else {
-            throw CLIError("cannot create a pipe: \(SystemError.lastMessage()); the process may have run out of file descriptors (check 'ulimit -n')")
+            throw CLIError(
+                "cannot create a pipe: \(SystemError.lastMessage()); the process may have run out of file descriptors (check 'ulimit -n')")
         }
         return (fds[0], fds[1])
     }

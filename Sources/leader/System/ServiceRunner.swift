@@ -11,7 +11,9 @@ enum ServiceRunner {
         let failure = FailureBox()
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: Capturing(service: service, failure: failure), successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(service: Capturing(service: service, failure: failure), successTerminationBehavior: .gracefullyShutdownGroup)
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

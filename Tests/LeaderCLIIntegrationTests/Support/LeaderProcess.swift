@@ -61,7 +61,9 @@ final class LeaderProcess: Sendable {
             if let line = lines.first(where: predicate) { return line }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw TestFailure("\(label) printed no \(what) within \(timeout); its output:\n\(lines.map(\.text).joined(separator: "\n"))\nstderr:\n\(errorText)")
+        throw TestFailure(
+            "\(label) printed no \(what) within \(timeout); its output:\n\(lines.map(\.text).joined(separator: "\n"))\nstderr:\n\(errorText)"
+        )
     }
 
     /// Waits for the process to exit and returns its status; fails after `timeout`.

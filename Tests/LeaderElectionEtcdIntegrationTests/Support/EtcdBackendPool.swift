@@ -56,7 +56,9 @@ final class EtcdBackendPool: Sendable {
         let found = proxies.withLock { proxies -> [HoldingProxy]? in
             (backend as? EtcdBackend).flatMap { proxies[ObjectIdentifier($0)] }
         }
-        guard let found else { throw TestFailure("\(backend) was not made by this pool's makeProxied(to:): its connections cannot be dropped") }
+        guard let found else {
+            throw TestFailure("\(backend) was not made by this pool's makeProxied(to:): its connections cannot be dropped")
+        }
         for proxy in found { proxy.cutConnections() }
     }
 }

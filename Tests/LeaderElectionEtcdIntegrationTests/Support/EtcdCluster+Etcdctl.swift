@@ -35,7 +35,9 @@ extension EtcdCluster {
     /// The watchers the members keep open now (etcd's `etcd_debugging_mvcc_watcher_total`), summed
     /// over the running members: tells a test that a client has started to wait on a watch.
     func watchers() async throws -> Int {
-        guard let curl = EtcdBinaries.find("curl") else { throw TestFailure("curl is needed to read etcd's metrics: apt-get install -y curl") }
+        guard let curl = EtcdBinaries.find("curl") else {
+            throw TestFailure("curl is needed to read etcd's metrics: apt-get install -y curl")
+        }
         var total = 0
         for member in members where member.process.isRunning {
             // Into a file: the metrics are far more than a pipe holds, and TestProcess.run reads

@@ -19,7 +19,8 @@ extension EtcdCluster {
     /// others, both fresh from `pool`; isolating cuts that member off from the others' peer
     /// traffic (its clients still reach it); healing reconnects it and waits until every member
     /// serves linearizable reads again, so that later checks find a whole cluster.
-    func quorumIsolation(cutting cut: CutMember, pool: EtcdBackendPool) async throws -> BackendConformanceSuite.StoreFaults.QuorumIsolation {
+    func quorumIsolation(cutting cut: CutMember, pool: EtcdBackendPool) async throws -> BackendConformanceSuite.StoreFaults.QuorumIsolation
+    {
         guard network != nil else { throw TestFailure("the cluster was not started partitionable") }
         let leader = try await raftLeader()
         let member = cut == .raftLeader ? leader : members.first { $0.index != leader.index }!

@@ -1,10 +1,10 @@
-import TestSupport
 import ChildProcesses
 import Foundation
 import Glibc
 import LeaderElection
 import LeaderElectionEtcd
 import Logging
+import TestSupport
 
 /// Real etcd members on loopback ports, in a temporary directory, started by a test and always
 /// killed by it (``with(members:partitionable:tls:authentication:extraArguments:_:)``).
@@ -36,7 +36,8 @@ final class EtcdCluster: Sendable {
     /// The namespaces the members run in, when the cluster was started partitionable.
     let network: PartitionableNetwork?
 
-    private init(members: [Member], directory: URL, certificates: TestCertificates?, rootPassword: String?, network: PartitionableNetwork?) {
+    private init(members: [Member], directory: URL, certificates: TestCertificates?, rootPassword: String?, network: PartitionableNetwork?)
+    {
         self.members = members
         self.directory = directory
         self.certificates = certificates
@@ -63,7 +64,8 @@ final class EtcdCluster: Sendable {
     func configuration(of members: [Member]? = nil) -> EtcdConfiguration {
         var configuration = EtcdConfiguration(endpoints: (members ?? self.members).map(\.endpoint))
         if let certificates {
-            configuration.tls = .init(caFile: certificates.ca, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
+            configuration.tls = .init(
+                caFile: certificates.ca, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
         }
         return configuration
     }
@@ -85,7 +87,9 @@ final class EtcdCluster: Sendable {
         _ body: (EtcdCluster) async throws -> T
     ) async throws -> T {
         guard let etcd = EtcdBinaries.etcd else { throw TestFailure(EtcdBinaries.missing) }
-        guard !(partitionable && tls) else { throw TestFailure("a partitionable cluster cannot serve TLS: the test certificates name 127.0.0.1 only") }
+        guard !(partitionable && tls) else {
+            throw TestFailure("a partitionable cluster cannot serve TLS: the test certificates name 127.0.0.1 only")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ports = try FreePort.pick(2 * count)
@@ -118,19 +122,20 @@ final class EtcdCluster: Sendable {
                 let client = ports[2 * index]
                 let peer = ports[2 * index + 1]
                 let host = hosts[index]
-                var command = [
-                    etcd,
-                    "--name", names[index],
-                    "--data-dir", directory.appendingPathComponent(names[index]).path,
-                    "--listen-client-urls", "\(clientScheme)://\(host):\(client)",
-                    "--advertise-client-urls", "\(clientScheme)://\(host):\(client)",
-                    "--listen-peer-urls", "http://\(host):\(peer)",
-                    "--initial-advertise-peer-urls", "http://\(host):\(peer)",
-                    "--initial-cluster", initialCluster,
-                    "--initial-cluster-token", token,
-                    "--initial-cluster-state", "new",
-                    "--logger", "zap", "--log-level", "warn",
-                ] + security + extraArguments
+                var command =
+                    [
+                        etcd,
+                        "--name", names[index],
+                        "--data-dir", directory.appendingPathComponent(names[index]).path,
+                        "--listen-client-urls", "\(clientScheme)://\(host):\(client)",
+                        "--advertise-client-urls", "\(clientScheme)://\(host):\(client)",
+                        "--listen-peer-urls", "http://\(host):\(peer)",
+                        "--initial-advertise-peer-urls", "http://\(host):\(peer)",
+                        "--initial-cluster", initialCluster,
+                        "--initial-cluster-token", token,
+                        "--initial-cluster-state", "new",
+                        "--logger", "zap", "--log-level", "warn",
+                    ] + security + extraArguments
                 if let network { command = network.command(for: index, command) }
                 let process = try TestProcess.start(
                     command[0],

@@ -113,7 +113,8 @@ final class HoldingProxy: Sendable {
             close(fd)
             throw TestFailure("proxy: cannot listen on 127.0.0.1: errno \(errno)")
         }
-        let proxy = HoldingProxy(port: Int(UInt16(bigEndian: address.sin_port)), upstreamHost: upstreamHost, upstreamPort: upstreamPort, listener: fd)
+        let proxy = HoldingProxy(
+            port: Int(UInt16(bigEndian: address.sin_port)), upstreamHost: upstreamHost, upstreamPort: upstreamPort, listener: fd)
         Thread { proxy.acceptLoop() }.start()
         return proxy
     }

@@ -22,6 +22,8 @@ struct RecordingLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         messages.withLock { $0.append(event.message.description) }
-        next.log(level: event.level, event.message, metadata: event.metadata, source: event.source, file: event.file, function: event.function, line: event.line)
+        next.log(
+            level: event.level, event.message, metadata: event.metadata, source: event.source, file: event.file, function: event.function,
+            line: event.line)
     }
 }

@@ -21,13 +21,19 @@ struct TestCertificates: Sendable {
             .write(toFile: path("server.ext"), atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
         let steps: [[String]] = [
-            ["req", "-x509"] + key + ["-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=leader-election-test-ca"],
+            ["req", "-x509"] + key + [
+                "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=leader-election-test-ca",
+            ],
             ["req"] + key + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=127.0.0.1"],
-            ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-             "-out", path("server.pem"), "-days", "2", "-extfile", path("server.ext")],
+            [
+                "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                "-out", path("server.pem"), "-days", "2", "-extfile", path("server.ext"),
+            ],
             ["req"] + key + ["-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=root"],
-            ["x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-             "-out", path("client.pem"), "-days", "2", "-extfile", path("client.ext")],
+            [
+                "x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                "-out", path("client.pem"), "-days", "2", "-extfile", path("client.ext"),
+            ],
         ]
         for step in steps {
             let result = try await TestProcess.run(openssl, step)

@@ -15,7 +15,8 @@ enum PostgresTestServer {
         url != nil || ProcessInfo.processInfo.environment["BILLING_REQUIRE_POSTGRES"] != nil
     }
 
-    static let skipReason = Comment(rawValue: "BILLING_TEST_POSTGRES_URL is not set; start a server with: eval \"$(scripts/postgres-test-server.sh start)\"")
+    static let skipReason = Comment(
+        rawValue: "BILLING_TEST_POSTGRES_URL is not set; start a server with: eval \"$(scripts/postgres-test-server.sh start)\"")
 
     static let logger: Logger = {
         var logger = Logger(label: "postgres-election-tests")
@@ -26,7 +27,9 @@ enum PostgresTestServer {
     /// The server's configuration, with the given waits.
     static func configuration() throws -> PostgresConfiguration {
         guard let url else {
-            throw ElectionError(code: .invalidConfiguration, message: "BILLING_TEST_POSTGRES_URL is not set; start a server with: eval \"$(scripts/postgres-test-server.sh start)\"")
+            throw ElectionError(
+                code: .invalidConfiguration,
+                message: "BILLING_TEST_POSTGRES_URL is not set; start a server with: eval \"$(scripts/postgres-test-server.sh start)\"")
         }
         return try PostgresConfiguration(url: url)
     }
@@ -55,7 +58,9 @@ enum PostgresTestServer {
 
     @discardableResult
     /// Runs `body` with a plain postgres-nio client on `configuration`'s database.
-    static func withAdminClient<T: Sendable>(_ configuration: PostgresConfiguration, _ body: (PostgresClient) async throws -> T) async throws -> T {
+    static func withAdminClient<T: Sendable>(
+        _ configuration: PostgresConfiguration, _ body: (PostgresClient) async throws -> T
+    ) async throws -> T {
         let client = PostgresClient(
             configuration: .init(
                 host: configuration.host,

@@ -68,7 +68,8 @@ struct SimulatedCluster {
             if let recovery = report.recoveryTime, recovery <= limit {
                 // Live.
             } else {
-                report.violation = "no leader within \(limit) after faults stopped at \(quietFrom) (first leader after: \(report.recoveryTime.map { "\($0)" } ?? "none"))"
+                report.violation =
+                    "no leader within \(limit) after faults stopped at \(quietFrom) (first leader after: \(report.recoveryTime.map { "\($0)" } ?? "none"))"
             }
         }
         return report
@@ -180,7 +181,9 @@ struct SimulatedCluster {
     }
 
     private mutating func renewalTick(_ index: Int) {
-        guard candidates[index].renewalInFlight == nil, var term = candidates[index].term, let lease = candidates[index].lease else { return }
+        guard candidates[index].renewalInFlight == nil, var term = candidates[index].term, let lease = candidates[index].lease else {
+            return
+        }
         let action = term.nextRenewalAction(now: now)
         candidates[index].term = term
         let incarnation = candidates[index].incarnation

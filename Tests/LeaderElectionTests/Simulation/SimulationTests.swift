@@ -41,7 +41,8 @@ struct SimulationTests {
         let reports = await Self.runOffTheCooperativePool(seeds: seeds, trace: trace)
         for report in reports.sorted(by: { $0.seed < $1.seed }) {
             if let violation = report.violation {
-                Issue.record("seed \(report.seed): \(violation)\nreplay with: SIMULATION_SEED=\(report.seed) swift test --filter SimulationTests")
+                Issue.record(
+                    "seed \(report.seed): \(violation)\nreplay with: SIMULATION_SEED=\(report.seed) swift test --filter SimulationTests")
             }
         }
         let total = reports.reduce(into: (events: 0, checks: 0, leaderships: 0, crashes: 0, pauses: 0, faulted: 0)) {

@@ -53,7 +53,8 @@ final class AnswerDroppingProxy: Sendable {
             Glibc.close(listener)
             throw TestFailure("cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
         }
-        let proxy = AnswerDroppingProxy(port: Int(UInt16(bigEndian: address.sin_port)), listener: listener, upstreamHost: host, upstreamPort: port)
+        let proxy = AnswerDroppingProxy(
+            port: Int(UInt16(bigEndian: address.sin_port)), listener: listener, upstreamHost: host, upstreamPort: port)
         Thread.detachNewThread { proxy.acceptLoop() }
         return proxy
     }
@@ -212,7 +213,9 @@ final class AnswerDroppingProxy: Sendable {
     }
 
     private static func int32(_ bytes: [UInt8], at offset: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3]))
+        Int32(
+            bitPattern: UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+                | UInt32(bytes[offset + 3]))
     }
 
     private static func address(_ host: String, _ port: Int) -> sockaddr_in {

@@ -1,4 +1,5 @@
 import TestSupport
+
 /// Waits for a condition by asking again, with a generous limit: tests wait for what they expect
 /// to happen, never for a fixed time.
 enum Poll {

@@ -1,8 +1,8 @@
-import TestSupport
 import ChildProcesses
 import Foundation
 import Glibc
 import LeaderElectionZooKeeper
+import TestSupport
 
 /// ZooKeeper servers a test starts from Debian's `zookeeper` package: one standalone server or
 /// an ensemble, on free loopback ports, with a temporary data directory each, stopped afterwards.
@@ -106,19 +106,19 @@ final class ZooKeeperEnsemble: Sendable {
                 try FileManager.default.createDirectory(atPath: "\(serverDirectory)/data", withIntermediateDirectories: true)
                 try "\(id)\n".write(toFile: "\(serverDirectory)/data/myid", atomically: true, encoding: .utf8)
                 var config = """
-                tickTime=\(tickMilliseconds)
-                initLimit=50
-                syncLimit=25
-                dataDir=\(serverDirectory)/data
-                clientPort=\(ports[index * 3])
-                clientPortAddress=\(address(id))
-                minSessionTimeout=\(2 * tickMilliseconds)
-                maxSessionTimeout=120000
-                admin.enableServer=false
-                4lw.commands.whitelist=srvr,ruok,cons
-                snapCount=100000
+                    tickTime=\(tickMilliseconds)
+                    initLimit=50
+                    syncLimit=25
+                    dataDir=\(serverDirectory)/data
+                    clientPort=\(ports[index * 3])
+                    clientPortAddress=\(address(id))
+                    minSessionTimeout=\(2 * tickMilliseconds)
+                    maxSessionTimeout=120000
+                    admin.enableServer=false
+                    4lw.commands.whitelist=srvr,ruok,cons
+                    snapCount=100000
 
-                """
+                    """
                 if count > 1 {
                     for other in 0..<count {
                         config += "server.\(other + 1)=\(address(other + 1)):\(ports[other * 3 + 1]):\(ports[other * 3 + 2])\n"
@@ -133,7 +133,8 @@ final class ZooKeeperEnsemble: Sendable {
                 // `ip netns exec` execs java in place: the process started is the server itself.
                 if let network { command = network.command(for: id, command) }
                 let process = try TestProcess.start(command[0], Array(command.dropFirst()), output: "\(serverDirectory)/server.log")
-                servers.append(Server(id: id, host: address(id), clientPort: ports[index * 3], directory: serverDirectory, process: process))
+                servers.append(
+                    Server(id: id, host: address(id), clientPort: ports[index * 3], directory: serverDirectory, process: process))
             }
             let ensemble = ZooKeeperEnsemble(servers: servers, directory: directory, network: network)
             try await ensemble.waitUntilServing(servers)

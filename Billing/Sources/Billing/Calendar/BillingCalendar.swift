@@ -26,7 +26,9 @@ public enum BillingCalendar {
 
     /// The end of the period that starts at boundary `periodStart`.
     /// - Throws: ``BillingError/Code/invalidSubscription`` when `periodStart` is not a boundary of the cycle.
-    public static func periodEnd(startingAt periodStart: Timestamp, anchor: Timestamp, interval: BillingInterval) throws(BillingError) -> Timestamp {
+    public static func periodEnd(
+        startingAt periodStart: Timestamp, anchor: Timestamp, interval: BillingInterval
+    ) throws(BillingError) -> Timestamp {
         guard let index = index(ofBoundary: periodStart, anchor: anchor, interval: interval) else {
             throw BillingError(
                 code: .invalidSubscription,
@@ -43,7 +45,9 @@ public enum BillingCalendar {
 
     /// The period starts that fell due between `periodEnd` (the end of the last paid period) and
     /// `now`, inclusive, in order: what catching up after downtime bills, one period each.
-    public static func duePeriodStarts(after periodEnd: Timestamp, until now: Timestamp, anchor: Timestamp, interval: BillingInterval) throws(BillingError) -> [Timestamp] {
+    public static func duePeriodStarts(
+        after periodEnd: Timestamp, until now: Timestamp, anchor: Timestamp, interval: BillingInterval
+    ) throws(BillingError) -> [Timestamp] {
         var starts: [Timestamp] = []
         var start = periodEnd
         while start <= now {

@@ -17,7 +17,9 @@ public enum BillingInterval: String, Hashable, Sendable, CaseIterable, CustomStr
     /// - Throws: ``BillingError/Code/invalidSubscription`` for any other name.
     public init(name: String) throws(BillingError) {
         guard let interval = BillingInterval(rawValue: name) else {
-            throw BillingError(code: .invalidSubscription, message: "unknown billing interval '\(name)'; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw BillingError(
+                code: .invalidSubscription,
+                message: "unknown billing interval '\(name)'; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self = interval
     }

@@ -49,7 +49,8 @@ public struct Charge: Hashable, Sendable {
     /// Creates a row.
     public init(
         subscriptionID: String, periodStart: Timestamp, periodEnd: Timestamp, idempotencyKey: String, amount: Money,
-        customer: String, paymentMethod: String, status: ChargeStatus, providerReference: String?, failureCode: String?, fencingToken: FencingToken,
+        customer: String, paymentMethod: String, status: ChargeStatus, providerReference: String?, failureCode: String?,
+        fencingToken: FencingToken,
         attempts: Int, createdAt: Timestamp, updatedAt: Timestamp,
         keySentAt: Timestamp? = nil, nextSendAt: Timestamp? = nil, sendFailures: Int = 0, reviewReason: String? = nil
     ) {

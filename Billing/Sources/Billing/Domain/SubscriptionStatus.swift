@@ -13,7 +13,9 @@ public enum SubscriptionStatus: String, Hashable, Sendable, CaseIterable, Custom
     /// - Throws: ``BillingError/Code/invalidSubscription`` for any other name.
     public init(name: String) throws(BillingError) {
         guard let status = SubscriptionStatus(rawValue: name) else {
-            throw BillingError(code: .invalidSubscription, message: "unknown subscription status '\(name)'; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw BillingError(
+                code: .invalidSubscription,
+                message: "unknown subscription status '\(name)'; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self = status
     }

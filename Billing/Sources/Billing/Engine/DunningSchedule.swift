@@ -10,7 +10,9 @@ public struct DunningSchedule: Hashable, Sendable {
     public var retryOffsets: [Duration]
 
     /// Retries 1, 3, 5 and 7 days after the first failure.
-    public static let `default` = DunningSchedule(uncheckedOffsets: [.seconds(86_400), .seconds(3 * 86_400), .seconds(5 * 86_400), .seconds(7 * 86_400)])
+    public static let `default` = DunningSchedule(uncheckedOffsets: [
+        .seconds(86_400), .seconds(3 * 86_400), .seconds(5 * 86_400), .seconds(7 * 86_400),
+    ])
 
     /// No retries: the first failure cancels.
     public static let none = DunningSchedule(uncheckedOffsets: [])
@@ -21,7 +23,8 @@ public struct DunningSchedule: Hashable, Sendable {
         var previous = Duration.zero
         for offset in retryOffsets {
             guard offset > previous else {
-                throw BillingError(code: .invalidConfiguration, message: "dunning retry offsets must be positive and increasing, not \(retryOffsets)")
+                throw BillingError(
+                    code: .invalidConfiguration, message: "dunning retry offsets must be positive and increasing, not \(retryOffsets)")
             }
             previous = offset
         }

@@ -74,7 +74,8 @@ public struct RenewalDecision: Hashable, Sendable {
         let isLive = subscription.status == .active || subscription.status == .pastDue
         let appliesToSubscription = isLive && charge.periodStart == subscription.currentPeriodEnd
         func failed(code: String, hard: Bool, reference: String?) -> RenewalDecision {
-            let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .failed, providerReference: reference, failureCode: code)
+            let update = ChargeUpdate(
+                idempotencyKey: charge.idempotencyKey, status: .failed, providerReference: reference, failureCode: code)
             let failures = charge.attempts
             if !hard, let next = dunning.nextAttempt(afterFailedAttempts: failures, failedAt: now) {
                 let change = transition(.pastDue, retry: RetryState(failedAttempts: failures, nextAttemptAt: next), advance: false)
@@ -90,7 +91,9 @@ public struct RenewalDecision: Hashable, Sendable {
         switch outcome {
         case .succeeded(let reference):
             if subscription.status == .canceled || subscription.status == .inactive {
-                let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference, reviewReason: refundReviewReason)
+                let update = ChargeUpdate(
+                    idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference,
+                    reviewReason: refundReviewReason)
                 return RenewalDecision(kind: .charged, record: record(update, nil))
             }
             let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference)
@@ -113,7 +116,8 @@ public struct RenewalDecision: Hashable, Sendable {
     /// Parks `charge` for an operator: it stays open with its key, nothing more is sent for it,
     /// and the subscription does not move until `billing charges resolve` settles it.
     public static func park(charge: Charge, reason: String) -> RenewalDecision {
-        let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: charge.failureCode, reviewReason: reason)
+        let update = ChargeUpdate(
+            idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: charge.failureCode, reviewReason: reason)
         return RenewalDecision(
             kind: .needsReview,
             record: RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: update, subscription: nil)

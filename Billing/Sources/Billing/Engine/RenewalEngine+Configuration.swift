@@ -53,7 +53,9 @@ extension RenewalEngine {
                 BillingError(code: .invalidConfiguration, message: "renewal engine configuration: \(what)")
             }
             guard batchSize >= 1 else { throw invalid("batchSize must be at least 1, not \(batchSize)") }
-            guard maxConcurrentRenewals >= 1 else { throw invalid("maxConcurrentRenewals must be at least 1, not \(maxConcurrentRenewals)") }
+            guard maxConcurrentRenewals >= 1 else {
+                throw invalid("maxConcurrentRenewals must be at least 1, not \(maxConcurrentRenewals)")
+            }
             if let rate = providerRequestsPerSecond, rate < 1 {
                 throw invalid("providerRequestsPerSecond must be at least 1 (or nil for unlimited), not \(rate)")
             }
@@ -63,9 +65,13 @@ extension RenewalEngine {
                 throw invalid("initialBackoff must be positive and at most maximumBackoff (\(initialBackoff), \(maximumBackoff))")
             }
             guard openChargeBackoff > .zero, maximumOpenChargeBackoff >= openChargeBackoff else {
-                throw invalid("openChargeBackoff must be positive and at most maximumOpenChargeBackoff (\(openChargeBackoff), \(maximumOpenChargeBackoff))")
+                throw invalid(
+                    "openChargeBackoff must be positive and at most maximumOpenChargeBackoff (\(openChargeBackoff), \(maximumOpenChargeBackoff))"
+                )
             }
-            guard keyReplaySafetyMargin >= .zero else { throw invalid("keyReplaySafetyMargin must not be negative, not \(keyReplaySafetyMargin)") }
+            guard keyReplaySafetyMargin >= .zero else {
+                throw invalid("keyReplaySafetyMargin must not be negative, not \(keyReplaySafetyMargin)")
+            }
             guard passInterval > .zero else { throw invalid("passInterval must be positive, not \(passInterval)") }
             guard stragglerGrace > .zero else { throw invalid("stragglerGrace must be positive, not \(stragglerGrace)") }
         }

@@ -96,7 +96,8 @@ public final class RenewalEngine: Sendable {
         guard provider.idempotencyKeyRetention > configuration.keyReplaySafetyMargin else {
             throw BillingError(
                 code: .invalidConfiguration,
-                message: "renewal engine configuration: keyReplaySafetyMargin (\(configuration.keyReplaySafetyMargin)) must be shorter than the provider's idempotency-key retention (\(provider.idempotencyKeyRetention))"
+                message:
+                    "renewal engine configuration: keyReplaySafetyMargin (\(configuration.keyReplaySafetyMargin)) must be shorter than the provider's idempotency-key retention (\(provider.idempotencyKeyRetention))"
             )
         }
         self.configuration = configuration
@@ -104,7 +105,8 @@ public final class RenewalEngine: Sendable {
         self.provider = provider
         self.billingClock = billingClock
         self.clock = SleepClock(clock)
-        self.limiter = RateLimiter(ratePerSecond: configuration.providerRequestsPerSecond, burst: configuration.providerBurst, clock: self.clock)
+        self.limiter = RateLimiter(
+            ratePerSecond: configuration.providerRequestsPerSecond, burst: configuration.providerBurst, clock: self.clock)
         self.logger = logger
         self.metrics = RenewalMetrics(factory: metricsFactory)
     }
@@ -129,7 +131,8 @@ public final class RenewalEngine: Sendable {
                 do {
                     try await session.runPass()
                 } catch let error as BillingError where error.code == .storeUnavailable {
-                    self.logger.warning("renewal pass failed; retrying after \(self.configuration.passInterval)", metadata: ["error": "\(error)"])
+                    self.logger.warning(
+                        "renewal pass failed; retrying after \(self.configuration.passInterval)", metadata: ["error": "\(error)"])
                 }
                 try await self.clock.sleep(for: self.configuration.passInterval)
             }
@@ -195,7 +198,8 @@ public final class RenewalEngine: Sendable {
             return try await write()
         } catch let error as BillingError where error.code == .staleFencingToken {
             metrics.fencedRejections.increment()
-            logger.error("the billing store rejected this leader's fencing token; stopping", metadata: ["fence": "\(fence)", "error": "\(error)"])
+            logger.error(
+                "the billing store rejected this leader's fencing token; stopping", metadata: ["fence": "\(fence)", "error": "\(error)"])
             throw error
         }
     }
@@ -286,19 +290,22 @@ public final class RenewalEngine: Sendable {
                     subscriptionID: subscription.id, periodStart: subscription.currentPeriodEnd, charge: nil,
                     subscription: SubscriptionTransition(
                         expectedPeriodEnd: subscription.currentPeriodEnd, expectedFailedAttempts: 0, expectedVersion: subscription.version,
-                        status: .canceled, currentPeriodStart: subscription.currentPeriodStart, currentPeriodEnd: subscription.currentPeriodEnd, retry: nil
+                        status: .canceled, currentPeriodStart: subscription.currentPeriodStart,
+                        currentPeriodEnd: subscription.currentPeriodEnd, retry: nil
                     )
                 )
                 if try await write(end, pass: pass, now: now, into: &report) { report.endedAtPeriodEnd += 1 }
                 return report
             }
             let periodStart = subscription.currentPeriodEnd
-            let periodEnd = try BillingCalendar.periodEnd(startingAt: periodStart, anchor: subscription.billingCycleAnchor, interval: subscription.plan.interval)
+            let periodEnd = try BillingCalendar.periodEnd(
+                startingAt: periodStart, anchor: subscription.billingCycleAnchor, interval: subscription.plan.interval)
             let attempt = (subscription.retry?.failedAttempts ?? 0) + 1
             let intent = ChargeIntent(
                 subscriptionID: subscription.id, periodStart: periodStart, periodEnd: periodEnd,
                 idempotencyKey: Subscription.idempotencyKey(subscriptionID: subscription.id, periodStart: periodStart, attempt: attempt),
-                amount: subscription.plan.price, customer: subscription.customer, paymentMethod: subscription.paymentMethod, attempt: attempt
+                amount: subscription.plan.price, customer: subscription.customer, paymentMethod: subscription.paymentMethod,
+                attempt: attempt
             )
             // (a) The pending charge, before the provider hears of it.
             let charge = try await pass.beginCharge(intent)
@@ -319,14 +326,16 @@ public final class RenewalEngine: Sendable {
                 // This attempt's decline is recorded; it is never sent again within its dunning step.
                 decision = RenewalDecision.decide(
                     subscription: subscription, charge: charge,
-                    outcome: .declined(code: charge.failureCode ?? "failed", declineCode: nil, message: "recorded earlier", hard: false, reference: charge.providerReference),
+                    outcome: .declined(
+                        code: charge.failureCode ?? "failed", declineCode: nil, message: "recorded earlier", hard: false,
+                        reference: charge.providerReference),
                     now: now, dunning: configuration.dunning, retryOpenAt: now
                 )
                 decision.record?.charge = nil
             }
             // (c) The outcome and the subscription's next state, in one fenced transaction.
             guard try await apply(decision, pass: pass, now: now, into: &report),
-                  decision.kind == .charged, let change = decision.record?.subscription
+                decision.kind == .charged, let change = decision.record?.subscription
             else { return report }
             subscription.status = change.status
             subscription.currentPeriodStart = change.currentPeriodStart
@@ -350,7 +359,9 @@ public final class RenewalEngine: Sendable {
         if let next = charge.nextSendAt, next > now { return nil }
         let retryOpenAt = now + configuration.openChargeBackoff(failures: charge.sendFailures + 1)
         func decide(_ outcome: ChargeOutcome) -> RenewalDecision {
-            RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning, retryOpenAt: retryOpenAt)
+            RenewalDecision.decide(
+                subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning,
+                retryOpenAt: retryOpenAt)
         }
         let replayableUntil = charge.keySentAt.map { $0 + (provider.idempotencyKeyRetention - configuration.keyReplaySafetyMargin) }
         guard let replayableUntil, now < replayableUntil else {
@@ -359,7 +370,11 @@ public final class RenewalEngine: Sendable {
                 lookup = try await lookUp(charge, pass: pass)
             } catch let error as PaymentError {
                 guard !Self.stopsTheEngine(error) else { throw Self.providerFailure(error, charge: charge) }
-                return RenewalDecision.park(charge: charge, reason: "lookup_failed: the provider may have forgotten key \(charge.idempotencyKey) and the charge could not be looked up (\(error.message))")
+                return RenewalDecision.park(
+                    charge: charge,
+                    reason:
+                        "lookup_failed: the provider may have forgotten key \(charge.idempotencyKey) and the charge could not be looked up (\(error.message))"
+                )
             }
             switch lookup {
             case .found(let outcome):
@@ -370,13 +385,17 @@ public final class RenewalEngine: Sendable {
                 return decide(.retryable(message: message))
             case .notFound:
                 // Never applied: the key is sent anew, its new window written before it goes.
-                let restart = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: "key_resent_after_lookup", keySentAt: now)
+                let restart = ChargeUpdate(
+                    idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: "key_resent_after_lookup", keySentAt: now)
                 do {
-                    try await pass.recordRenewal(RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
+                    try await pass.recordRenewal(
+                        RenewalRecord(
+                            subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
                 } catch let error as BillingError where error.code == .concurrentModification {
                     return nil  // Settled or parked meanwhile (an operator, another pass): nothing to send.
                 }
-                logger.notice("the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
+                logger.notice(
+                    "the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
                 return try await send(charge, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
             }
         }
@@ -384,16 +403,22 @@ public final class RenewalEngine: Sendable {
     }
 
     /// Sends `charge`'s key and decides from the answer; a request the provider rejects as such parks the charge.
-    private func send(_ charge: Charge, subscription: Subscription, pass: Pass, now: Timestamp, retryOpenAt: Timestamp) async throws -> RenewalDecision {
+    private func send(
+        _ charge: Charge, subscription: Subscription, pass: Pass, now: Timestamp, retryOpenAt: Timestamp
+    ) async throws -> RenewalDecision {
         let outcome: ChargeOutcome
         do {
             outcome = try await callProvider(for: charge, pass: pass)
         } catch let error as PaymentError {
             guard !Self.stopsTheEngine(error) else { throw Self.providerFailure(error, charge: charge) }
-            logger.error("the provider rejected one charge; parked for review, billing goes on", metadata: ["key": "\(charge.idempotencyKey)", "error": "\(error)"])
+            logger.error(
+                "the provider rejected one charge; parked for review, billing goes on",
+                metadata: ["key": "\(charge.idempotencyKey)", "error": "\(error)"])
             return RenewalDecision.park(charge: charge, reason: "provider_rejected: \(error.message)")
         }
-        return RenewalDecision.decide(subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning, retryOpenAt: retryOpenAt)
+        return RenewalDecision.decide(
+            subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning, retryOpenAt: retryOpenAt
+        )
     }
 
     /// Whether a provider error concerns every charge (credentials, configuration), so that the
@@ -405,7 +430,8 @@ public final class RenewalEngine: Sendable {
     static func providerFailure(_ error: PaymentError, charge: Charge) -> BillingError {
         BillingError(
             code: .providerFailure,
-            message: "the payment provider refused the charge \(charge.idempotencyKey): \(error.message); fix the provider configuration, then restart billing (the charge stays open and is reconciled)",
+            message:
+                "the payment provider refused the charge \(charge.idempotencyKey): \(error.message); fix the provider configuration, then restart billing (the charge stays open and is reconciled)",
             cause: error
         )
     }
@@ -428,7 +454,9 @@ public final class RenewalEngine: Sendable {
             if record.charge?.reviewReason != nil {
                 report.refundReviews += 1
                 metrics.refundReviews.increment()
-                logger.warning("a charge succeeded on a canceled subscription; flagged for a refund review", metadata: ["key": "\(record.charge?.idempotencyKey ?? "")"])
+                logger.warning(
+                    "a charge succeeded on a canceled subscription; flagged for a refund review",
+                    metadata: ["key": "\(record.charge?.idempotencyKey ?? "")"])
             }
         case .needsReview:
             report.parkedForReview += 1
@@ -487,12 +515,16 @@ public final class RenewalEngine: Sendable {
                 limiter.pause(for: pause)
                 guard rateLimited <= configuration.maxRateLimitRetries else { return outcome }
                 metrics.rateLimitedRetries.increment()
-                logger.debug("provider rate-limited a charge; pausing all requests", metadata: ["key": "\(charge.idempotencyKey)", "pause": "\(pause)"])
+                logger.debug(
+                    "provider rate-limited a charge; pausing all requests",
+                    metadata: ["key": "\(charge.idempotencyKey)", "pause": "\(pause)"])
             case .retryable(let message):
                 transient += 1
                 guard transient <= configuration.maxTransientRetries else { return outcome }
                 metrics.transientRetries.increment()
-                logger.debug("provider failed transiently; retrying with the same key", metadata: ["key": "\(charge.idempotencyKey)", "message": "\(message)"])
+                logger.debug(
+                    "provider failed transiently; retrying with the same key",
+                    metadata: ["key": "\(charge.idempotencyKey)", "message": "\(message)"])
                 try await clock.sleep(for: configuration.backoff(retry: transient))
             default:
                 return outcome
@@ -506,7 +538,9 @@ public final class RenewalEngine: Sendable {
         ChargeRequest(
             idempotencyKey: charge.idempotencyKey, amountMinor: charge.amount.minorUnits, currency: charge.amount.currency.code,
             customer: charge.customer, paymentMethod: charge.paymentMethod,
-            metadata: ["subscription_id": charge.subscriptionID, "period_start": charge.periodStart.iso8601, "attempt": String(charge.attempts)]
+            metadata: [
+                "subscription_id": charge.subscriptionID, "period_start": charge.periodStart.iso8601, "attempt": String(charge.attempts),
+            ]
         )
     }
 

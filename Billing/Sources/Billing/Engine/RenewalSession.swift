@@ -86,10 +86,16 @@ public final class RenewalSession: Sendable {
         case .failed(let error):
             throw error
         case .settled(var report, let stragglers):
-            if let late = late.withLock({ late in defer { late = nil }; return late }) { report.merge(late) }
+            if let late = late.withLock({ late in
+                defer { late = nil }; return late
+            }) {
+                report.merge(late)
+            }
             let metadata: Logger.Metadata = ["now": "\(now)", "fence": "\(fence)"]
             if stragglers > 0 {
-                engine.logger.info("renewal pass: \(stragglers) renewals still in flight after \(grace.map { "\($0)" } ?? "-"); the next pass starts beside them", metadata: metadata)
+                engine.logger.info(
+                    "renewal pass: \(stragglers) renewals still in flight after \(grace.map { "\($0)" } ?? "-"); the next pass starts beside them",
+                    metadata: metadata)
             }
             if report.isIdle {
                 engine.logger.debug("renewal pass: nothing due", metadata: metadata)
@@ -101,7 +107,9 @@ public final class RenewalSession: Sendable {
     }
 
     /// Starts one subscription's renewal (or reconciliation) once a slot is free.
-    private func start(_ subscriptionID: String, in ledger: PassLedger, _ work: @escaping @Sendable () async throws -> RenewalReport) async throws {
+    private func start(
+        _ subscriptionID: String, in ledger: PassLedger, _ work: @escaping @Sendable () async throws -> RenewalReport
+    ) async throws {
         try await slots.acquire(subscriptionID)
         ledger.started()
         let queued = jobs.yield {

@@ -81,7 +81,8 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
 
     private func requireSameCurrency(_ other: Money, _ verb: String) throws(BillingError) {
         guard currency == other.currency else {
-            throw BillingError(code: .currencyMismatch, message: "cannot \(verb) \(self) and \(other): different currencies; convert one first")
+            throw BillingError(
+                code: .currencyMismatch, message: "cannot \(verb) \(self) and \(other): different currencies; convert one first")
         }
     }
 

@@ -23,7 +23,8 @@ public enum BillingStoreURL: Sendable, Hashable, CustomStringConvertible {
         } else {
             throw BillingError(
                 code: .invalidStoreURL,
-                message: "billing store URL '\(PostgresBillingStore.Configuration.redacted(text))' names no known database; expected sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+                message:
+                    "billing store URL '\(PostgresBillingStore.Configuration.redacted(text))' names no known database; expected sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             )
         }
     }

@@ -18,7 +18,10 @@ public struct ChargeIntent: Hashable, Sendable {
     public var attempt: Int
 
     /// Creates an intent.
-    public init(subscriptionID: String, periodStart: Timestamp, periodEnd: Timestamp, idempotencyKey: String, amount: Money, customer: String, paymentMethod: String, attempt: Int) {
+    public init(
+        subscriptionID: String, periodStart: Timestamp, periodEnd: Timestamp, idempotencyKey: String, amount: Money, customer: String,
+        paymentMethod: String, attempt: Int
+    ) {
         self.subscriptionID = subscriptionID
         self.periodStart = periodStart
         self.periodEnd = periodEnd

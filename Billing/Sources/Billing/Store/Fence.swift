@@ -26,7 +26,8 @@ public struct Fence: Hashable, Sendable, CustomStringConvertible {
     func staleError(highest: FencingToken) -> BillingError {
         BillingError(
             code: .staleFencingToken,
-            message: "fencing token \(token) of election '\(election)' is stale: the billing store has seen token \(highest); this replica is no longer the leader and must stop billing"
+            message:
+                "fencing token \(token) of election '\(election)' is stale: the billing store has seen token \(highest); this replica is no longer the leader and must stop billing"
         )
     }
 

@@ -21,7 +21,10 @@ public struct SubscriptionTransition: Hashable, Sendable {
     public var retry: RetryState?
 
     /// Creates a transition.
-    public init(expectedPeriodEnd: Timestamp, expectedFailedAttempts: Int, expectedVersion: Int64, status: SubscriptionStatus, currentPeriodStart: Timestamp, currentPeriodEnd: Timestamp, retry: RetryState?) {
+    public init(
+        expectedPeriodEnd: Timestamp, expectedFailedAttempts: Int, expectedVersion: Int64, status: SubscriptionStatus,
+        currentPeriodStart: Timestamp, currentPeriodEnd: Timestamp, retry: RetryState?
+    ) {
         self.expectedPeriodEnd = expectedPeriodEnd
         self.expectedFailedAttempts = expectedFailedAttempts
         self.expectedVersion = expectedVersion

@@ -30,8 +30,8 @@ extension Timestamp {
         }
         let bytes = Array(body.utf8)
         guard bytes.count == 19 || bytes.count == 23,
-              bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+            bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
         else { throw invalid }
         func number(_ range: Range<Int>) throws(BillingError) -> Int {
             var value = 0

@@ -21,12 +21,17 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The instant at a UTC calendar date and time of day.
     /// - Throws: ``BillingError/Code/invalidTimestamp`` for a day that does not exist (February
     ///   30), a time out of range, or a year outside 1...9999.
-    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) throws(BillingError) {
+    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0) throws(BillingError)
+    {
         let date = CivilDate(year: Int64(year), month: Int64(month), day: Int64(day))
         guard (1...9999).contains(year), date.isValid, (0..<24).contains(hour), (0..<60).contains(minute),
-              (0..<60).contains(second), (0..<1000).contains(millisecond)
+            (0..<60).contains(second), (0..<1000).contains(millisecond)
         else {
-            throw BillingError(code: .invalidTimestamp, message: "\(year)-\(month)-\(day) \(hour):\(minute):\(second).\(millisecond) is not a UTC date and time between the years 1 and 9999")
+            throw BillingError(
+                code: .invalidTimestamp,
+                message:
+                    "\(year)-\(month)-\(day) \(hour):\(minute):\(second).\(millisecond) is not a UTC date and time between the years 1 and 9999"
+            )
         }
         let milliseconds = ((Int64(hour) * 60 + Int64(minute)) * 60 + Int64(second)) * 1000 + Int64(millisecond)
         self.init(date: date, millisecondOfDay: milliseconds)

@@ -3,7 +3,8 @@ import Billing
 
 /// `billing subscriptions add`.
 struct AddSubscriptionCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a subscription (or replace the one with the same id).")
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a subscription (or replace the one with the same id).")
 
     @OptionGroup var options: DatabaseOptions
 

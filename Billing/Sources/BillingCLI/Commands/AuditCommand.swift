@@ -32,9 +32,12 @@ struct AuditCommand: AsyncParsableCommand {
         let inReview = charges.filter { $0.reviewReason != nil }
         guard let sandbox else {
             if options.json {
-                try JSONOutput.print(["charges": charges.count, "overdue": overdue.count, "needs_review": inReview.count].merging(byStatus) { a, _ in a })
+                try JSONOutput.print(
+                    ["charges": charges.count, "overdue": overdue.count, "needs_review": inReview.count].merging(byStatus) { a, _ in a })
             } else {
-                print("charges \(charges.count): " + byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                print(
+                    "charges \(charges.count): "
+                        + byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
                 print("subscriptions due now and not yet renewed: \(overdue.count)")
                 print("charges that need review: \(inReview.count)\(inReview.isEmpty ? "" : " (`billing charges review` lists them)")")
                 for charge in inReview.prefix(20) { print("  " + ChargeReviewRow(charge).line) }
@@ -58,7 +61,9 @@ struct AuditCommand: AsyncParsableCommand {
         let url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/sandbox/ledger"
         do {
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-            guard response.status == .ok else { throw CLIError("the sandbox at \(base) answered \(response.status) for /sandbox/ledger; is it a payment sandbox?") }
+            guard response.status == .ok else {
+                throw CLIError("the sandbox at \(base) answered \(response.status) for /sandbox/ledger; is it a payment sandbox?")
+            }
             let body = try await response.body.collect(upTo: 512 << 20)
             return try JSONDecoder().decode(Body.self, from: Data(body.readableBytesView)).entries
         } catch let error as CLIError {

@@ -27,7 +27,10 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("id"), help: "This node's id, unique in the cluster ($BILLING_NODE_ID).")
     var id: String?
 
-    @Option(help: "The coordination store: sqlite:PATH, etcd://HOST:PORT[,...], postgres://... or zookeeper://HOST:PORT[,...] ($BILLING_COORDINATION).")
+    @Option(
+        help:
+            "The coordination store: sqlite:PATH, etcd://HOST:PORT[,...], postgres://... or zookeeper://HOST:PORT[,...] ($BILLING_COORDINATION)."
+    )
     var coordination: String?
 
     @Option(help: "The billing database: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB ($BILLING_DATABASE).")
@@ -51,13 +54,16 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Provider requests per second at most, 0 for no limit ($BILLING_RATE_LIMIT; default 20).")
     var rateLimit: Int?
 
-    @Option(name: .customLong("peer"), help: "Another node's base URL, for /cluster and the dashboard; repeatable ($BILLING_PEERS, comma-separated).")
+    @Option(
+        name: .customLong("peer"),
+        help: "Another node's base URL, for /cluster and the dashboard; repeatable ($BILLING_PEERS, comma-separated).")
     var peers: [String] = []
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error ($BILLING_LOG_LEVEL; default info).")
     var logLevel: String?
 
-    @Option(help: "Append this node's leadership changes, fenced writes and provider calls as JSON lines to this file ($BILLING_EVENT_LOG).")
+    @Option(
+        help: "Append this node's leadership changes, fenced writes and provider calls as JSON lines to this file ($BILLING_EVENT_LOG).")
     var eventLog: String?
 
     @Option(help: "Seconds added to this node's wall clock, to show that billing does not depend on it ($BILLING_CLOCK_SKEW; default 0).")
@@ -83,18 +89,22 @@ struct NodeCommand: AsyncParsableCommand {
         let logger = Logger(label: "billing.node")
         try await DatabaseCheck.reachable(configuration.database, within: .seconds(15))
         let companions: [any Service] = parentPID.map { [ParentWatch(parentPID: $0)] } ?? []
-        try await BillingNode.runUntilShutdown(configuration: configuration, environment: Environment.values, logger: logger, companions: companions)
+        try await BillingNode.runUntilShutdown(
+            configuration: configuration, environment: Environment.values, logger: logger, companions: companions)
     }
 
     func makeConfiguration() throws -> BillingNode.Configuration {
         let nodeID = try Environment.require(id, "BILLING_NODE_ID", flagName: "--id", example: "node-1")
-        let coordinationText = try Environment.require(coordination, "BILLING_COORDINATION", flagName: "--coordination", example: "sqlite:/var/lib/billing/election.sqlite")
-        let databaseText = try Environment.require(database, "BILLING_DATABASE", flagName: "--database", example: "sqlite:/var/lib/billing/billing.sqlite")
+        let coordinationText = try Environment.require(
+            coordination, "BILLING_COORDINATION", flagName: "--coordination", example: "sqlite:/var/lib/billing/election.sqlite")
+        let databaseText = try Environment.require(
+            database, "BILLING_DATABASE", flagName: "--database", example: "sqlite:/var/lib/billing/billing.sqlite")
         let providerText = Environment.pick(provider, "BILLING_PROVIDER") ?? "stripe"
         guard let providerKind = ProviderKind(rawValue: providerText.lowercased()) else {
             throw CLIError("unknown --provider '\(providerText)'; use stripe or paypal")
         }
-        let providerURLText = try Environment.require(providerURL, "BILLING_PROVIDER_URL", flagName: "--provider-url", example: "https://api.stripe.com")
+        let providerURLText = try Environment.require(
+            providerURL, "BILLING_PROVIDER_URL", flagName: "--provider-url", example: "https://api.stripe.com")
         let coordinationURL: StoreURL
         do {
             coordinationURL = try StoreURL(coordinationText)
@@ -134,7 +144,8 @@ struct NodeCommand: AsyncParsableCommand {
         guard rate >= 0 else { throw CLIError("--rate-limit must be 0 (no limit) or positive, not \(rate)") }
         configuration.engine.providerRequestsPerSecond = rate == 0 ? nil : rate
         configuration.engine.providerBurst = max(rate, 20)
-        configuration.peers = peers.isEmpty
+        configuration.peers =
+            peers.isEmpty
             ? (Environment.values["BILLING_PEERS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
             : peers
         configuration.eventLogPath = Environment.pick(eventLog, "BILLING_EVENT_LOG")
@@ -149,7 +160,9 @@ struct NodeCommand: AsyncParsableCommand {
         // for the fault harness's negative controls.
         if let control = Environment.values["BILLING_NEGATIVE_CONTROL"], !control.isEmpty {
             guard let parsed = NegativeControl(rawValue: control) else {
-                throw CLIError("BILLING_NEGATIVE_CONTROL '\(control)' is unknown; use \(NegativeControl.allCases.map(\.rawValue).joined(separator: " or ")), or unset it")
+                throw CLIError(
+                    "BILLING_NEGATIVE_CONTROL '\(control)' is unknown; use \(NegativeControl.allCases.map(\.rawValue).joined(separator: " or ")), or unset it"
+                )
             }
             configuration.negativeControl = parsed
         }

@@ -41,7 +41,9 @@ struct ResolveChargeCommand: AsyncParsableCommand {
         if options.json {
             try JSONOutput.print(["idempotencyKey": charge.idempotencyKey, "status": charge.status.rawValue])
         } else {
-            print("resolved \(charge.idempotencyKey) as \(charge.status) (subscription \(charge.subscriptionID), period \(charge.periodStart))")
+            print(
+                "resolved \(charge.idempotencyKey) as \(charge.status) (subscription \(charge.subscriptionID), period \(charge.periodStart))"
+            )
         }
     }
 }

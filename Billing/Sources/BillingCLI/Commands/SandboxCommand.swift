@@ -22,7 +22,10 @@ struct SandboxCommand: AsyncParsableCommand {
         let server = try PaymentSandboxServer(configuration: .init(host: listen, port: port), logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: PortAnnouncer(server: server))],
+                services: [
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: PortAnnouncer(server: server)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -125,7 +125,9 @@ final class ClusterMonitor: Sendable {
                 let took = Self.seconds(now - pending.startedAt)
                 state.failovers.append(took)
                 state.pendingFailover = nil
-                lines.append("failover done: \(leader.nodeID) leads with token \(leader.token), " + String(format: "%.2f", took) + " s after the fault")
+                lines.append(
+                    "failover done: \(leader.nodeID) leads with token \(leader.token), " + String(format: "%.2f", took)
+                        + " s after the fault")
             }
         }
         for line in lines { event(line) }

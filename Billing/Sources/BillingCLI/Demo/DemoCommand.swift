@@ -44,7 +44,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The coordination store (default: sqlite:DIR/election.sqlite); e.g. etcd://127.0.0.1:2379.")
     var coordination: String?
 
-    @Option(help: "The billing database (default: sqlite:DIR/billing.sqlite); e.g. postgres://USER:PASSWORD@HOST/DB; use a fresh, empty one.")
+    @Option(
+        help: "The billing database (default: sqlite:DIR/billing.sqlite); e.g. postgres://USER:PASSWORD@HOST/DB; use a fresh, empty one.")
     var database: String?
 
     @Option(help: "The lease TTL of the nodes, in seconds.")
@@ -120,10 +121,12 @@ struct DemoCommand: AsyncParsableCommand {
                 ]
                 return DemoNode(id: id, port: port, logPath: logPath) {
                     do {
-                        return try ChildProcess.spawn(executable, arguments, options: .init(
-                            input: .null, output: .append(toFile: logPath), error: .sameAsOutput,
-                            environment: .exactly(environmentCopy)
-                        ))
+                        return try ChildProcess.spawn(
+                            executable, arguments,
+                            options: .init(
+                                input: .null, output: .append(toFile: logPath), error: .sameAsOutput,
+                                environment: .exactly(environmentCopy)
+                            ))
                     } catch {
                         throw CLIError("\(error)")
                     }
@@ -144,11 +147,14 @@ struct DemoCommand: AsyncParsableCommand {
             }
             group.addTask { try await dashboard.run() }
             for _ in 0..<100 where dashboard.boundPort == nil { try await Task.sleep(for: .milliseconds(20)) }
-            if let port = dashboard.boundPort { say("dashboard: http://127.0.0.1:\(port)/  (each node serves one too: \(demoNodes[0].baseURL)/)") }
+            if let port = dashboard.boundPort {
+                say("dashboard: http://127.0.0.1:\(port)/  (each node serves one too: \(demoNodes[0].baseURL)/)")
+            }
 
             guard await monitor.waitForLeader(timeout: .seconds(60)) != nil else {
                 for node in demoNodes { _ = await node.terminate(grace: .seconds(2)) }
-                let hint = (try? String(contentsOfFile: demoNodes[0].logPath, encoding: .utf8))?
+                let hint =
+                    (try? String(contentsOfFile: demoNodes[0].logPath, encoding: .utf8))?
                     .split(separator: "\n").last { $0.contains("error") }.map { ": \($0)" } ?? ""
                 throw CLIError("no node became leader within 60 s; see the nodes' logs in \(directory)\(hint)")
             }
@@ -172,9 +178,12 @@ struct DemoCommand: AsyncParsableCommand {
             let drainEnd = clock.now + .seconds(60)
             while clock.now < drainEnd {
                 let ledger = sandbox.ledger()
-                let charged = Set(ledger.compactMap { entry in
-                    entry.metadata["subscription_id"].flatMap { id in entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) } }
-                })
+                let charged = Set(
+                    ledger.compactMap { entry in
+                        entry.metadata["subscription_id"].flatMap { id in
+                            entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) }
+                        }
+                    })
                 if due.isSubset(of: charged) { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
@@ -206,10 +215,13 @@ struct DemoCommand: AsyncParsableCommand {
             print("== audit (sandbox ledger and billing database)")
             print(ChargeAudit.summaryLines(result))
             let failovers = result.failoverSeconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ")
-            print("failovers             \(result.failoverSeconds.count)\(failovers.isEmpty ? "" : ": " + failovers) (lease TTL \(String(format: "%.1f", ttl)) s)")
+            print(
+                "failovers             \(result.failoverSeconds.count)\(failovers.isEmpty ? "" : ": " + failovers) (lease TTL \(String(format: "%.1f", ttl)) s)"
+            )
             print(String(format: "renewals per second   %.1f (average over the run)", result.renewalsPerSecond))
             print("nodes stopped cleanly \(result.nodesStoppedCleanly ? "yes (exit 0 on SIGTERM)" : "NO: \(result.nodeExitStatuses)")")
-            print(result.clean ? "audit clean: every due renewal was charged exactly once" : "AUDIT FAILED: see above; files in \(directory)")
+            print(
+                result.clean ? "audit clean: every due renewal was charged exactly once" : "AUDIT FAILED: see above; files in \(directory)")
         }
         if !result.clean { throw ExitCode(1) }
     }
@@ -222,7 +234,7 @@ struct DemoCommand: AsyncParsableCommand {
         try? await Task.sleep(for: .seconds(4))
         while clock.now + ttl * 2 + .seconds(2) < end, !Task.isCancelled {
             guard let leader = await monitor.waitForLeader(timeout: .seconds(15)),
-                  let node = nodes.first(where: { $0.id == leader.nodeID }), let pid = node.pid
+                let node = nodes.first(where: { $0.id == leader.nodeID }), let pid = node.pid
             else { continue }
             if kill {
                 monitor.event("chaos: SIGKILL \(node.id) (pid \(pid)), the leader with token \(leader.token)")
@@ -263,12 +275,13 @@ struct DemoCommand: AsyncParsableCommand {
             let leaderText = leader.map { "\($0.nodeID) token \($0.token) lease \(lease)" } ?? "none"
             let clock = String(format: "[%6.1fs]", monitor.elapsed)
             let rate = String(format: "%.0f", Double(ledger.count - last) / 2)
-            say("\(clock) leader \(leaderText) | charged \(ledger.count - declined), declined \(declined) of \(due) due | provider retries \(retries) | \(rate)/s")
+            say(
+                "\(clock) leader \(leaderText) | charged \(ledger.count - declined), declined \(declined) of \(due) due | provider retries \(retries) | \(rate)/s"
+            )
             last = ledger.count
         }
     }
 }
-
 
 extension ChargeAudit {
     /// The text lines of a demo result's audit.

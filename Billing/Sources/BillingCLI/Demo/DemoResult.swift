@@ -24,8 +24,10 @@ struct DemoResult: Codable {
     var clean: Bool
     var directory: String
 
-    init(audit: ChargeAudit, failoverSeconds: [Double], leaseTTLSeconds: Double, renewalsPerSecond: Double,
-         nodeExitStatuses: [String: [Int32]], nodesStoppedCleanly: Bool, directory: String) {
+    init(
+        audit: ChargeAudit, failoverSeconds: [Double], leaseTTLSeconds: Double, renewalsPerSecond: Double,
+        nodeExitStatuses: [String: [Int32]], nodesStoppedCleanly: Bool, directory: String
+    ) {
         due = audit.due
         chargedOnce = audit.chargedOnce
         succeeded = audit.succeeded

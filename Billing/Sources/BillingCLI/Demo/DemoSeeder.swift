@@ -13,7 +13,9 @@ enum DemoSeeder {
 
     /// Saves `count` subscriptions whose current period ends between `from` and `until`, and
     /// returns the renewals that fall due (subscription id, period start).
-    static func seed(count: Int, from: Timestamp, until: Timestamp, store: any BillingStore, random: inout some RandomNumberGenerator) async throws -> Set<RenewalID> {
+    static func seed(
+        count: Int, from: Timestamp, until: Timestamp, store: any BillingStore, random: inout some RandomNumberGenerator
+    ) async throws -> Set<RenewalID> {
         var due = Set<RenewalID>()
         let span = max(1, until.millisecondsSinceEpoch - from.millisecondsSinceEpoch)
         let usd = try Currency(code: "USD")
@@ -21,7 +23,9 @@ enum DemoSeeder {
         for index in 0..<count {
             let interval: BillingInterval = Int.random(in: 0..<10, using: &random) < 7 ? .monthly : .annual
             let currency = Int.random(in: 0..<5, using: &random) == 0 ? eur : usd
-            let price = interval == .monthly ? [499, 999, 1499, 2999].randomElement(using: &random)! : [4900, 9900, 14900].randomElement(using: &random)!
+            let price =
+                interval == .monthly
+                ? [499, 999, 1499, 2999].randomElement(using: &random)! : [4900, 9900, 14900].randomElement(using: &random)!
             var pick = Int.random(in: 0..<100, using: &random)
             var method = paymentMethods[0].0
             for (name, weight) in paymentMethods {

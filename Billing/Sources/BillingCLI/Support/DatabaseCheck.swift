@@ -36,7 +36,9 @@ enum DatabaseCheck {
             let message = (error as? BillingError)?.message ?? "\(error)"
             throw CLIError("cannot open the billing database \(url): \(message)")
         case nil:
-            throw CLIError("cannot reach the billing database \(url) within \(limit); check that it runs and that the URL, user and password are right")
+            throw CLIError(
+                "cannot reach the billing database \(url) within \(limit); check that it runs and that the URL, user and password are right"
+            )
         }
     }
 }

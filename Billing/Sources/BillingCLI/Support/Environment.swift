@@ -22,19 +22,24 @@ enum Environment {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw CLIError("cannot read the config file '\(path)' (\(error.localizedDescription)); check the path given by --config or BILLING_CONFIG")
+            throw CLIError(
+                "cannot read the config file '\(path)' (\(error.localizedDescription)); check the path given by --config or BILLING_CONFIG")
         }
         var parsed: [String: String] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
-                throw CLIError("config file '\(path)' line \(index + 1): expected NAME=VALUE, for example BILLING_DATABASE=sqlite:/var/lib/billing/billing.sqlite")
+                throw CLIError(
+                    "config file '\(path)' line \(index + 1): expected NAME=VALUE, for example BILLING_DATABASE=sqlite:/var/lib/billing/billing.sqlite"
+                )
             }
             let name = line[..<equals].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             guard name.hasPrefix("BILLING_") || name.hasSuffix("_FILE") else {
-                throw CLIError("config file '\(path)' line \(index + 1): '\(name)' is not a BILLING_* setting or a *_FILE path; secrets go in the environment or in a file a *_FILE setting names")
+                throw CLIError(
+                    "config file '\(path)' line \(index + 1): '\(name)' is not a BILLING_* setting or a *_FILE path; secrets go in the environment or in a file a *_FILE setting names"
+                )
             }
             parsed[name] = value
         }

@@ -78,7 +78,9 @@ public struct ChargeAudit: Codable, Sendable {
             let ledgerSucceeded = (applied[id] ?? []).contains { $0.status == "succeeded" }
             if ledgerSucceeded != (charge.status == .succeeded), charge.status != .pending, charge.status != .unknown {
                 mismatches += 1
-                note("database says \(charge.status) for \(id.subscriptionID) period \(id.periodStart), the ledger \(ledgerSucceeded ? "succeeded" : "not succeeded")")
+                note(
+                    "database says \(charge.status) for \(id.subscriptionID) period \(id.periodStart), the ledger \(ledgerSucceeded ? "succeeded" : "not succeeded")"
+                )
             }
         }
         self.due = dueRenewals.count

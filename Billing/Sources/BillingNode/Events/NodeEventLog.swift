@@ -15,7 +15,11 @@ public final class NodeEventLog: Sendable {
     public init(path: String, nodeID: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw BillingNodeError(code: .invalidConfiguration, message: "cannot open the event log \(path) for appending: \(String(cString: strerror(errno))); check the directory exists and is writable")
+            throw BillingNodeError(
+                code: .invalidConfiguration,
+                message:
+                    "cannot open the event log \(path) for appending: \(String(cString: strerror(errno))); check the directory exists and is writable"
+            )
         }
         self.descriptor = descriptor
         self.nodeID = nodeID
@@ -31,8 +35,10 @@ public final class NodeEventLog: Sendable {
     }
 
     /// Appends one event; `timeMs` and `node` are filled in here.
-    func append(_ kind: NodeEvent.Kind, token: Int64? = nil, startMs: Int64? = nil, operation: String? = nil, subscription: String? = nil,
-                periodStartMs: Int64? = nil, key: String? = nil, result: String? = nil, detail: String? = nil) {
+    func append(
+        _ kind: NodeEvent.Kind, token: Int64? = nil, startMs: Int64? = nil, operation: String? = nil, subscription: String? = nil,
+        periodStartMs: Int64? = nil, key: String? = nil, result: String? = nil, detail: String? = nil
+    ) {
         let event = NodeEvent(
             timeMs: Self.realNowMs(), node: nodeID, kind: kind, token: token, startMs: startMs, operation: operation,
             subscription: subscription, periodStartMs: periodStartMs, key: key, result: result, detail: detail

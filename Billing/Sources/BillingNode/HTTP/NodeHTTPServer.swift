@@ -36,7 +36,8 @@ struct NodeHTTPServer: Sendable {
         } catch let error as IOError {
             throw BillingNodeError(
                 code: .httpUnavailable,
-                message: "cannot listen on \(configuration.listenAddress):\(configuration.httpPort) (\(error)); pick another --http-port or --listen address",
+                message:
+                    "cannot listen on \(configuration.listenAddress):\(configuration.httpPort) (\(error)); pick another --http-port or --listen address",
                 cause: error
             )
         }
@@ -47,7 +48,8 @@ struct NodeHTTPServer: Sendable {
         let node = self.node
         router.get("/healthz") { _, _ in Self.text(.ok, "ok\n") }
         router.get("/readyz") { _, _ in
-            node.state.isReady ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, "not ready: no answer from the coordination store yet\n")
+            node.state.isReady
+                ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, "not ready: no answer from the coordination store yet\n")
         }
         router.get("/status") { _, _ in try Self.json(node.status()) }
         router.get("/cluster") { _, _ in try Self.json(ClusterStatus(nodes: await Self.cluster(node))) }
@@ -129,7 +131,8 @@ struct NodeHTTPServer: Sendable {
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     static func html(_ body: String) -> Response {
@@ -139,7 +142,9 @@ struct NodeHTTPServer: Sendable {
     static func json(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var response = Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        var response = Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
         // The dashboard served by one node (or by the demo) reads the others' status.
         response.headers[.accessControlAllowOrigin] = "*"
         return response

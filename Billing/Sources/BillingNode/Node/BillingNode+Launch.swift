@@ -14,17 +14,21 @@ extension BillingNode {
     ///   - logger: The node's logger.
     ///   - companions: Services that run beside the node; when one returns, the node shuts down gracefully.
     /// - Throws: ``BillingNodeError`` or the stores' errors, each saying what was wrong.
-    public static func runUntilShutdown(configuration: Configuration, environment: [String: String], logger: Logger, companions: [any Service] = []) async throws {
+    public static func runUntilShutdown(
+        configuration: Configuration, environment: [String: String], logger: Logger, companions: [any Service] = []
+    ) async throws {
         let provider = try configuration.provider.makeClient(baseURL: configuration.providerURL, environment: environment, logger: logger)
         let coordination = try coordinationBackend(configuration.coordination, logger: logger)
         try await configuration.database.withStore(logger: logger) { store in
-            let node = try BillingNode(configuration: configuration, backend: coordination, store: store, provider: provider, logger: logger)
+            let node = try BillingNode(
+                configuration: configuration, backend: coordination, store: store, provider: provider, logger: logger)
             // Opened (an SQLite file) just before the group runs, which closes it: the node's
             // election would take an unusable store for a transient failure and retry it for good.
             do {
                 try await coordination.prepare()
             } catch let error as ElectionError {
-                throw BillingNodeError(code: .storeUnavailable, message: "coordination store \(configuration.coordination): \(error.message)", cause: error)
+                throw BillingNodeError(
+                    code: .storeUnavailable, message: "coordination store \(configuration.coordination): \(error.message)", cause: error)
             }
             // The group shuts services down in reverse order: the node resigns while the
             // coordination store's connections (or file) are still open.

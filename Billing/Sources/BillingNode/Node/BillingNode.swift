@@ -43,7 +43,9 @@ public final class BillingNode: Service, Sendable {
     ///   - provider: The payment provider client.
     ///   - logger: Receives leadership changes and engine summaries at `info`.
     /// - Throws: ``BillingNodeError`` for an invalid engine configuration.
-    public init(configuration: Configuration, backend: any ElectionBackend, store: any BillingStore, provider: any PaymentProvider, logger: Logger) throws {
+    public init(
+        configuration: Configuration, backend: any ElectionBackend, store: any BillingStore, provider: any PaymentProvider, logger: Logger
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         // A registry of this node's own rather than the process-wide default, so that nodes in one
@@ -61,10 +63,13 @@ public final class BillingNode: Service, Sendable {
         var provider = provider
         switch configuration.negativeControl {
         case .noFencing?:
-            logger.critical("NEGATIVE CONTROL no-fencing: this node writes without fencing and outlives its leadership; it will break exactly-once")
+            logger.critical(
+                "NEGATIVE CONTROL no-fencing: this node writes without fencing and outlives its leadership; it will break exactly-once")
             store = UnfencedStore(base: store)
         case .newKeyPerAttempt?:
-            logger.critical("NEGATIVE CONTROL new-key-per-attempt: this node sends every provider call under a new idempotency key; it will charge twice")
+            logger.critical(
+                "NEGATIVE CONTROL new-key-per-attempt: this node sends every provider call under a new idempotency key; it will charge twice"
+            )
             provider = FreshKeyProvider(base: provider)
         case nil:
             break
@@ -78,7 +83,8 @@ public final class BillingNode: Service, Sendable {
         )
         do {
             self.engine = try RenewalEngine(
-                store: store, provider: RecordingProvider(base: provider, state: state, eventLog: eventLog), billingClock: DatabaseBillingClock(store: store),
+                store: store, provider: RecordingProvider(base: provider, state: state, eventLog: eventLog),
+                billingClock: DatabaseBillingClock(store: store),
                 configuration: configuration.engine, logger: logger, metricsFactory: metrics
             )
         } catch let error as BillingError {
@@ -201,7 +207,9 @@ public final class BillingNode: Service, Sendable {
         Task.detached {
             try? await Task.sleep(for: limit)
             guard !finished.isSet else { return }
-            logger.critical("the leader's work did not stop within \(limit) of losing leadership (a call that never returns); exiting so that the supervisor restarts this node")
+            logger.critical(
+                "the leader's work did not stop within \(limit) of losing leadership (a call that never returns); exiting so that the supervisor restarts this node"
+            )
             exit(75)
         }
     }

@@ -23,16 +23,24 @@ struct InstrumentedStore: BillingStore {
     }
 
     func currentTime() async throws -> Timestamp { try await tracked { try await base.currentTime() } }
-    func saveSubscription(_ subscription: StoredSubscription) async throws { try await tracked { try await base.saveSubscription(subscription) } }
-    func createSubscription(_ subscription: StoredSubscription) async throws { try await tracked { try await base.createSubscription(subscription) } }
+    func saveSubscription(_ subscription: StoredSubscription) async throws {
+        try await tracked { try await base.saveSubscription(subscription) }
+    }
+    func createSubscription(_ subscription: StoredSubscription) async throws {
+        try await tracked { try await base.createSubscription(subscription) }
+    }
     func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
         try await tracked { try await base.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd) }
     }
     func chargesInReview(limit: Int) async throws -> [Charge] { try await tracked { try await base.chargesInReview(limit: limit) } }
     func countChargesInReview() async throws -> Int { try await tracked { try await base.countChargesInReview() } }
-    func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge { try await tracked { try await base.resolveCharge(resolution) } }
+    func resolveCharge(_ resolution: ChargeResolution) async throws -> Charge {
+        try await tracked { try await base.resolveCharge(resolution) }
+    }
     func subscription(id: String) async throws -> StoredSubscription? { try await tracked { try await base.subscription(id: id) } }
-    func charges(subscriptionID: String) async throws -> [Charge] { try await tracked { try await base.charges(subscriptionID: subscriptionID) } }
+    func charges(subscriptionID: String) async throws -> [Charge] {
+        try await tracked { try await base.charges(subscriptionID: subscriptionID) }
+    }
     func charges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
         try await tracked { try await base.charges(after: cursor, limit: limit) }
     }
@@ -73,7 +81,9 @@ struct InstrumentedStore: BillingStore {
         }
     }
 
-    private func logged<T>(_ operation: String, fence: Fence, subscription: String, periodStart: Timestamp, _ write: () async throws -> T) async throws -> T {
+    private func logged<T>(
+        _ operation: String, fence: Fence, subscription: String, periodStart: Timestamp, _ write: () async throws -> T
+    ) async throws -> T {
         let start = NodeEventLog.realNowMs()
         do {
             let value = try await tracked(write)
@@ -95,24 +105,30 @@ struct InstrumentedStore: BillingStore {
             let results = try await tracked(write)
             for (row, result) in zip(rows, results) {
                 let error: (any Error)? = if case .failure(let error) = result { error } else { nil }
-                logWrite(operation, fence: fence, subscription: row.subscription, periodStart: row.periodStart, startMs: start, error: error)
+                logWrite(
+                    operation, fence: fence, subscription: row.subscription, periodStart: row.periodStart, startMs: start, error: error)
             }
             return results
         } catch {
             for row in rows {
-                logWrite(operation, fence: fence, subscription: row.subscription, periodStart: row.periodStart, startMs: start, error: error)
+                logWrite(
+                    operation, fence: fence, subscription: row.subscription, periodStart: row.periodStart, startMs: start, error: error)
             }
             throw error
         }
     }
 
-    private func logWrite(_ operation: String, fence: Fence, subscription: String, periodStart: Timestamp, startMs: Int64, error: (any Error)?) {
-        let (result, detail): (String, String?) = switch error {
-        case nil: ("accepted", nil)
-        case let error as BillingError where error.code == .staleFencingToken: ("stale", nil)
-        case let error?: ("failed", "\(error)")
-        }
-        log?.append(.write, token: fence.token.rawValue, startMs: startMs, operation: operation, subscription: subscription,
-                    periodStartMs: periodStart.millisecondsSinceEpoch, result: result, detail: detail)
+    private func logWrite(
+        _ operation: String, fence: Fence, subscription: String, periodStart: Timestamp, startMs: Int64, error: (any Error)?
+    ) {
+        let (result, detail): (String, String?) =
+            switch error {
+            case nil: ("accepted", nil)
+            case let error as BillingError where error.code == .staleFencingToken: ("stale", nil)
+            case let error?: ("failed", "\(error)")
+            }
+        log?.append(
+            .write, token: fence.token.rawValue, startMs: startMs, operation: operation, subscription: subscription,
+            periodStartMs: periodStart.millisecondsSinceEpoch, result: result, detail: detail)
     }
 }

@@ -46,19 +46,23 @@ struct HistoryChecker {
         for write in writes where write.result == "accepted" {
             guard let token = write.token, let start = write.startMs, let above = earliestAbove[token], start > above else { continue }
             report.staleWritesAccepted += 1
-            violation("stale write accepted: \(write.node) wrote \(write.operation ?? "?") for \(write.subscription ?? "?") under token \(token) at \(start), after a higher token's write was accepted at \(above)")
+            violation(
+                "stale write accepted: \(write.node) wrote \(write.operation ?? "?") for \(write.subscription ?? "?") under token \(token) at \(start), after a higher token's write was accepted at \(above)"
+            )
         }
 
         // Every charge row was written under a token some node held.
         for charge in charges where holders[charge.fencingToken.rawValue] == nil {
             report.chargeRowsWithUnheldToken += 1
-            violation("charge of \(charge.subscriptionID) for \(charge.periodStart) carries token \(charge.fencingToken), which no node held")
+            violation(
+                "charge of \(charge.subscriptionID) for \(charge.periodStart) carries token \(charge.fencingToken), which no node held")
         }
 
         // Nothing charged before it fell due (by the provider's clock, which no fault skews).
         for entry in ledger {
             guard let subscription = entry.metadata["subscription_id"], let period = entry.metadata["period_start"],
-                  let dueMs = due[RenewalID(subscriptionID: subscription, periodStart: period)] else { continue }
+                let dueMs = due[RenewalID(subscriptionID: subscription, periodStart: period)]
+            else { continue }
             if entry.createdAt * 1000 + 1000 < dueMs {
                 report.earlyCharges += 1
                 violation("\(subscription) period \(period) was charged at \(entry.createdAt) s, before it fell due")
@@ -68,8 +72,12 @@ struct HistoryChecker {
         if report.audit.doubleCharges > 0 { violation("\(report.audit.doubleCharges) renewals charged more than once") }
         if report.audit.missed > 0 { violation("\(report.audit.missed) due renewals never charged") }
         if report.audit.unexpected > 0 { violation("\(report.audit.unexpected) charges that were not due") }
-        if report.audit.unresolvedInDatabase > 0 { violation("\(report.audit.unresolvedInDatabase) charges left pending or unknown in the database") }
-        if report.audit.databaseMismatches > 0 { violation("\(report.audit.databaseMismatches) charges on which the database and the ledger disagree") }
+        if report.audit.unresolvedInDatabase > 0 {
+            violation("\(report.audit.unresolvedInDatabase) charges left pending or unknown in the database")
+        }
+        if report.audit.databaseMismatches > 0 {
+            violation("\(report.audit.databaseMismatches) charges on which the database and the ledger disagree")
+        }
         violations += report.audit.problems.prefix(10).map { "audit: \($0)" }
         report.violations = violations
 

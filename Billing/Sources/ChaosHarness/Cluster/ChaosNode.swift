@@ -14,8 +14,10 @@ final class ChaosNode: Sendable {
     private let lab: NetworkLab
     private let skew = Mutex<Int>(0)
 
-    init(index: Int, executable: String, lab: NetworkLab, coordination: String, database: String, sandboxURL: String,
-         leaseTTL: Double, directory: String, environment: [String: String]) throws {
+    init(
+        index: Int, executable: String, lab: NetworkLab, coordination: String, database: String, sandboxURL: String,
+        leaseTTL: Double, directory: String, environment: [String: String]
+    ) throws {
         self.index = index
         self.id = "node-\(index)"
         self.lab = lab

@@ -21,18 +21,20 @@ final class EtcdCluster: Sendable {
             let endpoint = lab.memberEndpoint(index)
             let client = "http://\(endpoint.host):\(endpoint.client)"
             let peer = "http://\(endpoint.host):\(endpoint.peer)"
-            let arguments = lab.inMemberNamespace(index, [
-                "/usr/bin/etcd", "--name", "e\(index)", "--data-dir", "\(directory)/etcd-\(index)",
-                "--listen-client-urls", client, "--advertise-client-urls", client,
-                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
-                "--log-level", "warn",
-                // As etcd 3.5 and later do by default (3.4 does not): a member that comes back
-                // from a partition or a restart with a higher term cannot depose a healthy Raft
-                // leader. Every change of Raft leader restarts the countdown of every lease,
-                // so a dead billing leader's lease would outlive its TTL.
-                "--pre-vote",
-            ])
+            let arguments = lab.inMemberNamespace(
+                index,
+                [
+                    "/usr/bin/etcd", "--name", "e\(index)", "--data-dir", "\(directory)/etcd-\(index)",
+                    "--listen-client-urls", client, "--advertise-client-urls", client,
+                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
+                    "--log-level", "warn",
+                    // As etcd 3.5 and later do by default (3.4 does not): a member that comes back
+                    // from a partition or a restart with a higher term cannot depose a healthy Raft
+                    // leader. Every change of Raft leader restarts the countdown of every lease,
+                    // so a dead billing leader's lease would outlive its TTL.
+                    "--pre-vote",
+                ])
             return SupervisedProcess(
                 name: "etcd-e\(index)", arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
                 logPath: "\(directory)/etcd-\(index).log"

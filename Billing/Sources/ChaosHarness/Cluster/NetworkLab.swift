@@ -60,7 +60,9 @@ final class NetworkLab: Sendable {
                 return lab
             } catch {
                 if requested == .namespaces { throw error }
-                say("network namespaces are not available here (\(error)); running in proxy mode (partitions by TCP proxies, no etcd-member-isolation)")
+                say(
+                    "network namespaces are not available here (\(error)); running in proxy mode (partitions by TCP proxies, no etcd-member-isolation)"
+                )
             }
         }
         let ports = try (0..<members).map { _ in (client: try FreePort.pick(), peer: try FreePort.pick()) }
@@ -93,7 +95,9 @@ final class NetworkLab: Sendable {
     /// The address node `index` reaches PostgreSQL at.
     func databaseAddress(forNode index: Int) -> String { mode == .namespaces ? "\(nodeSubnet(index)).3" : "127.0.0.1" }
     /// The addresses PostgreSQL must listen on.
-    var databaseListenAddresses: [String] { ["127.0.0.1"] + (mode == .namespaces ? (1...nodeCount).map { databaseAddress(forNode: $0) } : []) }
+    var databaseListenAddresses: [String] {
+        ["127.0.0.1"] + (mode == .namespaces ? (1...nodeCount).map { databaseAddress(forNode: $0) } : [])
+    }
     /// The address the sandbox must listen on.
     var sandboxListenAddress: String { mode == .namespaces ? "0.0.0.0" : "127.0.0.1" }
     /// etcd member `index`'s address and ports.
@@ -107,7 +111,9 @@ final class NetworkLab: Sendable {
     /// Where node `index` reaches each etcd member's client port: through its own proxies in proxy mode.
     func etcdEndpoints(forNode index: Int) -> [(host: String, port: Int)] {
         if let proxies { return proxies.etcdProxies(forNode: index).map { ("127.0.0.1", $0.port) } }
-        return (1...memberCount).map { let endpoint = memberEndpoint($0); return (endpoint.host, endpoint.client) }
+        return (1...memberCount).map {
+            let endpoint = memberEndpoint($0); return (endpoint.host, endpoint.client)
+        }
     }
 
     /// Where node `index` reaches PostgreSQL, which listens on `serverPort`: through its own proxy in proxy mode.

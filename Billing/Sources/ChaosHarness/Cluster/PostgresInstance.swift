@@ -17,7 +17,8 @@ final class PostgresInstance: Sendable {
     init(directory: String, listenAddresses: [String], port: Int? = nil) throws {
         let candidates = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = candidates.compactMap(Int.init).max() else {
-            throw HarnessError("no PostgreSQL server under /usr/lib/postgresql; install Debian's postgresql package (scripts/install-test-deps.sh does)")
+            throw HarnessError(
+                "no PostgreSQL server under /usr/lib/postgresql; install Debian's postgresql package (scripts/install-test-deps.sh does)")
         }
         binDirectory = "/usr/lib/postgresql/\(version)/bin"
         socketDirectory = directory
@@ -25,7 +26,8 @@ final class PostgresInstance: Sendable {
         let data = "\(directory)/data"
         let asPostgres = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] : []
         if getuid() == 0 { try Shell.check(["chown", "postgres:", directory]) }
-        try Shell.check(asPostgres + ["\(binDirectory)/initdb", "-D", data, "-U", "billing", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        try Shell.check(
+            asPostgres + ["\(binDirectory)/initdb", "-D", data, "-U", "billing", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
         // The nodes connect from their namespaces' addresses, with a password.
         let access = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(data)/pg_hba.conf"))
         access.seekToEndOfFile()
@@ -46,7 +48,9 @@ final class PostgresInstance: Sendable {
     func start() async throws {
         try process.start()
         for _ in 0..<300 {
-            if (try? Shell.run(["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 { return }
+            if (try? Shell.run(["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 {
+                return
+            }
             // Right after a SIGKILL, a backend that is still exiting can hold the old shared memory
             // block; the new postmaster then gives up at once ("pre-existing shared memory block is
             // still in use"), and a second start a moment later finds it released.

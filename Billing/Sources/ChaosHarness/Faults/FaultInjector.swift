@@ -14,7 +14,9 @@ struct FaultInjector: Sendable {
         switch kind {
         case .leaderKill, .leaderPause, .leaderEtcdPartition, .leaderDatabasePartition, .clockSkew:
             guard let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30)) else {
-                return FaultRecord(kind: kind, target: "-", startMs: now(), confirmedMs: nil, endMs: now(), leaderTokenBefore: nil, detail: "no leader to hit within 30 s")
+                return FaultRecord(
+                    kind: kind, target: "-", startMs: now(), confirmedMs: nil, endMs: now(), leaderTokenBefore: nil,
+                    detail: "no leader to hit within 30 s")
             }
             let skew = Bool.random(using: &random) ? 3600 : -3600
             return try await hitLeader(kind, leader: leader.node, token: leader.token, skewSeconds: skew)
@@ -32,14 +34,16 @@ struct FaultInjector: Sendable {
 
     private func hitLeader(_ kind: FaultKind, leader node: ChaosNode, token: Int64, skewSeconds: Int) async throws -> FaultRecord {
         let start = now()
-        var record = FaultRecord(kind: kind, target: node.id, startMs: start, confirmedMs: nil, endMs: start, leaderTokenBefore: token, detail: "")
+        var record = FaultRecord(
+            kind: kind, target: node.id, startMs: start, confirmedMs: nil, endMs: start, leaderTokenBefore: token, detail: "")
         let lab = cluster.lab
         switch kind {
         case .leaderKill:
             if await node.process.kill() { record.confirmedMs = now() }
             let next = await cluster.waitForLeader(above: token, timeout: ttl * 4 + .seconds(10))
             try node.start()
-            record.detail = "SIGKILL \(node.id) (token \(token)); next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); restarted"
+            record.detail =
+                "SIGKILL \(node.id) (token \(token)); next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); restarted"
         case .leaderPause:
             if await node.process.pause() { record.confirmedMs = now() }
             try await Task.sleep(for: ttl * 2.5)
@@ -53,7 +57,8 @@ struct FaultInjector: Sendable {
             let during = lab.proxyCounters(node: node.index)
             try lab.healNode(node.index)
             let healed = lab.nodeReachesEtcd(node.index)
-            record.detail = "\(node.id) (token \(token)) cut off from etcd; next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); healed\(healed ? "" : " (etcd not yet reachable again)")\(Self.proxyNote(before, during))"
+            record.detail =
+                "\(node.id) (token \(token)) cut off from etcd; next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); healed\(healed ? "" : " (etcd not yet reachable again)")\(Self.proxyNote(before, during))"
         case .leaderDatabasePartition:
             let before = lab.proxyCounters(node: node.index)
             try lab.partitionNodeFromDatabase(node.index)
@@ -92,18 +97,22 @@ struct FaultInjector: Sendable {
         let kind: FaultKind = leader ? .etcdLeaderKill : .etcdFollowerKill
         let start = now()
         guard let raftLeader = await cluster.etcd.waitForLeader(timeout: .seconds(20)) else {
-            return FaultRecord(kind: kind, target: "-", startMs: start, confirmedMs: nil, endMs: now(), leaderTokenBefore: nil, detail: "no etcd leader within 20 s")
+            return FaultRecord(
+                kind: kind, target: "-", startMs: start, confirmedMs: nil, endMs: now(), leaderTokenBefore: nil,
+                detail: "no etcd leader within 20 s")
         }
         let followers = (1...cluster.lab.memberCount).filter { $0 != raftLeader }
         let target = leader ? raftLeader : followers.randomElement(using: &random)!
         let member = cluster.etcd.members[target - 1]
-        var record = FaultRecord(kind: kind, target: "etcd e\(target)", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        var record = FaultRecord(
+            kind: kind, target: "etcd e\(target)", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
         if await member.kill() { record.confirmedMs = now() }
         try await Task.sleep(for: .seconds(3))
         try member.start()
         let newLeader = await cluster.etcd.waitForLeader(timeout: .seconds(20))
         record.endMs = now()
-        record.detail = "SIGKILL etcd e\(target) (\(leader ? "Raft leader" : "follower")), restarted after 3 s; Raft leader now \(newLeader.map { "e\($0)" } ?? "unknown")"
+        record.detail =
+            "SIGKILL etcd e\(target) (\(leader ? "Raft leader" : "follower")), restarted after 3 s; Raft leader now \(newLeader.map { "e\($0)" } ?? "unknown")"
         return record
     }
 
@@ -111,7 +120,9 @@ struct FaultInjector: Sendable {
         let lab = cluster.lab
         let endpoint = lab.memberEndpoint(index)
         let other = index == 1 ? 2 : 1
-        var record = FaultRecord(kind: .etcdMemberIsolation, target: "etcd e\(index)", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        var record = FaultRecord(
+            kind: .etcdMemberIsolation, target: "etcd e\(index)", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil,
+            detail: "")
         try lab.isolateMember(index)
         if !lab.canConnect(fromMember: other, to: endpoint.host, port: endpoint.peer) { record.confirmedMs = now() }
         try await Task.sleep(for: ttl * 2)
@@ -122,7 +133,8 @@ struct FaultInjector: Sendable {
     }
 
     private func coldStart() async throws -> FaultRecord {
-        var record = FaultRecord(kind: .coldStart, target: "everything", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        var record = FaultRecord(
+            kind: .coldStart, target: "everything", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
         let leader = await cluster.currentLeader()
         record.leaderTokenBefore = leader?.token
         var killed = await withTaskGroup(of: Bool.self) { group in
@@ -157,7 +169,8 @@ struct FaultInjector: Sendable {
             rates.retryAfter = .milliseconds(500)
         default: preconditionFailure("\(kind) is not a sandbox fault")
         }
-        var record = FaultRecord(kind: kind, target: "sandbox", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        var record = FaultRecord(
+            kind: kind, target: "sandbox", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
         try sandbox.setFaultRates(rates)
         let clock = ContinuousClock()
         let end = clock.now + .seconds(3)
@@ -165,12 +178,13 @@ struct FaultInjector: Sendable {
         while clock.now < end || (applied == 0 && clock.now < end + .seconds(7)) {
             try await Task.sleep(for: .milliseconds(100))
             let after = sandbox.statistics()
-            applied = switch kind {
-            case .sandboxLostResponse: after.lostFaults - before.lostFaults
-            case .sandboxServerError: after.serverErrorFaults - before.serverErrorFaults
-            case .sandboxHang: after.hangFaults - before.hangFaults
-            default: after.rateLimitFaults - before.rateLimitFaults
-            }
+            applied =
+                switch kind {
+                case .sandboxLostResponse: after.lostFaults - before.lostFaults
+                case .sandboxServerError: after.serverErrorFaults - before.serverErrorFaults
+                case .sandboxHang: after.hangFaults - before.hangFaults
+                default: after.rateLimitFaults - before.rateLimitFaults
+                }
             if applied > 0, record.confirmedMs == nil { record.confirmedMs = now() }
         }
         try sandbox.setFaultRates(.none)

@@ -14,7 +14,9 @@ enum RenewalSeeder {
 
     /// `count` subscriptions due one after another between `from` and `until`, in due order, and
     /// each renewal with its due time.
-    static func plan(count: Int, from: Timestamp, until: Timestamp, random: inout some RandomNumberGenerator) throws -> (subscriptions: [Subscription], due: [RenewalID: Int64]) {
+    static func plan(
+        count: Int, from: Timestamp, until: Timestamp, random: inout some RandomNumberGenerator
+    ) throws -> (subscriptions: [Subscription], due: [RenewalID: Int64]) {
         let span = max(1, until.millisecondsSinceEpoch - from.millisecondsSinceEpoch)
         let usd = try Currency(code: "USD")
         var subscriptions: [Subscription] = []
@@ -30,11 +32,12 @@ enum RenewalSeeder {
             let dueAt = Timestamp(millisecondsSinceEpoch: from.millisecondsSinceEpoch + span * Int64(index) / Int64(max(1, count)))
             let plan = try Plan(interval: interval, price: Money(minorUnits: interval == .monthly ? 999 : 9900, currency: usd))
             let id = "sub_chaos_\(index + 1)"
-            subscriptions.append(Subscription(
-                id: id, customer: "cus_chaos_\(index + 1)", plan: plan, status: .active, billingCycleAnchor: dueAt,
-                currentPeriodStart: BillingCalendar.boundary(anchor: dueAt, interval: interval, index: -1), currentPeriodEnd: dueAt,
-                cancelAtPeriodEnd: false, paymentMethod: method, retry: nil
-            ))
+            subscriptions.append(
+                Subscription(
+                    id: id, customer: "cus_chaos_\(index + 1)", plan: plan, status: .active, billingCycleAnchor: dueAt,
+                    currentPeriodStart: BillingCalendar.boundary(anchor: dueAt, interval: interval, index: -1), currentPeriodEnd: dueAt,
+                    cancelAtPeriodEnd: false, paymentMethod: method, retry: nil
+                ))
             due[RenewalID(subscriptionID: id, periodStart: dueAt.iso8601)] = dueAt.millisecondsSinceEpoch
         }
         return (subscriptions, due)
@@ -45,7 +48,9 @@ enum RenewalSeeder {
     /// ones before its nodes start and the rest while they charge (saving outruns the load).
     /// Saving rides out the faults meanwhile (a cold start kills PostgreSQL): a row that cannot be
     /// saved is tried again, every half second for up to `patience`.
-    static func save(_ subscriptions: some Collection<Subscription>, to store: any BillingStore, patience: Duration = .seconds(120)) async throws {
+    static func save(
+        _ subscriptions: some Collection<Subscription>, to store: any BillingStore, patience: Duration = .seconds(120)
+    ) async throws {
         let subscriptions = Array(subscriptions)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<8 {

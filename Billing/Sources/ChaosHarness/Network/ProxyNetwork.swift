@@ -19,10 +19,12 @@ final class ProxyNetwork: Sendable {
             for node in 1...nodes {
                 var links: [TCPProxy] = []
                 for (offset, port) in memberClientPorts.enumerated() {
-                    links.append(try await TCPProxy.start(name: "node-\(node)→e\(offset + 1)", upstreamHost: "127.0.0.1", upstreamPort: port))
+                    links.append(
+                        try await TCPProxy.start(name: "node-\(node)→e\(offset + 1)", upstreamHost: "127.0.0.1", upstreamPort: port))
                 }
                 etcd.append(links)
-                database.append(try await TCPProxy.start(name: "node-\(node)→postgres", upstreamHost: "127.0.0.1", upstreamPort: databasePort))
+                database.append(
+                    try await TCPProxy.start(name: "node-\(node)→postgres", upstreamHost: "127.0.0.1", upstreamPort: databasePort))
             }
         } catch {
             for proxy in etcd.joined() + database { proxy.close() }

@@ -37,7 +37,8 @@ final class TCPProxy: Sendable {
     /// between picking and binding) that relays to `upstreamHost:upstreamPort`; or on `port`, to
     /// listen again where a closed proxy listened (its clients were refused meanwhile).
     static func start(
-        name: String, upstreamHost: String, upstreamPort: Int, port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        name: String, upstreamHost: String, upstreamPort: Int, port: Int = 0,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TCPProxy {
         let link = ProxyLink()
         let listener = try await ServerBootstrap(group: group)

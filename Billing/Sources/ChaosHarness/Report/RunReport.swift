@@ -33,29 +33,43 @@ struct RunReport: Codable, Sendable {
     var summary: String {
         var lines: [String] = []
         let label = control.map { "negative control '\($0)'" } ?? "fault-injection run"
-        lines.append("== \(label): seed \(seed), network \(network.rawValue), lease TTL \(leaseTTLSeconds) s, fault phase \(Int(faultPhaseSeconds)) s")
+        lines.append(
+            "== \(label): seed \(seed), network \(network.rawValue), lease TTL \(leaseTTLSeconds) s, fault phase \(Int(faultPhaseSeconds)) s"
+        )
         let confirmed = faultTotals.values.reduce(0) { $0 + $1.confirmed }
         let injected = faultTotals.values.reduce(0) { $0 + $1.injected }
         lines.append("faults: \(injected) injected, \(confirmed) confirmed")
         lines.append("  kind                        injected confirmed survived  unavailability p50 / p99 / max (ms)")
         for kind in faultTotals.keys.sorted() {
             let totals = faultTotals[kind]!
-            let figures = check.unavailability[kind].map { u in
-                "\(u.p50.map(String.init) ?? "-") / \(u.p99.map(String.init) ?? "-") / \(u.max.map(String.init) ?? "-")" + (u.withoutLaterCharge > 0 ? " (\(u.withoutLaterCharge) without a later charge)" : "")
-            } ?? "-"
-            lines.append("  " + kind.padding(toLength: 28, withPad: " ", startingAt: 0)
-                + String(totals.injected).leftPadded(8) + String(totals.confirmed).leftPadded(10) + String(totals.survived).leftPadded(9) + "  " + figures)
+            let figures =
+                check.unavailability[kind].map { u in
+                    "\(u.p50.map(String.init) ?? "-") / \(u.p99.map(String.init) ?? "-") / \(u.max.map(String.init) ?? "-")"
+                        + (u.withoutLaterCharge > 0 ? " (\(u.withoutLaterCharge) without a later charge)" : "")
+                } ?? "-"
+            lines.append(
+                "  " + kind.padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + String(totals.injected).leftPadded(8) + String(totals.confirmed).leftPadded(10)
+                    + String(totals.survived).leftPadded(9) + "  " + figures)
         }
-        lines.append("renewals checked \(renewalsChecked): charged once \(check.audit.chargedOnce) (succeeded \(check.audit.succeeded), declined \(check.audit.declined)), double \(check.audit.doubleCharges), missed \(check.audit.missed), unexpected \(check.audit.unexpected)")
-        lines.append("unresolved charges at the end \(check.audit.unresolvedInDatabase), database/ledger mismatches \(check.audit.databaseMismatches), charged before due \(check.earlyCharges)")
-        lines.append("leadership terms \(check.terms), tokens held by more than one node \(check.tokensHeldByMoreThanOneNode), stale writes accepted \(check.staleWritesAccepted), fenced rejections seen \(check.fencedRejections), charge rows under a token no node held \(check.chargeRowsWithUnheldToken)")
+        lines.append(
+            "renewals checked \(renewalsChecked): charged once \(check.audit.chargedOnce) (succeeded \(check.audit.succeeded), declined \(check.audit.declined)), double \(check.audit.doubleCharges), missed \(check.audit.missed), unexpected \(check.audit.unexpected)"
+        )
+        lines.append(
+            "unresolved charges at the end \(check.audit.unresolvedInDatabase), database/ledger mismatches \(check.audit.databaseMismatches), charged before due \(check.earlyCharges)"
+        )
+        lines.append(
+            "leadership terms \(check.terms), tokens held by more than one node \(check.tokensHeldByMoreThanOneNode), stale writes accepted \(check.staleWritesAccepted), fenced rejections seen \(check.fencedRejections), charge rows under a token no node held \(check.chargeRowsWithUnheldToken)"
+        )
         if !settled { lines.append("the cluster did not settle within the quiet period") }
         if nodeSelfExits > 0 { lines.append("nodes that exited by themselves and were restarted: \(nodeSelfExits)") }
         if unreadableEventLines > 0 { lines.append("unreadable event-log lines: \(unreadableEventLines)") }
         lines += check.violations.prefix(15).map { "  violation: \($0)" }
         if control != nil {
-            lines.append(passed ? "CONTROL CAUGHT: the checker reported \(check.violations.count) violation(s), as it must for this deliberately broken build"
-                                : "CONTROL NOT CAUGHT: the deliberately broken build passed, so the harness is broken")
+            lines.append(
+                passed
+                    ? "CONTROL CAUGHT: the checker reported \(check.violations.count) violation(s), as it must for this deliberately broken build"
+                    : "CONTROL NOT CAUGHT: the deliberately broken build passed, so the harness is broken")
         } else {
             lines.append(passed ? "PASSED: no violations" : "FAILED: \(check.violations.count) violation(s); records in \(directory)")
         }

@@ -29,7 +29,9 @@ enum Shell {
     static func check(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
         let (status, output) = try run(arguments, environment: environment)
         guard status == 0 else {
-            throw HarnessError("\(arguments.joined(separator: " ")) failed with status \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw HarnessError(
+                "\(arguments.joined(separator: " ")) failed with status \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
         return output
     }

@@ -55,7 +55,8 @@ public struct FaultPlan: Sendable, Hashable, CustomStringConvertible {
             switch name {
             case "latency", "delay":
                 guard let value = try duration() else {
-                    throw PaymentSandboxError(code: .invalidFaultSpecification, message: "Sandbox-Fault item \"\(item)\" needs a duration: latency=50ms")
+                    throw PaymentSandboxError(
+                        code: .invalidFaultSpecification, message: "Sandbox-Fault item \"\(item)\" needs a duration: latency=50ms")
                 }
                 latency = value
                 action = nil
@@ -68,7 +69,8 @@ public struct FaultPlan: Sendable, Hashable, CustomStringConvertible {
             default:
                 throw PaymentSandboxError(
                     code: .invalidFaultSpecification,
-                    message: "Sandbox-Fault item \"\(item)\" is unknown: use latency=<ms>, 500, lost, hang[=<duration>], 429[=<duration>], garbage or none"
+                    message:
+                        "Sandbox-Fault item \"\(item)\" is unknown: use latency=<ms>, 500, lost, hang[=<duration>], 429[=<duration>], garbage or none"
                 )
             }
             if let action {
@@ -87,9 +89,9 @@ public struct FaultPlan: Sendable, Hashable, CustomStringConvertible {
     static func parseDuration(_ text: String) -> Duration? {
         let text = text.trimmingCharacters(in: .whitespaces).lowercased()
         let (number, scale): (Substring, Double) =
-            if text.hasSuffix("ms") { (text.dropLast(2), 1) }
-            else if text.hasSuffix("s") { (text.dropLast(1), 1000) }
-            else { (Substring(text), 1) }
+            if text.hasSuffix("ms") { (text.dropLast(2), 1) } else if text.hasSuffix("s") { (text.dropLast(1), 1000) } else {
+                (Substring(text), 1)
+            }
         guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
         return .milliseconds(Int64((value * scale).rounded()))
     }

@@ -21,7 +21,9 @@ struct PayPalDialect: ProviderDialect {
     }
 
     func serverError(requestID: String) -> SavedResponse {
-        Self.error(500, name: "INTERNAL_SERVER_ERROR", message: "An internal server error occurred (injected by the sandbox before the request was applied).", requestID: requestID)
+        Self.error(
+            500, name: "INTERNAL_SERVER_ERROR",
+            message: "An internal server error occurred (injected by the sandbox before the request was applied).", requestID: requestID)
     }
 
     func rateLimited(retryAfter: Duration, requestID: String) -> SavedResponse {
@@ -34,7 +36,8 @@ struct PayPalDialect: ProviderDialect {
 
     func idempotencyConflict(key: String, requestID: String) -> SavedResponse {
         Self.error(
-            422, name: "UNPROCESSABLE_ENTITY", message: "The requested action could not be performed, semantically incorrect, or failed business validation.",
+            422, name: "UNPROCESSABLE_ENTITY",
+            message: "The requested action could not be performed, semantically incorrect, or failed business validation.",
             issue: "PAYPAL_REQUEST_ID_PREVIOUSLY_USED",
             description: "The PayPal-Request-Id \(key) has already been used for another request with a different payload.",
             requestID: requestID
@@ -51,6 +54,8 @@ struct PayPalDialect: ProviderDialect {
     }
 
     func badRequest(_ message: String, param: String?, requestID: String) -> SavedResponse {
-        Self.error(400, name: "INVALID_REQUEST", message: message, issue: param == nil ? nil : "INVALID_PARAMETER_VALUE", description: param.map { "\(message) (\($0))" }, requestID: requestID)
+        Self.error(
+            400, name: "INVALID_REQUEST", message: message, issue: param == nil ? nil : "INVALID_PARAMETER_VALUE",
+            description: param.map { "\(message) (\($0))" }, requestID: requestID)
     }
 }

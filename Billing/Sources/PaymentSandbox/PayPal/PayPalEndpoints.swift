@@ -23,7 +23,9 @@ struct PayPalEndpoints: Sendable {
             return SavedResponse.json(401, body.bytes, requestID: SandboxIDs.make("req_", length: 14)).response()
         }
         guard form["grant_type"] == "client_credentials" else {
-            let body = JSONValue.object([("error", "unsupported_grant_type"), ("error_description", "Grant Type is NULL or not client_credentials")])
+            let body = JSONValue.object([
+                ("error", "unsupported_grant_type"), ("error_description", "Grant Type is NULL or not client_credentials"),
+            ])
             return SavedResponse.json(400, body.bytes, requestID: SandboxIDs.make("req_", length: 14)).response()
         }
         let lifetime = tokenLifetime
@@ -49,7 +51,9 @@ struct PayPalEndpoints: Sendable {
         let bytes = Array(body.readableBytesView)
         let requestID = SandboxIDs.make("req_", length: 14)
         guard let order = try? JSONDecoder().decode(PayPalOrderRequest.self, from: Data(bytes)) else {
-            return dialect.badRequest("Request is not well-formed, syntactically incorrect, or violates schema.", param: "body", requestID: requestID).response()
+            return dialect.badRequest(
+                "Request is not well-formed, syntactically incorrect, or violates schema.", param: "body", requestID: requestID
+            ).response()
         }
         let key = request.headers[SandboxHeaders.payPalRequestID].flatMap { $0.isEmpty ? nil : $0 }
         let idempotency = key.map {
@@ -94,11 +98,13 @@ struct PayPalEndpoints: Sendable {
     }
 
     /// Validates and applies one create-order request; runs under the state lock.
-    static func apply(_ order: PayPalOrderRequest, key: String?, requestID: String, storage: inout SandboxStorage) -> SandboxState.Processed {
+    static func apply(_ order: PayPalOrderRequest, key: String?, requestID: String, storage: inout SandboxStorage) -> SandboxState.Processed
+    {
         func invalid(_ message: String, _ field: String) -> SandboxState.Processed {
             .init(
                 response: PayPalDialect.error(
-                    422, name: "UNPROCESSABLE_ENTITY", message: "The requested action could not be performed, semantically incorrect, or failed business validation.",
+                    422, name: "UNPROCESSABLE_ENTITY",
+                    message: "The requested action could not be performed, semantically incorrect, or failed business validation.",
                     issue: "INVALID_PARAMETER_VALUE", description: "\(message) (\(field))", requestID: requestID
                 ),
                 save: false, requestID: requestID
@@ -133,7 +139,8 @@ struct PayPalEndpoints: Sendable {
             declineCode = issue
             reference = orderID
             response = PayPalDialect.error(
-                422, name: "UNPROCESSABLE_ENTITY", message: "The requested action could not be performed, semantically incorrect, or failed business validation.",
+                422, name: "UNPROCESSABLE_ENTITY",
+                message: "The requested action could not be performed, semantically incorrect, or failed business validation.",
                 issue: issue,
                 description: scenario == .genericDecline
                     ? "The instrument presented was either declined by the processor or bank, or it can't be used for this payment."
@@ -168,14 +175,19 @@ struct PayPalEndpoints: Sendable {
                 ("intent", "CAPTURE"),
                 ("status", "COMPLETED"),
                 ("payment_source", .object([(sourceKind, .object([("vault_id", .string(vaultID))]))])),
-                ("purchase_units", .array([.object([
-                    ("reference_id", .string(unit.referenceID ?? "default")),
-                    ("invoice_id", .optional(unit.invoiceID)),
-                    ("custom_id", .optional(unit.customID)),
-                    ("description", .optional(unit.description)),
-                    ("amount", amountJSON),
-                    ("payments", .object([("captures", .array([.object(capture)]))])),
-                ])])),
+                (
+                    "purchase_units",
+                    .array([
+                        .object([
+                            ("reference_id", .string(unit.referenceID ?? "default")),
+                            ("invoice_id", .optional(unit.invoiceID)),
+                            ("custom_id", .optional(unit.customID)),
+                            ("description", .optional(unit.description)),
+                            ("amount", amountJSON),
+                            ("payments", .object([("captures", .array([.object(capture)]))])),
+                        ])
+                    ])
+                ),
                 ("create_time", .string(now)),
             ]).bytes
             storage.orders[orderID] = body

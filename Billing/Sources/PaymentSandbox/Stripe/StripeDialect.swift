@@ -38,7 +38,8 @@ struct StripeDialect: ProviderDialect {
     func idempotencyConflict(key: String, requestID: String) -> SavedResponse {
         Self.error(
             400, type: "idempotency_error",
-            message: "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '\(key)' if you meant to execute a different request.",
+            message:
+                "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '\(key)' if you meant to execute a different request.",
             requestID: requestID
         )
     }
@@ -46,12 +47,15 @@ struct StripeDialect: ProviderDialect {
     func inFlight(key: String, requestID: String) -> SavedResponse {
         Self.error(
             409, type: "idempotency_error", code: "idempotency_key_in_use",
-            message: "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): \(key). Please try again later.",
+            message:
+                "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): \(key). Please try again later.",
             requestID: requestID, headers: [SandboxHeaders.stripeShouldRetry: "true"]
         )
     }
 
     func badRequest(_ message: String, param: String?, requestID: String) -> SavedResponse {
-        Self.error(400, type: "invalid_request_error", code: param == nil ? nil : "parameter_invalid", message: message, param: param, requestID: requestID)
+        Self.error(
+            400, type: "invalid_request_error", code: param == nil ? nil : "parameter_invalid", message: message, param: param,
+            requestID: requestID)
     }
 }

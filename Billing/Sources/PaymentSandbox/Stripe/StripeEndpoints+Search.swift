@@ -11,7 +11,8 @@ extension StripeEndpoints {
         return try await pipeline.run(request, context: context, dialect: dialect, idempotency: nil) { storage, requestID in
             func invalid(_ message: String, param: String) -> SandboxState.Processed {
                 .init(
-                    response: StripeDialect.error(400, type: "invalid_request_error", code: "parameter_invalid", message: message, param: param, requestID: requestID),
+                    response: StripeDialect.error(
+                        400, type: "invalid_request_error", code: "parameter_invalid", message: message, param: param, requestID: requestID),
                     save: false, requestID: requestID
                 )
             }

@@ -16,7 +16,8 @@ struct StripeEndpoints: Sendable {
         let form = FormBody(body.readableBytesView)
         let key = request.headers[SandboxHeaders.idempotencyKey].flatMap { $0.isEmpty ? nil : $0 }
         if let key, key.utf8.count > 255 {
-            return dialect.badRequest("Idempotency-Key must be at most 255 characters.", param: nil, requestID: SandboxIDs.make("req_")).response()
+            return dialect.badRequest("Idempotency-Key must be at most 255 characters.", param: nil, requestID: SandboxIDs.make("req_"))
+                .response()
         }
         let idempotency = key.map {
             SandboxPipeline.Idempotency(
@@ -51,11 +52,11 @@ struct StripeEndpoints: Sendable {
     func authenticate(_ request: Request) -> SavedResponse? {
         let header = request.headers[.authorization] ?? ""
         let key: String? =
-            if header.hasPrefix("Bearer ") { String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-            else if header.hasPrefix("Basic "),
+            if header.hasPrefix("Bearer ") {
+                String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            } else if header.hasPrefix("Basic "),
                 let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) })
-            { String(decoded.prefix { $0 != ":" }) }
-            else { nil }
+            { String(decoded.prefix { $0 != ":" }) } else { nil }
         if let key, !key.isEmpty, apiKeys?.contains(key) ?? true { return nil }
         let message =
             key == nil || key?.isEmpty == true
@@ -68,7 +69,9 @@ struct StripeEndpoints: Sendable {
     static func apply(_ form: FormBody, key: String?, requestID: String, storage: inout SandboxStorage) -> SandboxState.Processed {
         func invalid(_ message: String, param: String) -> SandboxState.Processed {
             .init(
-                response: StripeDialect.error(400, type: "invalid_request_error", code: "parameter_invalid_integer", message: message, param: param, requestID: requestID),
+                response: StripeDialect.error(
+                    400, type: "invalid_request_error", code: "parameter_invalid_integer", message: message, param: param,
+                    requestID: requestID),
                 save: false, requestID: requestID
             )
         }

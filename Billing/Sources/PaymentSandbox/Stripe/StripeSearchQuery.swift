@@ -109,7 +109,8 @@ struct StripeSearchQuery: Sendable, Equatable {
             case "currency": field = .currency
             default:
                 throw Unsupported(
-                    message: "the sandbox's search supports the fields metadata['key'], status, customer and currency, not \"\(name)\": \(text)"
+                    message:
+                        "the sandbox's search supports the fields metadata['key'], status, customer and currency, not \"\(name)\": \(text)"
                 )
             }
             guard !isAtEnd, characters[index] == ":" else {

@@ -99,7 +99,8 @@ extension PayPalClient {
             guard requestTimeout > .zero, tokenRefreshMargin >= .zero, maximumResponseBytes > 0, idempotencyKeyRetention > .zero else {
                 throw PaymentError(
                     code: .invalidConfiguration,
-                    message: "PayPal requestTimeout, maximumResponseBytes and idempotencyKeyRetention must be positive and tokenRefreshMargin not negative"
+                    message:
+                        "PayPal requestTimeout, maximumResponseBytes and idempotencyKeyRetention must be positive and tokenRefreshMargin not negative"
                 )
             }
             return copy

@@ -103,14 +103,16 @@ extension PayPalClient {
         guard let text = request.metadata["period_start"], let periodStart = parseDate(text) else {
             throw PaymentError(
                 code: .lookupUnsupported,
-                message: "the charge request for \(request.idempotencyKey) carries no ISO 8601 metadata[\"period_start\"], so no date range can be searched for it; settle it by hand"
+                message:
+                    "the charge request for \(request.idempotencyKey) carries no ISO 8601 metadata[\"period_start\"], so no date range can be searched for it; settle it by hand"
             )
         }
         let start = min(periodStart.addingTimeInterval(-searchLeadTime), now.addingTimeInterval(-searchLeadTime))
         guard now.timeIntervalSince(start) <= searchReach else {
             throw PaymentError(
                 code: .lookupUnsupported,
-                message: "the charge for \(request.idempotencyKey) (period start \(text)) is older than the three years Transaction Search reaches; settle it by hand"
+                message:
+                    "the charge for \(request.idempotencyKey) (period start \(text)) is older than the three years Transaction Search reaches; settle it by hand"
             )
         }
         var windows: [SearchWindow] = []
@@ -125,7 +127,9 @@ extension PayPalClient {
 
     /// `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.250Z`, `2026-01-01T00:00:00+02:00` or `2026-01-01` (midnight UTC).
     static func parseDate(_ text: String) -> Date? {
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+        for options: ISO8601DateFormatter.Options in [
+            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
+        ] {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = options
             if let date = formatter.date(from: text) { return date }
@@ -155,7 +159,11 @@ extension PayPalClient {
         switch status {
         case 200..<300:
             guard let page = try? JSONDecoder().decode(PayPalWire.TransactionPage.self, from: Data(body)) else {
-                return .failure(SearchUnavailable(message: "PayPal answered the transaction search with HTTP \(status) and \(snippet), which is not a transaction list: ask again later"))
+                return .failure(
+                    SearchUnavailable(
+                        message:
+                            "PayPal answered the transaction search with HTTP \(status) and \(snippet), which is not a transaction list: ask again later"
+                    ))
             }
             return .success(page)
         case 429:
@@ -165,7 +173,8 @@ extension PayPalClient {
         default:
             let error = try? JSONDecoder().decode(PayPalWire.ErrorBody.self, from: Data(body))
             let detail = error?.details?.first
-            let described = "PayPal \(error?.name ?? "error")\(detail?.issue.map { " \($0)" } ?? "") (HTTP \(status)) to the transaction search: \(detail?.description ?? error?.message ?? snippet)"
+            let described =
+                "PayPal \(error?.name ?? "error")\(detail?.issue.map { " \($0)" } ?? "") (HTTP \(status)) to the transaction search: \(detail?.description ?? error?.message ?? snippet)"
             switch status {
             case 401:
                 throw PaymentError(code: .authenticationFailed, message: "\(described): check PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET")
@@ -221,12 +230,16 @@ extension PayPalClient {
             return .notFound
         }
         guard charges.count == 1 else {
-            return .ambiguous("\(charges.count) PayPal transactions carry invoice id \(key): \(charges.map(\.transactionID).joined(separator: ", ")); the key was charged more than once")
+            return .ambiguous(
+                "\(charges.count) PayPal transactions carry invoice id \(key): \(charges.map(\.transactionID).joined(separator: ", ")); the key was charged more than once"
+            )
         }
         var differences: [String] = []
         let amount = charge.transactionAmount
         if amount.flatMap({ PayPalAmount.minorUnits($0.value, currency: $0.currencyCode) }) != request.amountMinor {
-            differences.append("amount \(amount?.value ?? "missing") instead of \(PayPalAmount.value(minorUnits: request.amountMinor, currency: request.currency))")
+            differences.append(
+                "amount \(amount?.value ?? "missing") instead of \(PayPalAmount.value(minorUnits: request.amountMinor, currency: request.currency))"
+            )
         }
         if amount?.currencyCode.uppercased() != request.currency.uppercased() {
             differences.append("currency \(amount?.currencyCode ?? "missing") instead of \(request.currency.uppercased())")
@@ -236,7 +249,8 @@ extension PayPalClient {
             differences.append("custom_field \(field) instead of \(customer)")
         }
         guard differences.isEmpty else {
-            return .ambiguous("PayPal transaction \(charge.transactionID) carries invoice id \(key) but has \(differences.joined(separator: ", "))")
+            return .ambiguous(
+                "PayPal transaction \(charge.transactionID) carries invoice id \(key) but has \(differences.joined(separator: ", "))")
         }
         switch charge.transactionStatus {
         case "S":
@@ -252,9 +266,13 @@ extension PayPalClient {
                 )
             )
         case "V":
-            return .ambiguous("PayPal transaction \(charge.transactionID) for \(key) completed and was reversed (refunded to the payer): an operator decides")
+            return .ambiguous(
+                "PayPal transaction \(charge.transactionID) for \(key) completed and was reversed (refunded to the payer): an operator decides"
+            )
         default:
-            return .ambiguous("PayPal transaction \(charge.transactionID) for \(key) has status \(charge.transactionStatus ?? "none"), which this client does not know")
+            return .ambiguous(
+                "PayPal transaction \(charge.transactionID) for \(key) has status \(charge.transactionStatus ?? "none"), which this client does not know"
+            )
         }
     }
 }

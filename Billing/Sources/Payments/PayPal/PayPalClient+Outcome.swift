@@ -26,7 +26,8 @@ extension PayPalClient {
         if (200..<300).contains(status) {
             guard let order = try? decoder.decode(PayPalWire.Order.self, from: Data(body)) else {
                 return .unknown(
-                    message: "PayPal answered HTTP \(status) with \(snippet), which is not an order: the charge may have happened; retry with the same idempotency key"
+                    message:
+                        "PayPal answered HTTP \(status) with \(snippet), which is not an order: the charge may have happened; retry with the same idempotency key"
                 )
             }
             return outcome(of: order)
@@ -36,10 +37,12 @@ extension PayPalClient {
             case 401:
                 throw PaymentError(code: .authenticationFailed, message: "PayPal rejected the access token (HTTP 401)")
             case 409:
-                return .idempotencyConflict(message: "PayPal answered HTTP 409: a request with this PayPal-Request-Id is in flight; retry later with the same key")
+                return .idempotencyConflict(
+                    message: "PayPal answered HTTP 409: a request with this PayPal-Request-Id is in flight; retry later with the same key")
             default:
                 return .unknown(
-                    message: "PayPal answered HTTP \(status) with \(snippet), which is not a PayPal error object: the charge may have happened; retry with the same idempotency key"
+                    message:
+                        "PayPal answered HTTP \(status) with \(snippet), which is not a PayPal error object: the charge may have happened; retry with the same idempotency key"
                 )
             }
         }
@@ -61,7 +64,8 @@ extension PayPalClient {
             throw PaymentError(code: .permissionDenied, message: "\(described): the REST app may not create orders from vaulted sources")
         case 422 where issue.map(PayPalDeclineCodes.declineIssues.contains) == true:
             let code = issue ?? "DECLINED"
-            return .declined(code: code, declineCode: nil, message: detail, hard: PayPalDeclineCodes.hardIssues.contains(code), reference: nil)
+            return .declined(
+                code: code, declineCode: nil, message: detail, hard: PayPalDeclineCodes.hardIssues.contains(code), reference: nil)
         case 400, 404, 422:
             throw PaymentError(code: .invalidRequest, message: "\(described): the request needs fixing, a retry will not help")
         default:
@@ -81,19 +85,22 @@ extension PayPalClient {
             return .declined(
                 code: refused.status,
                 declineCode: processorCode,
-                message: "PayPal capture \(refused.id) of order \(order.id) was \(refused.status.lowercased())\(name.map { " (\($0))" } ?? "")",
+                message:
+                    "PayPal capture \(refused.id) of order \(order.id) was \(refused.status.lowercased())\(name.map { " (\($0))" } ?? "")",
                 hard: processorCode.map(PayPalDeclineCodes.hardProcessorCodes.contains) ?? false,
                 reference: refused.id
             )
         }
         switch order.status {
         case "PAYER_ACTION_REQUIRED":
-            return .declined(code: order.status, declineCode: nil, message: "order \(order.id) needs the payer to act", hard: false, reference: order.id)
+            return .declined(
+                code: order.status, declineCode: nil, message: "order \(order.id) needs the payer to act", hard: false, reference: order.id)
         case "VOIDED":
             return .declined(code: order.status, declineCode: nil, message: "order \(order.id) was voided", hard: true, reference: order.id)
         default:
             let pending = captures.first.map { " (capture \($0.id) is \($0.status))" } ?? ""
-            return .unknown(message: "PayPal order \(order.id) is \(order.status) without a completed capture\(pending): retry with the same key later")
+            return .unknown(
+                message: "PayPal order \(order.id) is \(order.status) without a completed capture\(pending): retry with the same key later")
         }
     }
 }

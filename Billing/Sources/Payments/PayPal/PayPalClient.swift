@@ -55,7 +55,8 @@ public struct PayPalClient: PaymentProvider {
                 token: token,
                 ["Content-Type": "application/json", "Prefer": "return=representation", "PayPal-Request-Id": request.idempotencyKey]
             )
-            return ProviderTransport.Request(method: .POST, url: configuration.baseURL + "/v2/checkout/orders", headers: fields, body: Array(body))
+            return ProviderTransport.Request(
+                method: .POST, url: configuration.baseURL + "/v2/checkout/orders", headers: fields, body: Array(body))
         }
         let outcome: ChargeOutcome
         switch answer {
@@ -64,7 +65,8 @@ public struct PayPalClient: PaymentProvider {
         case .sent(.notSent(let reason)):
             outcome = .retryable(message: "PayPal was not reached, nothing was charged: \(reason)")
         case .sent(.lost(let reason)):
-            outcome = .unknown(message: "PayPal's answer was lost, the charge may have happened: \(reason); retry with the same idempotency key")
+            outcome = .unknown(
+                message: "PayPal's answer was lost, the charge may have happened: \(reason); retry with the same idempotency key")
         case .sent(.response(let response)):
             outcome = try Self.outcome(status: response.status, retryAfter: response.header("Retry-After"), body: response.body)
         }
@@ -113,7 +115,8 @@ public struct PayPalClient: PaymentProvider {
         }
         throw PaymentError(
             code: .authenticationFailed,
-            message: "PayPal refused a freshly issued access token (HTTP 401): check PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET and the app's permissions"
+            message:
+                "PayPal refused a freshly issued access token (HTTP 401): check PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET and the app's permissions"
         )
     }
 
@@ -175,7 +178,8 @@ public struct PayPalClient: PaymentProvider {
                 let oauth = try? JSONDecoder().decode(PayPalWire.OAuthError.self, from: Data(response.body))
                 throw PaymentError(
                     code: .authenticationFailed,
-                    message: "PayPal refused the client credentials (HTTP \(response.status)\(oauth.map { ", \($0.error)" } ?? "")): check PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET"
+                    message:
+                        "PayPal refused the client credentials (HTTP \(response.status)\(oauth.map { ", \($0.error)" } ?? "")): check PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET"
                 )
             }
             guard response.status == 200,
@@ -202,7 +206,8 @@ public struct PayPalClient: PaymentProvider {
             )
         }
         guard key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
-            throw PaymentError(code: .invalidRequest, message: "the idempotency key \"\(key)\" must be printable ASCII to travel in an HTTP header")
+            throw PaymentError(
+                code: .invalidRequest, message: "the idempotency key \"\(key)\" must be printable ASCII to travel in an HTTP header")
         }
         guard request.amountMinor > 0 else {
             throw PaymentError(code: .invalidRequest, message: "the amount must be positive, not \(request.amountMinor) minor units")

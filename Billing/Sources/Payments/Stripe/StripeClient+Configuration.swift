@@ -81,7 +81,8 @@ extension StripeClient {
                 throw PaymentError(code: .invalidConfiguration, message: "Stripe maximumResponseBytes must be positive")
             }
             guard idempotencyKeyRetention > .zero else {
-                throw PaymentError(code: .invalidConfiguration, message: "Stripe idempotencyKeyRetention must be positive, not \(idempotencyKeyRetention)")
+                throw PaymentError(
+                    code: .invalidConfiguration, message: "Stripe idempotencyKeyRetention must be positive, not \(idempotencyKeyRetention)")
             }
             return copy
         }

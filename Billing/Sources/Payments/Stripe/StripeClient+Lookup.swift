@@ -37,7 +37,8 @@ extension StripeClient {
         form.append("query", query)
         // Ten results name enough duplicates for an operator; more than one is ambiguous anyway.
         form.append("limit", "10")
-        let http = ProviderTransport.Request(method: .GET, url: configuration.baseURL + "/v1/payment_intents/search?" + form.encoded, headers: headers)
+        let http = ProviderTransport.Request(
+            method: .GET, url: configuration.baseURL + "/v1/payment_intents/search?" + form.encoded, headers: headers)
 
         var logger = self.logger
         logger[metadataKey: "idempotency-key"] = "\(request.idempotencyKey)"
@@ -64,18 +65,23 @@ extension StripeClient {
         guard !request.metadata.isEmpty, request.metadata.count <= 10 else {
             throw PaymentError(
                 code: .lookupUnsupported,
-                message: "the charge request for \(key) carries \(request.metadata.count) metadata entries; a search needs 1 to 10 that name the charge, so settle it by hand"
+                message:
+                    "the charge request for \(key) carries \(request.metadata.count) metadata entries; a search needs 1 to 10 that name the charge, so settle it by hand"
             )
         }
         var clauses: [String] = []
         for name in request.metadata.keys.sorted() {
             let value = request.metadata[name] ?? ""
-            guard name.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }),
-                  !value.contains("\\")
+            guard
+                name.utf8.allSatisfy({
+                    $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+                }),
+                !value.contains("\\")
             else {
                 throw PaymentError(
                     code: .lookupUnsupported,
-                    message: "the metadata entry \(name) of the charge request for \(key) cannot be searched for exactly (Stripe's query language escapes quotes only); settle it by hand"
+                    message:
+                        "the metadata entry \(name) of the charge request for \(key) cannot be searched for exactly (Stripe's query language escapes quotes only); settle it by hand"
                 )
             }
             clauses.append("metadata['\(name)']:'" + value.replacingOccurrences(of: "'", with: "\\'") + "'")
@@ -95,7 +101,8 @@ extension StripeClient {
             return .unavailable("Stripe answered the search with HTTP \(status): ask again later")
         default:
             let error = try? JSONDecoder().decode(StripeWire.ErrorEnvelope.self, from: Data(body)).error
-            let described = "Stripe \(error?.type ?? "error") \(error?.code.map { "\($0) " } ?? "")(HTTP \(status)) to the search for \(request.idempotencyKey): \(error?.message ?? snippet)"
+            let described =
+                "Stripe \(error?.type ?? "error") \(error?.code.map { "\($0) " } ?? "")(HTTP \(status)) to the search for \(request.idempotencyKey): \(error?.message ?? snippet)"
             switch status {
             case 401:
                 throw PaymentError(code: .authenticationFailed, message: "\(described): check STRIPE_API_KEY")
@@ -106,7 +113,8 @@ extension StripeClient {
             }
         }
         guard let page = try? JSONDecoder().decode(StripeWire.SearchResult.self, from: Data(body)), page.object == "search_result" else {
-            return .unavailable("Stripe answered the search with HTTP \(status) and \(snippet), which is not a search result: ask again later")
+            return .unavailable(
+                "Stripe answered the search with HTTP \(status) and \(snippet), which is not a search result: ask again later")
         }
         // Search matched on the metadata; an intent whose metadata differs in one of the
         // request's entries (a looser match than asked for) is not this charge. One without
@@ -116,7 +124,8 @@ extension StripeClient {
         }
         guard let intent = matches.first else {
             if page.hasMore == true {
-                return .unavailable("Stripe's search for \(request.idempotencyKey) returned an empty page that says more follow: ask again later")
+                return .unavailable(
+                    "Stripe's search for \(request.idempotencyKey) returned an empty page that says more follow: ask again later")
             }
             return .notFound
         }
@@ -137,7 +146,9 @@ extension StripeClient {
             differences.append("customer \(intent.customer ?? "none") instead of \(request.customer)")
         }
         guard differences.isEmpty else {
-            return .ambiguous("Stripe PaymentIntent \(intent.id) carries the metadata of \(request.idempotencyKey) but has \(differences.joined(separator: ", "))")
+            return .ambiguous(
+                "Stripe PaymentIntent \(intent.id) carries the metadata of \(request.idempotencyKey) but has \(differences.joined(separator: ", "))"
+            )
         }
         return .found(lookupOutcome(of: intent))
     }

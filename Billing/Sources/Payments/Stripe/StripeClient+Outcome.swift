@@ -31,7 +31,8 @@ extension StripeClient {
                 intent.object == nil || intent.object == "payment_intent"
             else {
                 return .unknown(
-                    message: "Stripe answered HTTP \(status) with \(snippet), which is not a PaymentIntent: the charge may have happened; retry with the same idempotency key"
+                    message:
+                        "Stripe answered HTTP \(status) with \(snippet), which is not a PaymentIntent: the charge may have happened; retry with the same idempotency key"
                 )
             }
             return outcome(of: intent)
@@ -41,10 +42,12 @@ extension StripeClient {
             case 401:
                 throw PaymentError(code: .authenticationFailed, message: "Stripe rejected the API key (HTTP 401): check STRIPE_API_KEY")
             case 409:
-                return .idempotencyConflict(message: "Stripe answered HTTP 409 (a request with this key is in flight): retry later with the same key")
+                return .idempotencyConflict(
+                    message: "Stripe answered HTTP 409 (a request with this key is in flight): retry later with the same key")
             default:
                 return .unknown(
-                    message: "Stripe answered HTTP \(status) with \(snippet), which is not a Stripe error object: the charge may have happened; retry with the same idempotency key"
+                    message:
+                        "Stripe answered HTTP \(status) with \(snippet), which is not a Stripe error object: the charge may have happened; retry with the same idempotency key"
                 )
             }
         }
@@ -87,7 +90,8 @@ extension StripeClient {
         case "succeeded":
             return .succeeded(reference: intent.id)
         case "processing", "requires_capture":
-            return .unknown(message: "PaymentIntent \(intent.id) is \(intent.status): not final yet; retrieve it or retry with the same key later")
+            return .unknown(
+                message: "PaymentIntent \(intent.id) is \(intent.status): not final yet; retrieve it or retry with the same key later")
         default:
             let error = intent.lastPaymentError
             let code = error?.code ?? intent.status

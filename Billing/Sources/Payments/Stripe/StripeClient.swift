@@ -57,7 +57,8 @@ public struct StripeClient: PaymentProvider {
         case .notSent(let reason):
             outcome = .retryable(message: "Stripe was not reached, nothing was charged: \(reason)")
         case .lost(let reason):
-            outcome = .unknown(message: "Stripe's answer was lost, the charge may have happened: \(reason); retry with the same idempotency key")
+            outcome = .unknown(
+                message: "Stripe's answer was lost, the charge may have happened: \(reason); retry with the same idempotency key")
         case .response(let response):
             outcome = try Self.outcome(status: response.status, retryAfter: response.header("Retry-After"), body: response.body)
             if response.header("Idempotent-Replayed") == "true" {
@@ -78,7 +79,8 @@ public struct StripeClient: PaymentProvider {
         guard !id.isEmpty, id.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") && $0 < 0x7F }) else {
             throw PaymentError(code: .invalidRequest, message: "\"\(id)\" is not a PaymentIntent id such as pi_123")
         }
-        let http = ProviderTransport.Request(method: .GET, url: configuration.baseURL + "/v1/payment_intents/" + FormEncoder.escape(id), headers: headers)
+        let http = ProviderTransport.Request(
+            method: .GET, url: configuration.baseURL + "/v1/payment_intents/" + FormEncoder.escape(id), headers: headers)
         switch try await transport.send(http, logger: logger) {
         case .notSent(let reason):
             return .retryable(message: "Stripe was not reached: \(reason)")
@@ -125,7 +127,8 @@ public struct StripeClient: PaymentProvider {
             )
         }
         guard key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
-            throw PaymentError(code: .invalidRequest, message: "the idempotency key \"\(key)\" must be printable ASCII to travel in an HTTP header")
+            throw PaymentError(
+                code: .invalidRequest, message: "the idempotency key \"\(key)\" must be printable ASCII to travel in an HTTP header")
         }
         guard request.amountMinor > 0 else {
             throw PaymentError(code: .invalidRequest, message: "the amount must be positive, not \(request.amountMinor) minor units")

@@ -90,7 +90,8 @@ struct ProviderTransport: Sendable {
             let progress = collector.progress
             if let status = progress.status {
                 if error is ResponseCollector.TooLarge {
-                    return .lost("the provider answered HTTP \(status) with a body larger than \(maximumResponseBytes) bytes, which was not read")
+                    return .lost(
+                        "the provider answered HTTP \(status) with a body larger than \(maximumResponseBytes) bytes, which was not read")
                 }
                 return .lost("the connection failed while reading the provider's HTTP \(status) answer (\(error))")
             }

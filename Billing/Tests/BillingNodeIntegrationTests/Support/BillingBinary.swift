@@ -15,7 +15,8 @@ enum BillingBinary {
         for _ in 0..<4 { root = root.deletingLastPathComponent() }
         candidates.append(root.appendingPathComponent(".build/debug/billing").path)
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw TestFailure("the billing executable is not built (looked in \(candidates)); run 'swift build --build-tests' or set BILLING_BINARY")
+            throw TestFailure(
+                "the billing executable is not built (looked in \(candidates)); run 'swift build --build-tests' or set BILLING_BINARY")
         }
         return found
     }

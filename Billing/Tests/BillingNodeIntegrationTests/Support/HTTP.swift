@@ -7,7 +7,9 @@ import NIOHTTP1
 /// Small HTTP helpers over the shared client.
 enum HTTP {
     /// The status code and body of a request, or nil when the server did not answer in time.
-    static func request(_ url: String, method: HTTPMethod = .GET, bearer: String? = nil, timeout: Duration = .seconds(2)) async -> (status: Int, body: String)? {
+    static func request(
+        _ url: String, method: HTTPMethod = .GET, bearer: String? = nil, timeout: Duration = .seconds(2)
+    ) async -> (status: Int, body: String)? {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }

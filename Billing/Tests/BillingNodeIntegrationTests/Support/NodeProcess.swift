@@ -19,12 +19,16 @@ struct NodeProcess: Sendable {
 
     /// Starts `billing ARGUMENTS` (or `executable`), standard output to `logPath` and standard
     /// error to `logPath.err`.
-    static func spawnProcess(executable: String? = nil, arguments: [String], environment: [String: String] = [:], logPath: String) throws -> ChildProcess {
+    static func spawnProcess(
+        executable: String? = nil, arguments: [String], environment: [String: String] = [:], logPath: String
+    ) throws -> ChildProcess {
         let executable = try executable ?? BillingBinary.path()
-        return try ChildProcess.spawn(executable, arguments, options: .init(
-            input: .null, output: .append(toFile: logPath), error: .append(toFile: logPath + ".err"),
-            environment: .inheritOverriding(environment)
-        ))
+        return try ChildProcess.spawn(
+            executable, arguments,
+            options: .init(
+                input: .null, output: .append(toFile: logPath), error: .append(toFile: logPath + ".err"),
+                environment: .inheritOverriding(environment)
+            ))
     }
 
     func send(_ signal: Int32) { process.signal(signal) }

@@ -42,17 +42,18 @@ final class TestCluster: Sendable {
             for index in 1...count {
                 let id = "node-\(index)"
                 let port = try FreePort.pick()
-                nodes.append(try NodeProcess.spawn(
-                    id: id, port: port,
-                    arguments: [
-                        "node", "--id", id, "--coordination", "sqlite:\(directory)/election.sqlite",
-                        "--database", "sqlite:\(directory)/billing.sqlite", "--provider", "stripe",
-                        "--provider-url", sandboxURL, "--http-port", String(port), "--rate-limit", "0",
-                        "--parent-pid", String(getpid()),
-                    ],
-                    environment: ["STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info"],
-                    logPath: "\(directory)/\(id).log"
-                ))
+                nodes.append(
+                    try NodeProcess.spawn(
+                        id: id, port: port,
+                        arguments: [
+                            "node", "--id", id, "--coordination", "sqlite:\(directory)/election.sqlite",
+                            "--database", "sqlite:\(directory)/billing.sqlite", "--provider", "stripe",
+                            "--provider-url", sandboxURL, "--http-port", String(port), "--rate-limit", "0",
+                            "--parent-pid", String(getpid()),
+                        ],
+                        environment: ["STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info"],
+                        logPath: "\(directory)/\(id).log"
+                    ))
             }
             let cluster = TestCluster(directory: directory, sandbox: sandbox, sandboxURL: sandboxURL, nodes: nodes)
             do {
@@ -76,7 +77,8 @@ final class TestCluster: Sendable {
                 let dueAt = now + .milliseconds(Int64(-index))
                 let start = BillingCalendar.boundary(anchor: dueAt, interval: .monthly, index: -1)
                 let subscription = Subscription(
-                    id: "sub_test_\(index)", customer: "cus_\(index)", plan: try Plan(interval: .monthly, price: Money(minorUnits: 999, currency: usd)),
+                    id: "sub_test_\(index)", customer: "cus_\(index)",
+                    plan: try Plan(interval: .monthly, price: Money(minorUnits: 999, currency: usd)),
                     status: .active, billingCycleAnchor: dueAt, currentPeriodStart: start, currentPeriodEnd: dueAt,
                     cancelAtPeriodEnd: false, paymentMethod: index % 5 == 0 ? "pm_card_chargeDeclined" : "pm_card_visa", retry: nil
                 )
@@ -95,7 +97,9 @@ final class TestCluster: Sendable {
     }
 
     /// The node that reports itself leader (with a token above `above`), once one does.
-    func waitForLeader(among nodes: [NodeProcess]? = nil, tokenAbove above: Int64 = 0, timeout: Duration = .seconds(60)) async -> (NodeProcess, NodeStatus)? {
+    func waitForLeader(
+        among nodes: [NodeProcess]? = nil, tokenAbove above: Int64 = 0, timeout: Duration = .seconds(60)
+    ) async -> (NodeProcess, NodeStatus)? {
         let candidates = nodes ?? self.nodes
         return await eventually(timeout: timeout) {
             for node in candidates {

@@ -57,7 +57,9 @@ struct EndToEndRenewalTests {
 
     /// Subscriptions due at `now`: monthly and annual ones with one period due, four catching up
     /// after downtime (four monthly periods each), soft and hard declines, and bad rows.
-    static func seed(_ store: any BillingStore) async throws -> (good: [String], softDeclines: [String], hardDeclines: [String], catchUp: [String]) {
+    static func seed(
+        _ store: any BillingStore
+    ) async throws -> (good: [String], softDeclines: [String], hardDeclines: [String], catchUp: [String]) {
         var good: [String] = []
         var soft: [String] = []
         var hard: [String] = []
@@ -124,7 +126,11 @@ struct EndToEndRenewalTests {
                 }
                 for id in seeded.catchUp {
                     let periods = audit.succeededPerPeriod.filter { $0.key.hasPrefix("\(id)@") }.keys.sorted()
-                    #expect(periods == ["2024-11-30T00:00:00Z", "2024-12-31T00:00:00Z", "2025-01-31T00:00:00Z", "2025-02-28T00:00:00Z"].map { "\(id)@\($0)" })
+                    #expect(
+                        periods
+                            == ["2024-11-30T00:00:00Z", "2024-12-31T00:00:00Z", "2025-01-31T00:00:00Z", "2025-02-28T00:00:00Z"].map {
+                                "\(id)@\($0)"
+                            })
                 }
                 for id in seeded.softDeclines + seeded.hardDeclines {
                     #expect(!audit.succeededPerPeriod.keys.contains { $0.hasPrefix("\(id)@") }, "\(id) declines")
@@ -144,7 +150,9 @@ struct EndToEndRenewalTests {
         }
     }
 
-    @Test("a crash between the provider's answer and its record is reconciled by the next leader without a second charge", arguments: StoreKind.available)
+    @Test(
+        "a crash between the provider's answer and its record is reconciled by the next leader without a second charge",
+        arguments: StoreKind.available)
     func crashAfterTheProviderCall(_ kind: StoreKind) async throws {
         try await withTestStore(kind) { store in
             try await SandboxHarness.with { sandbox in
@@ -209,26 +217,26 @@ struct EndToEndRenewalTests {
                 #expect(try await store.subscription(id: "forgotten")?.currentPeriodStart == subscription.currentPeriodEnd)
             }
         }
-}
-
-/// A provider that stands for a process dying right after the provider answered: the first call
-/// reaches the provider, then throws ``Crash`` instead of returning the outcome.
-final class CrashAfterCallProvider: PaymentProvider {
-    struct Crash: Error {}
-
-    private let inner: any PaymentProvider
-    private let crashed = Mutex(false)
-
-    init(_ inner: any PaymentProvider) { self.inner = inner }
-
-    func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {
-        let outcome = try await inner.charge(request)
-        let first = crashed.withLock { crashed -> Bool in
-            defer { crashed = true }
-            return !crashed
-        }
-        if first { throw Crash() }
-        return outcome
     }
+
+    /// A provider that stands for a process dying right after the provider answered: the first call
+    /// reaches the provider, then throws ``Crash`` instead of returning the outcome.
+    final class CrashAfterCallProvider: PaymentProvider {
+        struct Crash: Error {}
+
+        private let inner: any PaymentProvider
+        private let crashed = Mutex(false)
+
+        init(_ inner: any PaymentProvider) { self.inner = inner }
+
+        func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {
+            let outcome = try await inner.charge(request)
+            let first = crashed.withLock { crashed -> Bool in
+                defer { crashed = true }
+                return !crashed
+            }
+            if first { throw Crash() }
+            return outcome
+        }
     }
 }

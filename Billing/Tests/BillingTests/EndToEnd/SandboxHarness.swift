@@ -48,7 +48,8 @@ struct SandboxHarness: Sendable {
         var doubleCharges: [String] { succeededPerPeriod.filter { $0.value > 1 }.map(\.key).sorted() }
 
         var isClean: Bool {
-            doubleCharges.isEmpty && keysAppliedTwice.isEmpty && keysUnknownToTheDatabase.isEmpty && unresolved.isEmpty && succeededWithoutMoney.isEmpty
+            doubleCharges.isEmpty && keysAppliedTwice.isEmpty && keysUnknownToTheDatabase.isEmpty && unresolved.isEmpty
+                && succeededWithoutMoney.isEmpty
         }
 
         var description: String {

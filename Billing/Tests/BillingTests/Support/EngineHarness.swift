@@ -29,7 +29,9 @@ struct EngineHarness: Sendable {
         return configuration
     }
 
-    func engine(_ configuration: RenewalEngine.Configuration = smallConfiguration, provider: (any PaymentProvider)? = nil) throws -> RenewalEngine {
+    func engine(
+        _ configuration: RenewalEngine.Configuration = smallConfiguration, provider: (any PaymentProvider)? = nil
+    ) throws -> RenewalEngine {
         try RenewalEngine(
             store: store, provider: provider ?? self.provider, billingClock: billingClock, configuration: configuration,
             clock: clock, logger: testLogger, metricsFactory: metrics

@@ -100,14 +100,17 @@ final class FakePaymentProvider: PaymentProvider {
 
     func charge(_ request: ChargeRequest) async throws -> ChargeOutcome {
         try Task.checkCancellation()
-        let parameters = Request(amountMinor: request.amountMinor, currency: request.currency, customer: request.customer, paymentMethod: request.paymentMethod)
+        let parameters = Request(
+            amountMinor: request.amountMinor, currency: request.currency, customer: request.customer, paymentMethod: request.paymentMethod)
         let period = "\(request.metadata["subscription_id"] ?? "?")@\(request.metadata["period_start"] ?? "?")"
         let answer: ChargeOutcome? = state.withLock { state in
             let seen = state.callsPerKey[request.idempotencyKey, default: 0]
             state.callsPerKey[request.idempotencyKey] = seen + 1
             state.calls += 1
             guard state.reachable else { return .retryable(message: "injected: connection refused, nothing sent") }
-            if let retention, let now = clock?.instant, let appliedAt = state.keyAppliedAt[request.idempotencyKey], appliedAt + retention <= now {
+            if let retention, let now = clock?.instant, let appliedAt = state.keyAppliedAt[request.idempotencyKey],
+                appliedAt + retention <= now
+            {
                 // Pruned, as Stripe prunes keys after 24 hours: the next request is a new charge.
                 state.finalOutcomes[request.idempotencyKey] = nil
                 state.parameters[request.idempotencyKey] = nil

@@ -31,7 +31,8 @@ enum Fixtures {
         let start = subscription.currentPeriodEnd
         let end = BillingCalendar.boundary(
             anchor: subscription.billingCycleAnchor, interval: subscription.plan.interval,
-            index: BillingCalendar.index(ofBoundary: start, anchor: subscription.billingCycleAnchor, interval: subscription.plan.interval)! + 1
+            index: BillingCalendar.index(ofBoundary: start, anchor: subscription.billingCycleAnchor, interval: subscription.plan.interval)!
+                + 1
         )
         return ChargeIntent(
             subscriptionID: subscription.id, periodStart: start, periodEnd: end,

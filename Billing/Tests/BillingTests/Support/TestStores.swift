@@ -55,7 +55,9 @@ func withTestStore<Result: Sendable>(_ kind: StoreKind, _ body: (any BillingStor
 enum PostgresTestDatabase {
     static func serverConfiguration() throws -> PostgresBillingStore.Configuration {
         guard let url = ProcessInfo.processInfo.environment["BILLING_TEST_POSTGRES_URL"] else {
-            throw BillingError(code: .invalidConfiguration, message: "BILLING_TEST_POSTGRES_URL is not set; start a server with: eval \"$(scripts/postgres-test-server.sh start)\"")
+            throw BillingError(
+                code: .invalidConfiguration,
+                message: "BILLING_TEST_POSTGRES_URL is not set; start a server with: eval \"$(scripts/postgres-test-server.sh start)\"")
         }
         return try PostgresBillingStore.Configuration(url: url)
     }
@@ -65,7 +67,9 @@ enum PostgresTestDatabase {
         var configuration = try serverConfiguration()
         let name = "billing_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         let client = PostgresClient(
-            configuration: .init(host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password, database: configuration.database, tls: .disable),
+            configuration: .init(
+                host: configuration.host, port: configuration.port, username: configuration.username, password: configuration.password,
+                database: configuration.database, tls: .disable),
             backgroundLogger: testLogger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in

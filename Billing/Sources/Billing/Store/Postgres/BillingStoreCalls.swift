@@ -21,7 +21,8 @@ struct BillingStoreCalls {
     /// (throws `CancellationError`) or ``timeLimit`` passes first (throws `storeUnavailable`).
     func run<Value: Sendable>(_ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
         guard let timeLimit else { return try await AbandonableCall.run(operation) }
-        let message = "PostgreSQL at \(databaseName) did not answer a billing call within \(timeLimit); check that it is reachable, then retry"
+        let message =
+            "PostgreSQL at \(databaseName) did not answer a billing call within \(timeLimit); check that it is reachable, then retry"
         return try await AbandonableCall.run(
             timer: { @Sendable () async throws -> any Error in
                 try await Task.sleep(for: timeLimit)

@@ -29,7 +29,10 @@ extension PostgresBillingStore {
         public var callTimeLimit: Duration? = .seconds(10)
 
         /// Creates a configuration.
-        public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil, maximumConnections: Int = defaultMaximumConnections) {
+        public init(
+            host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil,
+            maximumConnections: Int = defaultMaximumConnections
+        ) {
             self.host = host
             self.port = port
             self.username = username
@@ -43,7 +46,10 @@ extension PostgresBillingStore {
         /// - Throws: ``BillingError/Code/invalidStoreURL`` saying what is missing.
         public init(url: String) throws(BillingError) {
             func invalid(_ why: String) -> BillingError {
-                BillingError(code: .invalidStoreURL, message: "'\(Self.redacted(url))' is not a PostgreSQL URL: \(why); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+                BillingError(
+                    code: .invalidStoreURL,
+                    message: "'\(Self.redacted(url))' is not a PostgreSQL URL: \(why); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+                )
             }
             var rest = Substring(url)
             if rest.hasPrefix("postgres://") {
@@ -88,7 +94,8 @@ extension PostgresBillingStore {
             }
             if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
             guard !host.isEmpty else { throw invalid("the host is empty") }
-            self.init(host: String(host), port: port, username: try Self.percentDecoded(user, url: url), password: password, database: database)
+            self.init(
+                host: String(host), port: port, username: try Self.percentDecoded(user, url: url), password: password, database: database)
         }
 
         /// `postgres://USER@HOST:PORT/DATABASE`, without the password.
@@ -101,7 +108,7 @@ extension PostgresBillingStore {
         /// The URL with any password replaced by `***`, for messages.
         static func redacted(_ url: String) -> String {
             guard let scheme = url.firstRange(of: "://"), let at = url.lastIndex(of: "@"), scheme.upperBound < at,
-                  let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
+                let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
             else { return url }
             return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
         }
@@ -115,7 +122,8 @@ extension PostgresBillingStore {
                     continue
                 }
                 guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    throw BillingError(code: .invalidStoreURL, message: "'\(redacted(url))' has a '%' not followed by two hexadecimal digits")
+                    throw BillingError(
+                        code: .invalidStoreURL, message: "'\(redacted(url))' has a '%' not followed by two hexadecimal digits")
                 }
                 bytes.append(high << 4 | low)
             }

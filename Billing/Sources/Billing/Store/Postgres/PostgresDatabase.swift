@@ -70,9 +70,13 @@ struct PostgresDatabase: SQLDatabase {
         case let error as PSQLError:
             if let message = error.serverInfo?[.message] {
                 let state = error.serverInfo?[.sqlState] ?? "?"
-                return BillingError.storeUnavailable("PostgreSQL at \(displayName) refused a billing statement (SQLSTATE \(state)): \(message); retry, and check the server's log if it persists", cause: error)
+                return BillingError.storeUnavailable(
+                    "PostgreSQL at \(displayName) refused a billing statement (SQLSTATE \(state)): \(message); retry, and check the server's log if it persists",
+                    cause: error)
             }
-            return BillingError.storeUnavailable("could not reach PostgreSQL at \(displayName) (\(error.code)); check that the server runs and the URL is right, then retry", cause: error)
+            return BillingError.storeUnavailable(
+                "could not reach PostgreSQL at \(displayName) (\(error.code)); check that the server runs and the URL is right, then retry",
+                cause: error)
         default:
             return BillingError.storeUnavailable("PostgreSQL at \(displayName) failed; retry", cause: error)
         }

@@ -126,7 +126,8 @@ enum BillingSchema {
             _ = try await connection.query(dialect.schemaStatement(statement))
         }
         guard let row = try await connection.query("SELECT version FROM billing_schema_version WHERE singleton = 1").first else {
-            throw BillingError.invalidStoreData("the billing store \(displayName) has an empty billing_schema_version table; restore it from a backup")
+            throw BillingError.invalidStoreData(
+                "the billing store \(displayName) has an empty billing_schema_version table; restore it from a backup")
         }
         var version = try row.integer("version")
         guard version <= currentVersion else {

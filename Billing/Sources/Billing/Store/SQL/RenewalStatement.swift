@@ -78,14 +78,18 @@ struct RenewalStatement {
         if charge {
             let (status, reference, failure, periodStart, key) = (next(), next(), next(), next(), next())
             let (review, nextSend, keySent) = (next(), next(), next())
-            let open = "subscription_id = $4 AND period_start_ms = \(periodStart) AND idempotency_key = \(key) AND \(SQLLedger.chargeOpenForEngine)"
+            let open =
+                "subscription_id = $4 AND period_start_ms = \(periodStart) AND idempotency_key = \(key) AND \(SQLLedger.chargeOpenForEngine)"
             let assignments = SQLLedger.chargeUpdateAssignments(
-                status: status, reference: reference, failure: failure, token: "$2", now: "$3", review: review, nextSend: nextSend, keySent: keySent
+                status: status, reference: reference, failure: failure, token: "$2", now: "$3", review: review, nextSend: nextSend,
+                keySent: keySent
             )
             let update = "UPDATE charges SET \(assignments)"
             if subscription {
                 locks.append("open_charge AS (SELECT 1 FROM charges WHERE \(open) AND \(fenced) FOR UPDATE)")
-                updates.append("charge AS (\(update) WHERE subscription_id = $4 AND period_start_ms = \(periodStart) AND EXISTS (SELECT 1 FROM open_charge) AND EXISTS (SELECT 1 FROM expected_subscription) RETURNING 1)")
+                updates.append(
+                    "charge AS (\(update) WHERE subscription_id = $4 AND period_start_ms = \(periodStart) AND EXISTS (SELECT 1 FROM open_charge) AND EXISTS (SELECT 1 FROM expected_subscription) RETURNING 1)"
+                )
                 answers.append("(SELECT count(*) FROM open_charge) AS charges")
             } else {
                 updates.append("charge AS (\(update) WHERE \(open) AND \(fenced) RETURNING 1)")
@@ -93,9 +97,13 @@ struct RenewalStatement {
             }
         }
         if subscription {
-            let (status, periodStart, periodEnd, failedAttempts, nextAttempt, nextDue, expectedPeriodEnd, expectedFailedAttempts, expectedVersion) =
+            let (
+                status, periodStart, periodEnd, failedAttempts, nextAttempt, nextDue, expectedPeriodEnd, expectedFailedAttempts,
+                expectedVersion
+            ) =
                 (next(), next(), next(), next(), next(), next(), next(), next(), next())
-            let expected = "id = $4 AND period_end_ms = \(expectedPeriodEnd) AND failed_attempts = \(expectedFailedAttempts) AND version = \(expectedVersion)"
+            let expected =
+                "id = $4 AND period_end_ms = \(expectedPeriodEnd) AND failed_attempts = \(expectedFailedAttempts) AND version = \(expectedVersion)"
             let update = """
                 UPDATE subscriptions SET status = \(status), period_start_ms = \(periodStart), period_end_ms = \(periodEnd),
                     failed_attempts = \(failedAttempts), next_attempt_ms = \(nextAttempt), next_due_ms = \(nextDue), updated_ms = $3,
@@ -103,15 +111,19 @@ struct RenewalStatement {
                 """
             if charge {
                 locks.append("expected_subscription AS (SELECT 1 FROM subscriptions WHERE \(expected) AND \(fenced) FOR UPDATE)")
-                updates.append("subscription AS (\(update) WHERE id = $4 AND EXISTS (SELECT 1 FROM open_charge) AND EXISTS (SELECT 1 FROM expected_subscription) RETURNING 1)")
+                updates.append(
+                    "subscription AS (\(update) WHERE id = $4 AND EXISTS (SELECT 1 FROM open_charge) AND EXISTS (SELECT 1 FROM expected_subscription) RETURNING 1)"
+                )
                 answers.append("(SELECT count(*) FROM expected_subscription) AS subscriptions")
             } else {
                 updates.append("subscription AS (\(update) WHERE \(expected) AND \(fenced) RETURNING 1)")
                 answers.append("(SELECT count(*) FROM subscription) AS subscriptions")
             }
         }
-        let updated = [charge ? "(SELECT count(*) FROM charge)" : nil, subscription ? "(SELECT count(*) FROM subscription)" : nil].compactMap { $0 }
+        let updated = [charge ? "(SELECT count(*) FROM charge)" : nil, subscription ? "(SELECT count(*) FROM subscription)" : nil]
+            .compactMap { $0 }
         answers.append(updated.joined(separator: " + ") + " AS updated")
-        return "WITH " + (locks + updates).joined(separator: ",\n") + "\nSELECT (SELECT token FROM fence) AS fence_token, " + answers.joined(separator: ", ")
+        return "WITH " + (locks + updates).joined(separator: ",\n") + "\nSELECT (SELECT token FROM fence) AS fence_token, "
+            + answers.joined(separator: ", ")
     }
 }

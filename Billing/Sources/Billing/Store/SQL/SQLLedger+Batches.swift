@@ -49,7 +49,7 @@ extension SQLLedger {
             return charge.reviewReason == nil && charge.nextSendAt == nil && charge.keySentAt == nil
         }
         guard database.dialect.fencesInWriteStatements, batchable.count > 1,
-              Set(records.map(\.subscriptionID)).count == records.count
+            Set(records.map(\.subscriptionID)).count == records.count
         else {
             return await BatchResults.oneByOne(records) { try await recordRenewal($0, fence: fence, now: now) }
         }
@@ -80,10 +80,14 @@ extension SQLLedger {
             .texts(charges.map { $0.providerReference ?? "" }), .integers(charges.map { $0.providerReference == nil ? 0 : 1 }),
             .texts(charges.map { $0.failureCode ?? "" }), .integers(charges.map { $0.failureCode == nil ? 0 : 1 }),
             .texts(transitions.map(\.status.rawValue)), .integers(transitions.map(\.currentPeriodStart.millisecondsSinceEpoch)),
-            .integers(transitions.map(\.currentPeriodEnd.millisecondsSinceEpoch)), .integers(transitions.map { Int64($0.retry?.failedAttempts ?? 0) }),
-            .integers(transitions.map { $0.retry?.nextAttemptAt?.millisecondsSinceEpoch ?? 0 }), .integers(transitions.map { $0.retry?.nextAttemptAt == nil ? 0 : 1 }),
-            .integers(transitions.map { $0.nextDueAt?.millisecondsSinceEpoch ?? 0 }), .integers(transitions.map { $0.nextDueAt == nil ? 0 : 1 }),
-            .integers(transitions.map(\.expectedPeriodEnd.millisecondsSinceEpoch)), .integers(transitions.map { Int64($0.expectedFailedAttempts) }),
+            .integers(transitions.map(\.currentPeriodEnd.millisecondsSinceEpoch)),
+            .integers(transitions.map { Int64($0.retry?.failedAttempts ?? 0) }),
+            .integers(transitions.map { $0.retry?.nextAttemptAt?.millisecondsSinceEpoch ?? 0 }),
+            .integers(transitions.map { $0.retry?.nextAttemptAt == nil ? 0 : 1 }),
+            .integers(transitions.map { $0.nextDueAt?.millisecondsSinceEpoch ?? 0 }),
+            .integers(transitions.map { $0.nextDueAt == nil ? 0 : 1 }),
+            .integers(transitions.map(\.expectedPeriodEnd.millisecondsSinceEpoch)),
+            .integers(transitions.map { Int64($0.expectedFailedAttempts) }),
             .integers(transitions.map(\.expectedVersion)),
         ]
         let rows = try await database.statement(BatchStatements.RecordRenewals.self, binds)
@@ -97,12 +101,17 @@ extension SQLLedger {
         }
         return records.map { record in
             guard let row = answers[record.subscriptionID] else {
-                return .failure(BillingError.invalidStoreData("recording a batch of renewals in \(database.displayName) answered nothing for \(record.subscriptionID)"))
+                return .failure(
+                    BillingError.invalidStoreData(
+                        "recording a batch of renewals in \(database.displayName) answered nothing for \(record.subscriptionID)"))
             }
             if row.values["charge_open"] != .integer(1) { return .failure(Self.chargeClosed(record)) }
             if row.values["subscription_expected"] != .integer(1) { return .failure(Self.subscriptionChanged(record)) }
             guard row.values["updated"] == .integer(2) else {
-                return .failure(BillingError.invalidStoreData("recording the renewal of \(record.subscriptionID) for \(record.periodStart) updated \(row.values["updated"].map { "\($0)" } ?? "no") rows of 2 in \(database.displayName)"))
+                return .failure(
+                    BillingError.invalidStoreData(
+                        "recording the renewal of \(record.subscriptionID) for \(record.periodStart) updated \(row.values["updated"].map { "\($0)" } ?? "no") rows of 2 in \(database.displayName)"
+                    ))
             }
             return .success(())
         }

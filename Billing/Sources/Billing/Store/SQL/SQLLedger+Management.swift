@@ -7,13 +7,18 @@ extension SQLLedger {
                 Self.insertSubscription(onConflict: "DO NOTHING RETURNING id"), Self.subscriptionBinds(row, now: now)
             )
             guard !inserted.isEmpty else {
-                throw BillingError(code: .concurrentModification, message: "a subscription with id '\(row.id)' already exists; nothing was changed (pick another id, or cancel the existing one)")
+                throw BillingError(
+                    code: .concurrentModification,
+                    message:
+                        "a subscription with id '\(row.id)' already exists; nothing was changed (pick another id, or cancel the existing one)"
+                )
             }
         }
     }
 
     func cancelSubscription(id: String, atPeriodEnd: Bool, now: Timestamp) async throws -> StoredSubscription {
-        let change = atPeriodEnd
+        let change =
+            atPeriodEnd
             ? "cancel_at_period_end = 1"
             : "status = 'canceled', next_attempt_ms = NULL, next_due_ms = NULL"
         return try await database.transaction { connection in
@@ -54,16 +59,23 @@ extension SQLLedger {
 
     func resolveCharge(_ resolution: ChargeResolution, now: Timestamp) async throws -> Charge {
         try await database.transaction { connection in
-            guard let found = try await connection.query(
-                "SELECT \(Self.chargeReadColumns) FROM charges WHERE idempotency_key = $1", [.text(resolution.idempotencyKey)]
-            ).first else {
-                throw BillingError(code: .invalidSubscription, message: "no charge has the idempotency key '\(resolution.idempotencyKey)'; `billing audit` lists the charges that need review")
+            guard
+                let found = try await connection.query(
+                    "SELECT \(Self.chargeReadColumns) FROM charges WHERE idempotency_key = $1", [.text(resolution.idempotencyKey)]
+                ).first
+            else {
+                throw BillingError(
+                    code: .invalidSubscription,
+                    message:
+                        "no charge has the idempotency key '\(resolution.idempotencyKey)'; `billing audit` lists the charges that need review"
+                )
             }
             let charge = try Self.decodeCharge(found)
             guard charge.status.isUnresolved, let reason = charge.reviewReason else {
                 throw BillingError(
                     code: .invalidSubscription,
-                    message: "the charge '\(resolution.idempotencyKey)' is \(charge.status)\(charge.reviewReason == nil ? " and not parked for review" : ""): only a parked open charge can be resolved"
+                    message:
+                        "the charge '\(resolution.idempotencyKey)' is \(charge.status)\(charge.reviewReason == nil ? " and not parked for review" : ""): only a parked open charge can be resolved"
                 )
             }
             // Conditional on the charge still being open and parked: a concurrent resolution loses.
@@ -80,20 +92,24 @@ extension SQLLedger {
                 ]
             )
             guard let written = updated.first else {
-                throw BillingError(code: .concurrentModification, message: "the charge '\(resolution.idempotencyKey)' was settled by someone else meanwhile; nothing was written")
+                throw BillingError(
+                    code: .concurrentModification,
+                    message: "the charge '\(resolution.idempotencyKey)' was settled by someone else meanwhile; nothing was written")
             }
             // The subscription moves as the engine would have moved it, if the charge is for its next period.
             if let row = try await connection.query(
                 "SELECT \(Self.subscriptionReadColumns) FROM subscriptions WHERE id = $1", [.text(charge.subscriptionID)]
             ).first {
                 let subscription = try Self.decodeSubscription(row)
-                let live = subscription.status == SubscriptionStatus.active.rawValue || subscription.status == SubscriptionStatus.pastDue.rawValue
+                let live =
+                    subscription.status == SubscriptionStatus.active.rawValue || subscription.status == SubscriptionStatus.pastDue.rawValue
                 if live, subscription.currentPeriodEnd == charge.periodStart {
-                    let (status, start, end, failures, nextAttempt, nextDue): (SubscriptionStatus, Timestamp, Timestamp, Int, Timestamp?, Timestamp?) =
-                        resolution.outcome == .succeeded
-                        ? (.active, charge.periodStart, charge.periodEnd, 0, nil, charge.periodEnd)
-                        // Not charged: this attempt counts as failed, and the next dunning step is due now.
-                        : (.pastDue, subscription.currentPeriodStart, subscription.currentPeriodEnd, charge.attempts, now, now)
+                    let (status, start, end, failures, nextAttempt, nextDue):
+                        (SubscriptionStatus, Timestamp, Timestamp, Int, Timestamp?, Timestamp?) =
+                            resolution.outcome == .succeeded
+                            ? (.active, charge.periodStart, charge.periodEnd, 0, nil, charge.periodEnd)
+                            // Not charged: this attempt counts as failed, and the next dunning step is due now.
+                            : (.pastDue, subscription.currentPeriodStart, subscription.currentPeriodEnd, charge.attempts, now, now)
                     let moved = try await connection.query(
                         """
                         UPDATE subscriptions SET status = $2, period_start_ms = $3, period_end_ms = $4, failed_attempts = $5,
@@ -108,7 +124,11 @@ extension SQLLedger {
                         ]
                     )
                     guard !moved.isEmpty else {
-                        throw BillingError(code: .concurrentModification, message: "subscription \(charge.subscriptionID) changed while its charge was being resolved; nothing was written, try again")
+                        throw BillingError(
+                            code: .concurrentModification,
+                            message:
+                                "subscription \(charge.subscriptionID) changed while its charge was being resolved; nothing was written, try again"
+                        )
                     }
                 }
             }

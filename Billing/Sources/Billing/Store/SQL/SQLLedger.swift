@@ -29,7 +29,10 @@ struct SQLLedger: Sendable {
     /// The database server's clock (PostgreSQL's `clock_timestamp()`), in whole milliseconds.
     func databaseTime() async throws -> Timestamp {
         try await database.transaction { connection in
-            guard let row = try await connection.query("SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT) AS now_ms").first else {
+            guard
+                let row = try await connection.query("SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT) AS now_ms")
+                    .first
+            else {
                 throw BillingError.invalidStoreData("\(database.displayName) did not answer a request for its time")
             }
             return try row.timestamp("now_ms")
@@ -41,16 +44,17 @@ struct SQLLedger: Sendable {
     func saveSubscription(_ row: StoredSubscription, now: Timestamp) async throws {
         try await database.transaction { connection in
             _ = try await connection.query(
-                Self.insertSubscription(onConflict: """
-                    DO UPDATE SET
-                        customer = excluded.customer, payment_method = excluded.payment_method,
-                        plan_interval = excluded.plan_interval, price_minor = excluded.price_minor,
-                        currency = excluded.currency, status = excluded.status, anchor_ms = excluded.anchor_ms,
-                        period_start_ms = excluded.period_start_ms, period_end_ms = excluded.period_end_ms,
-                        cancel_at_period_end = excluded.cancel_at_period_end, failed_attempts = excluded.failed_attempts,
-                        next_attempt_ms = excluded.next_attempt_ms, next_due_ms = excluded.next_due_ms,
-                        updated_ms = excluded.updated_ms, version = subscriptions.version + 1
-                    """),
+                Self.insertSubscription(
+                    onConflict: """
+                        DO UPDATE SET
+                            customer = excluded.customer, payment_method = excluded.payment_method,
+                            plan_interval = excluded.plan_interval, price_minor = excluded.price_minor,
+                            currency = excluded.currency, status = excluded.status, anchor_ms = excluded.anchor_ms,
+                            period_start_ms = excluded.period_start_ms, period_end_ms = excluded.period_end_ms,
+                            cancel_at_period_end = excluded.cancel_at_period_end, failed_attempts = excluded.failed_attempts,
+                            next_attempt_ms = excluded.next_attempt_ms, next_due_ms = excluded.next_due_ms,
+                            updated_ms = excluded.updated_ms, version = subscriptions.version + 1
+                        """),
                 Self.subscriptionBinds(row, now: now)
             )
         }
@@ -181,7 +185,8 @@ struct SQLLedger: Sendable {
         )
         if raised.isEmpty {
             // Another transaction raised it first; ours is still fine if it is not higher.
-            let stored = try await connection.query("SELECT token FROM fences WHERE election = $1", [.text(fence.election)])
+            let stored =
+                try await connection.query("SELECT token FROM fences WHERE election = $1", [.text(fence.election)])
                 .first.map { try $0.integer("token") } ?? token
             if stored > token { throw fence.staleError(highest: FencingToken(stored)) }
         }
@@ -261,11 +266,15 @@ struct SQLLedger: Sendable {
 
     /// The charge row of `intent`'s period, which an earlier attempt wrote.
     private func existingCharge(_ intent: ChargeIntent, _ connection: any SQLConnection) async throws -> Charge {
-        guard let row = try await connection.query(
-            "SELECT \(Self.chargeReadColumns) FROM charges WHERE subscription_id = $1 AND period_start_ms = $2",
-            [.text(intent.subscriptionID), .timestamp(intent.periodStart)]
-        ).first else {
-            throw BillingError.invalidStoreData("the charge of \(intent.subscriptionID) for \(intent.periodStart) vanished right after it was written in \(database.displayName)")
+        guard
+            let row = try await connection.query(
+                "SELECT \(Self.chargeReadColumns) FROM charges WHERE subscription_id = $1 AND period_start_ms = $2",
+                [.text(intent.subscriptionID), .timestamp(intent.periodStart)]
+            ).first
+        else {
+            throw BillingError.invalidStoreData(
+                "the charge of \(intent.subscriptionID) for \(intent.periodStart) vanished right after it was written in \(database.displayName)"
+            )
         }
         return try Self.decodeCharge(row)
     }
@@ -281,7 +290,9 @@ struct SQLLedger: Sendable {
                 if record.subscription != nil, row.values["subscriptions"] != .integer(1) { throw Self.subscriptionChanged(record) }
                 let parts = Int64((record.charge == nil ? 0 : 1) + (record.subscription == nil ? 0 : 1))
                 guard row.values["updated"] == .integer(parts) else {
-                    throw BillingError.invalidStoreData("recording the renewal of \(record.subscriptionID) for \(record.periodStart) updated \(row.values["updated"].map { "\($0)" } ?? "no") rows of \(parts) in \(database.displayName)")
+                    throw BillingError.invalidStoreData(
+                        "recording the renewal of \(record.subscriptionID) for \(record.periodStart) updated \(row.values["updated"].map { "\($0)" } ?? "no") rows of \(parts) in \(database.displayName)"
+                    )
                 }
                 return
             }
@@ -346,7 +357,8 @@ struct SQLLedger: Sendable {
     static func chargeClosed(_ record: RenewalRecord) -> BillingError {
         BillingError(
             code: .concurrentModification,
-            message: "the charge of \(record.subscriptionID) for \(record.periodStart) is no longer open under key \(record.charge?.idempotencyKey ?? "?"); its outcome was not recorded twice"
+            message:
+                "the charge of \(record.subscriptionID) for \(record.periodStart) is no longer open under key \(record.charge?.idempotencyKey ?? "?"); its outcome was not recorded twice"
         )
     }
 
@@ -354,7 +366,8 @@ struct SQLLedger: Sendable {
         let transition = record.subscription
         return BillingError(
             code: .concurrentModification,
-            message: "subscription \(record.subscriptionID) changed during its renewal (it is no longer at version \(transition.map { "\($0.expectedVersion)" } ?? "?") with period end \(transition.map { "\($0.expectedPeriodEnd)" } ?? "?") and \(transition.map { "\($0.expectedFailedAttempts)" } ?? "?") failed attempts: canceled or edited meanwhile); nothing was written, the next run looks at it again"
+            message:
+                "subscription \(record.subscriptionID) changed during its renewal (it is no longer at version \(transition.map { "\($0.expectedVersion)" } ?? "?") with period end \(transition.map { "\($0.expectedPeriodEnd)" } ?? "?") and \(transition.map { "\($0.expectedFailedAttempts)" } ?? "?") failed attempts: canceled or edited meanwhile); nothing was written, the next run looks at it again"
         )
     }
 

@@ -3,7 +3,9 @@ struct SQLRow: Sendable {
     var values: [String: SQLValue]
 
     private func mismatch(_ name: String, _ expected: String) -> BillingError {
-        .invalidStoreData("column '\(name)' of the billing store holds \(values[name].map { "\($0)" } ?? "nothing") where \(expected) was expected; the database was modified by something other than this library")
+        .invalidStoreData(
+            "column '\(name)' of the billing store holds \(values[name].map { "\($0)" } ?? "nothing") where \(expected) was expected; the database was modified by something other than this library"
+        )
     }
 
     /// The integer in column `name`.

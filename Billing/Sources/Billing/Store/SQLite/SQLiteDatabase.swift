@@ -19,7 +19,8 @@ final class SQLiteDatabase: SQLDatabase {
     /// Opens (creating if needed) the file at `path` and switches it to WAL.
     static func open(path: String, busyTimeout: Duration, logger: Logger) async throws -> SQLiteDatabase {
         do {
-            let runner = try await SQLiteTransactionRunner.open(path: path, busyTimeout: busyTimeout, pragmas: ["foreign_keys = ON"], logger: logger)
+            let runner = try await SQLiteTransactionRunner.open(
+                path: path, busyTimeout: busyTimeout, pragmas: ["foreign_keys = ON"], logger: logger)
             return SQLiteDatabase(path: path, runner: runner)
         } catch {
             throw map(error, path: path, during: "opening")
@@ -67,15 +68,22 @@ final class SQLiteDatabase: SQLDatabase {
         case let error as SQLiteError:
             switch error.reason {
             case .notADatabase, .corrupt, .corruptIndex:
-                return BillingError.invalidStoreData("\(path) is not a readable SQLite database; move it aside or pass the path of a new file", cause: error)
+                return BillingError.invalidStoreData(
+                    "\(path) is not a readable SQLite database; move it aside or pass the path of a new file", cause: error)
             case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath:
-                return BillingError.storeUnavailable("cannot open or create the billing store \(path); check that its directory exists and this user may write it", cause: error)
+                return BillingError.storeUnavailable(
+                    "cannot open or create the billing store \(path); check that its directory exists and this user may write it",
+                    cause: error)
             case .readOnly, .readonlyDirectory, .permission:
-                return BillingError.storeUnavailable("cannot write to the billing store \(path); check the permissions of the file, its -wal and -shm files and their directory", cause: error)
+                return BillingError.storeUnavailable(
+                    "cannot write to the billing store \(path); check the permissions of the file, its -wal and -shm files and their directory",
+                    cause: error)
             case .full:
-                return BillingError.storeUnavailable("the disk holding the billing store \(path) is full; free space and retry", cause: error)
+                return BillingError.storeUnavailable(
+                    "the disk holding the billing store \(path) is full; free space and retry", cause: error)
             default:
-                return BillingError.storeUnavailable("SQLite failed while \(activity) the billing store \(path); retry, and check the disk if it persists", cause: error)
+                return BillingError.storeUnavailable(
+                    "SQLite failed while \(activity) the billing store \(path); retry, and check the disk if it persists", cause: error)
             }
         default:
             return BillingError.storeUnavailable("could not reach the billing store \(path) while \(activity) it; retry", cause: error)
