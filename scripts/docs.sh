@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The modules with a catalog (Sources/NAME/Documentation.docc), by package.
-library_targets=(LeaderElection LeaderElectionTesting LeaderElectionSQLite LeaderElectionEtcd LeaderElectionPostgres LeaderElectionZooKeeper)
+library_targets=(LeaderElection LeaderElectionTesting LeaderElectionSQLite LeaderElectionEtcd LeaderElectionPostgres LeaderElectionZooKeeper LeaderElectionStores)
 billing_targets=(Billing BillingNode)
 
 # generate PACKAGE-OPTIONS -- TARGETS...: one package's catalogs in one plugin run (one symbol-graph

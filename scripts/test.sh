@@ -38,9 +38,11 @@ integration_targets() {
     local directory
     for directory in "$1"/Tests/*IntegrationTests; do [[ -d $directory ]] && basename "$directory"; done
 }
-# package_options PACKAGE: where PACKAGE is, and the shared build directory.
+# package_options PACKAGE: where PACKAGE is, and the shared build directory (whose cached build
+# plan belongs to whichever package used it last: `swift test --skip-build` must not trust it).
 package_options() {
-    if [[ $1 == root ]]; then echo "--scratch-path .build"; else echo "--package-path $1 --scratch-path .build"; fi
+    local shared="--scratch-path .build --disable-build-manifest-caching"
+    if [[ $1 == root ]]; then echo "$shared"; else echo "--package-path $1 $shared"; fi
 }
 
 # On a fresh machine this installs what the tests need (as root; otherwise it names what is missing).
@@ -84,6 +86,11 @@ for line in open(sys.argv[1], errors="replace"):
 for name in started:
     if name not in ended: print("   ", name)
 PY
+    fi
+    # A run that ran no test at all (a filter that matched nothing) is a failure, not a pass.
+    if (( status == 0 )) && grep -q "Test run with 0 tests" "$log" && grep -q "Executed 0 tests" "$log"; then
+        echo "== $label: no test ran"
+        status=1
     fi
     rm -f "$log"
     if (( status != 0 )); then

@@ -16,9 +16,9 @@ import Logging
 /// The one place that turns a store URL into the backend it names, for programs that let their
 /// users choose the store (the `leader` command, the billing node).
 ///
-/// Each backend reads its own form of URL (``SQLiteConfiguration/init(url:)``,
-/// ``EtcdConfiguration/init(url:)``, ``PostgresConfiguration/init(url:)``,
-/// ``ZooKeeperConfiguration/init(url:)``); this only picks the backend by the scheme. To add a
+/// Each backend reads its own form of URL (`SQLiteConfiguration/init(url:)`,
+/// `EtcdConfiguration/init(url:)`, `PostgresConfiguration/init(url:)`,
+/// `ZooKeeperConfiguration/init(url:)`); this only picks the backend by the scheme. To add a
 /// backend, add its schemes to ``schemes`` and ``acceptedForms`` and a case to
 /// ``backend(url:logger:)``.
 public enum ElectionStore {
@@ -30,10 +30,10 @@ public enum ElectionStore {
         "sqlite:PATH (for example sqlite:/var/lib/leader/election.db), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS), postgres://USER:PASSWORD@HOST:PORT/DATABASE or zookeeper://HOST:PORT[,HOST:PORT...]"
 
     /// The backend `url` names, created but not running: run it (in a `ServiceGroup`, or with
-    /// ``ElectionBackendService/withRunning(_:)``) while it is used.
-    /// - Throws: ``ElectionError/Code/invalidStoreURL`` for an unknown scheme or a location the
-    ///   backend cannot read, ``ElectionError/Code/invalidConfiguration`` for settings it refuses,
-    ///   ``ElectionError/Code/storeUnavailable`` when the directory of an SQLite file does not exist.
+    /// `ElectionBackendService.withRunning(_:)`) while it is used.
+    /// - Throws: `ElectionError.Code.invalidStoreURL` for an unknown scheme or a location the
+    ///   backend cannot read, `ElectionError.Code.invalidConfiguration` for settings it refuses,
+    ///   `ElectionError.Code.storeUnavailable` when the directory of an SQLite file does not exist.
     public static func backend(url: StoreURL, logger: Logger) throws -> any ElectionBackendService {
         let text = url.description
         switch url.scheme {

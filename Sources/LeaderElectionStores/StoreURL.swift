@@ -13,7 +13,7 @@ public struct StoreURL: Sendable, Hashable, CustomStringConvertible {
     public var hasAuthority: Bool
 
     /// Parses `text`.
-    /// - Throws: ``ElectionError/Code/invalidStoreURL`` with a message that shows the accepted forms.
+    /// - Throws: `ElectionError.Code.invalidStoreURL` with a message that shows the accepted forms.
     public init(_ text: String) throws {
         let forms = "expected \(ElectionStore.acceptedForms)"
         guard let colon = text.firstIndex(of: ":") else {

@@ -13,12 +13,12 @@ import Synchronization
 /// key just before its own.
 ///
 /// The backend is a `Service`: its connections and its lease keep-alive stream live while
-/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``).
+/// ``run()`` runs (or inside `ElectionBackendService.withBackend(configuration:logger:_:)`).
 /// Requests fail over from member to member.
 ///
 /// Not guaranteed: TTLs finer than a second (etcd counts whole seconds, so a TTL is rounded up,
 /// and the server raises TTLs below its minimum, about 2 s with default settings); anything
-/// while every member is unreachable (requests fail with ``ElectionError/Code/storeUnavailable``).
+/// while every member is unreachable (requests fail with `ElectionError.Code.storeUnavailable`).
 public final class EtcdBackend: ElectionBackendService {
     let client: EtcdClient
     let keepAlive: LeaseKeepAlive

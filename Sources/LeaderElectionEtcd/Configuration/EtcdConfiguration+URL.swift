@@ -8,7 +8,7 @@ extension EtcdConfiguration {
     /// Reads a store URL: `etcd://[user:password@]host:port[,host:port...][?options]`, or
     /// `etcds://` for TLS. Options: `cacert`, `cert`, `key` (PEM files), `connect-timeout`,
     /// `request-timeout` (`500ms`, `2s`).
-    /// - Throws: ``ElectionError/Code/invalidStoreURL`` naming what is wrong.
+    /// - Throws: `ElectionError.Code.invalidStoreURL` naming what is wrong.
     public init(url: String) throws {
         func invalid(_ problem: String) -> ElectionError {
             ElectionError(code: .invalidStoreURL, message: "etcd store URL '\(url)': \(problem); expected \(Self.urlForms)")

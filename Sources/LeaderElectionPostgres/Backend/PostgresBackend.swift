@@ -18,7 +18,7 @@ import Synchronization
 /// leadership never depends on a connection staying open.
 ///
 /// The backend is a `Service`: its connection pool and its listening connection live while
-/// ``run()`` runs (or inside ``ElectionBackendService/withBackend(configuration:logger:_:)``).
+/// ``run()`` runs (or inside `ElectionBackendService.withBackend(configuration:logger:_:)`).
 /// The tables (`leader_election_leases`, `leader_election_candidates`, `leader_election_schema`) are created
 /// or upgraded by the first operation.
 ///

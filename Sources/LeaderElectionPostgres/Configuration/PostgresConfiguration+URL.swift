@@ -3,7 +3,7 @@ import LeaderElection
 extension PostgresConfiguration {
     /// Reads `postgres://USER[:PASSWORD]@HOST[:PORT][/DATABASE]` (`postgresql://` too); user,
     /// password and database may be percent-encoded.
-    /// - Throws: ``ElectionError/Code/invalidStoreURL`` saying what is missing or wrong.
+    /// - Throws: `ElectionError.Code.invalidStoreURL` saying what is missing or wrong.
     public init(url: String) throws {
         let shown = url
         func invalid(_ why: String) -> ElectionError {

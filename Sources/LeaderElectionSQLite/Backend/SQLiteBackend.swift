@@ -54,11 +54,11 @@ public final class SQLiteBackend: ElectionBackendService {
     /// Nothing is opened yet: ``run()`` opens the file (creating it, but not its directory, when
     /// it does not exist), switches it to WAL mode and creates or upgrades the schema; an
     /// operation made before that opens it itself. Either reports a file that cannot be used with
-    /// an ``ElectionError`` naming the path and the likely fix:
-    /// ``ElectionError/Code/storeUnavailable`` when it cannot be opened or created,
-    /// ``ElectionError/Code/invalidStoreData`` when it is not an SQLite database or not an
+    /// an `ElectionError` naming the path and the likely fix:
+    /// `ElectionError.Code.storeUnavailable` when it cannot be opened or created,
+    /// `ElectionError.Code.invalidStoreData` when it is not an SQLite database or not an
     /// election store. When ``run()`` ends, the file is closed.
-    /// - Throws: ``ElectionError/Code/invalidConfiguration`` for a bad `configuration`.
+    /// - Throws: `ElectionError.Code.invalidConfiguration` for a bad `configuration`.
     public convenience init(configuration: SQLiteConfiguration, logger: Logger) throws {
         try self.init(configuration: configuration, timeSource: BootTimeClock.now, logger: logger)
     }
@@ -69,7 +69,7 @@ public final class SQLiteBackend: ElectionBackendService {
     ///   - timeSource: The host-wide clock leases expire on, in nanoseconds. Every process
     ///     sharing the file must use the same clock, and it must never go backwards.
     ///   - logger: Receives SQLiteNIO's connection diagnostics.
-    /// - Throws: ``ElectionError/Code/invalidConfiguration`` for a bad `configuration`.
+    /// - Throws: `ElectionError.Code.invalidConfiguration` for a bad `configuration`.
     public init(configuration: SQLiteConfiguration, timeSource: @escaping @Sendable () -> Int64, logger: Logger) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -79,9 +79,9 @@ public final class SQLiteBackend: ElectionBackendService {
 
     /// Opens the file, then keeps it open until cancelled, shut down gracefully (ServiceLifecycle)
     /// or ``shutdown()``; then waits for the running operation and closes it. Later operations
-    /// throw ``ElectionError/Code/storeUnavailable``. Leases stay in the file until they expire
+    /// throw `ElectionError.Code.storeUnavailable`. Leases stay in the file until they expire
     /// or are revoked.
-    /// - Throws: ``ElectionError`` when the file cannot be used (see ``init(configuration:logger:)``).
+    /// - Throws: `ElectionError` when the file cannot be used (see ``init(configuration:logger:)``).
     public func run() async throws {
         do {
             try await withGracefulShutdownHandler {
@@ -105,7 +105,7 @@ public final class SQLiteBackend: ElectionBackendService {
 
     /// Opens the file now unless it is open already (``run()`` does this first), so that a file
     /// that cannot be used is reported before the first operation.
-    /// - Throws: ``ElectionError`` (see ``init(configuration:logger:)``).
+    /// - Throws: `ElectionError` (see ``init(configuration:logger:)``).
     public func prepare() async throws {
         _ = try await store()
     }
@@ -178,7 +178,7 @@ public final class SQLiteBackend: ElectionBackendService {
     }
 
     /// Returns once `candidacy` leads, re-reading every ``SQLiteConfiguration/pollInterval``; throws
-    /// ``ElectionError/Code/leaseExpired`` when it disappears.
+    /// `ElectionError.Code.leaseExpired` when it disappears.
     public func waitUntilLeader(_ candidacy: Candidacy) async throws {
         while true {
             try Task.checkCancellation()

@@ -3,7 +3,7 @@ import LeaderElection
 extension SQLiteConfiguration {
     /// Reads `sqlite:PATH` (`sqlite://PATH` too), for example `sqlite:/var/lib/leader/election.db`
     /// or `sqlite:election.db` (relative to the working directory).
-    /// - Throws: ``ElectionError/Code/invalidStoreURL`` saying what is wrong.
+    /// - Throws: `ElectionError.Code.invalidStoreURL` saying what is wrong.
     public init(url: String) throws {
         func invalid(_ why: String) -> ElectionError {
             ElectionError(

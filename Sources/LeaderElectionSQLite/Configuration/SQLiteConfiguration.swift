@@ -12,7 +12,7 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     public var pollInterval: Duration
 
     /// How long an operation keeps retrying while another process holds the file's write
-    /// lock before it fails with ``ElectionError/Code/storeUnavailable``. Default: 5 s.
+    /// lock before it fails with `ElectionError.Code.storeUnavailable`. Default: 5 s.
     public var busyTimeout: Duration
 
     /// Creates a configuration; every parameter but `path` has the default documented on its
@@ -23,7 +23,7 @@ public struct SQLiteConfiguration: Sendable, Hashable {
         self.busyTimeout = busyTimeout
     }
 
-    /// Throws ``ElectionError/Code/invalidConfiguration`` unless the path is not empty and both
+    /// Throws `ElectionError.Code.invalidConfiguration` unless the path is not empty and both
     /// durations are positive.
     func validate() throws(ElectionError) {
         guard !path.isEmpty else {

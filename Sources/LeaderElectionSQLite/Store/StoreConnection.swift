@@ -2,7 +2,7 @@ import LeaderElection
 import Logging
 
 /// The connection to an election store file: an ``SQLiteTransactionRunner`` whose failures
-/// become ``ElectionError``s naming the file, and whose file holds the election schema.
+/// become `ElectionError`s naming the file, and whose file holds the election schema.
 final class StoreConnection: Sendable {
     /// The file's path, as given.
     var path: String { runner.path }
@@ -36,7 +36,7 @@ final class StoreConnection: Sendable {
     ///
     /// Retries the whole transaction while the file is locked by another process, for at most
     /// the busy timeout. `body` may therefore run more than once; only its last run is committed.
-    /// - Throws: `CancellationError`, errors of `body`, or ``ElectionError`` for SQLite failures.
+    /// - Throws: `CancellationError`, errors of `body`, or `ElectionError` for SQLite failures.
     func transaction<T>(_ mode: SQLiteTransactionRunner.BeginMode, _ body: (StoreTransaction) async throws -> T) async throws -> T {
         do {
             return try await runner.transaction(mode) { connection in

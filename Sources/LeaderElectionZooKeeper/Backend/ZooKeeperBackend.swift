@@ -29,7 +29,7 @@ import Synchronization
 /// token is the znode's creation zxid (`czxid`), which increases across all znodes of the ensemble.
 ///
 /// The backend is a `Service`: ``run()`` keeps its own observer session alive (used to read and
-/// observe elections); use it inside ``ElectionBackendService/withBackend(configuration:logger:_:)`` or a service group.
+/// observe elections); use it inside `ElectionBackendService.withBackend(configuration:logger:_:)` or a service group.
 ///
 /// Not guaranteed: revoking a lease that another process holds only deletes its candidacies in
 /// the elections this backend has used (ZooKeeper closes a session only for its owner; the other

@@ -2,7 +2,7 @@ import LeaderElection
 
 extension ZooKeeperConfiguration {
     /// Reads `zookeeper://HOST:PORT[,HOST:PORT...][/ROOT]`; a server without a port uses 2181.
-    /// - Throws: ``ElectionError/Code/invalidStoreURL`` saying what is wrong.
+    /// - Throws: `ElectionError.Code.invalidStoreURL` saying what is wrong.
     public init(url: String) throws {
         func invalid(_ why: String) -> ElectionError {
             ElectionError(

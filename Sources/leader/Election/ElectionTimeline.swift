@@ -1,6 +1,6 @@
 import LeaderElection
 
-/// Converts an ``Election``'s clock offsets (``Leadership/deadline``) to `CLOCK_BOOTTIME`
+/// Converts an `Election`'s clock offsets (`Leadership.deadline`) to `CLOCK_BOOTTIME`
 /// nanoseconds (``MonotonicTime``), the scale of event lines and supervisor heartbeats.
 ///
 /// The election measures time on `ContinuousClock`, which on Linux is `CLOCK_BOOTTIME` too; only
