@@ -9,7 +9,7 @@ struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The store: sqlite:PATH (a file shared by the processes of one host) or etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS; options ?cacert=&cert=&key=, user:password@). Default: $LEADER_STORE.",
+            "The store: sqlite:PATH (a file shared by the processes of one host), etcd://HOST:PORT[,HOST:PORT...] (etcds:// for TLS; options ?cacert=&cert=&key=, user:password@), postgres://USER:PASSWORD@HOST:PORT/DB or zookeeper://HOST:PORT[,HOST:PORT...][/ROOT]. Default: $LEADER_STORE.",
             valueName: "url"
         )
     )
