@@ -40,8 +40,13 @@ def load(name):
 sqlite, etcd, backends, billing = (load(n) for n in ("sqlite.json", "etcd.json", "backends.json", "billing.json"))
 
 
+def p99_cell(s, digits=1):
+    # A p99 from fewer than 100 samples is only the maximum: the table says so instead.
+    return f"{s['p99']:.{digits}f}" if s["count"] >= 100 else "(n < 100)"
+
+
 def stats_row(label, s, note=""):
-    return f"| {label} | {s['count']} | {s['p50']:.1f} | {s['p90']:.1f} | {s['p99']:.1f} | {s['maximum']:.1f} | {note} |"
+    return f"| {label} | {s['count']} | {s['p50']:.1f} | {s['p90']:.1f} | {p99_cell(s)} | {s['maximum']:.1f} | {note} |"
 
 
 def p99_label(s):
@@ -116,7 +121,7 @@ if failover:
     rows = ["| crash failover (SIGKILL) | TTL s | n | p50 ms | p90 ms | p99 ms | max ms | worst − TTL ms |", "|---|---|---|---|---|---|---|---|"]
     for name, ttl, s in failover:
         worst = s["p99"] if s["count"] >= 100 else s["maximum"]
-        rows.append(f"| {name} | {ttl:g} | {s['count']} | {s['p50']:.0f} | {s['p90']:.0f} | {s['p99']:.0f} | {s['maximum']:.0f} | {worst - ttl * 1000:.0f} ({p99_label(s)}) |")
+        rows.append(f"| {name} | {ttl:g} | {s['count']} | {s['p50']:.0f} | {s['p90']:.0f} | {p99_cell(s, 0)} | {s['maximum']:.0f} | {worst - ttl * 1000:.0f} ({p99_label(s)}) |")
     tables["failover"] = "\n".join(rows)
 
     figure, axes = plt.subplots(figsize=(8, 0.5 * len(failover) + 1.5))
@@ -173,6 +178,17 @@ if billing:
     figure.tight_layout()
     figure.savefig(os.path.join(charts, "billing.png"), dpi=110)
     plt.close(figure)
+
+# When each figure was measured (the reports' own dates).
+runs = [("scripts/bench.sh", sqlite), ("scripts/etcd-bench.sh", etcd), ("scripts/backends-bench.sh", backends)]
+rows = ["| script | measured | cores |", "|---|---|---|"]
+rows += [f"| `{script}` | {report.get('date', '?')} | {report.get('cores', '?')} |" for script, report in runs if report]
+if billing:
+    billing_mtime = os.path.getmtime(os.path.join(results, "billing.json"))
+    import datetime
+    rows.append(f"| `scripts/billing-bench.sh` | {datetime.datetime.fromtimestamp(billing_mtime, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} | |")
+if len(rows) > 2:
+    tables["runs"] = "\n".join(rows)
 
 # Rewrite the marked tables in docs/benchmarks.md.
 document = os.path.join(docs, "benchmarks.md")
