@@ -5,14 +5,6 @@ import LeaderElectionSQLite
 import LeaderElectionZooKeeper
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The one place that turns a store URL into the backend it names, for programs that let their
 /// users choose the store (the `leader` command, the billing node).
 ///
@@ -32,15 +24,14 @@ public enum ElectionStore {
     /// The backend `url` names, created but not running: run it (in a `ServiceGroup`, or with
     /// `ElectionBackendService.withRunning(_:)`) while it is used.
     /// - Throws: `ElectionError.Code.invalidStoreURL` for an unknown scheme or a location the
-    ///   backend cannot read, `ElectionError.Code.invalidConfiguration` for settings it refuses,
-    ///   `ElectionError.Code.storeUnavailable` when the directory of an SQLite file does not exist.
+    ///   backend cannot read, `ElectionError.Code.invalidConfiguration` for settings it refuses.
+    ///   A store that cannot be used (an SQLite file in a missing directory) is reported when the
+    ///   backend opens it, in `prepare()` or `run()`.
     public static func backend(url: StoreURL, logger: Logger) throws -> any ElectionBackendService {
         let text = url.description
         switch url.scheme {
         case "sqlite":
-            let configuration = try SQLiteConfiguration(url: text)
-            try checkDirectory(of: configuration.path)
-            return try SQLiteBackend(configuration: configuration, logger: logger)
+            return try SQLiteBackend(configuration: SQLiteConfiguration(url: text), logger: logger)
         case "etcd", "etcds":
             return try EtcdBackend(configuration: EtcdConfiguration(url: text), logger: logger)
         case "postgres", "postgresql":
@@ -68,23 +59,5 @@ public enum ElectionStore {
         _ body: (any ElectionBackend) async throws -> Result
     ) async throws -> Result {
         try await backend.withRunning { try await body($0) }
-    }
-
-    /// Fails early, with the fix, when the SQLite file's directory is missing: SQLite would
-    /// only say that it cannot open the file, and only at the first use.
-    private static func checkDirectory(of path: String) throws(ElectionError) {
-        let directory =
-            path.lastIndex(of: "/").map { index in
-                index == path.startIndex ? "/" : String(path[..<index])
-            } ?? "."
-        var status = stat()
-        guard stat(directory, &status) == 0 else {
-            throw .storeUnavailable(
-                "the directory '\(directory)' of the SQLite store '\(path)' does not exist; create it (mkdir -p '\(directory)') or pass another path"
-            )
-        }
-        guard status.st_mode & S_IFMT == S_IFDIR else {
-            throw .storeUnavailable("'\(directory)' in the SQLite store path '\(path)' is not a directory; pass a path inside a directory")
-        }
     }
 }

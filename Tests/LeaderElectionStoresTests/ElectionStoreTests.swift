@@ -83,7 +83,9 @@ struct ElectionStoreTests {
         try await withTemporaryDirectory { directory in
             let error = try #require(
                 await thrownError {
-                    _ = try ElectionStore.backend(url: StoreURL("sqlite:\(directory)/missing/election.db"), logger: logger)
+                    try await ElectionStore.withBackend(url: StoreURL("sqlite:\(directory)/missing/election.db"), logger: logger) { _ in
+                        _ = Issue.record("the body ran although the store could not be opened")
+                    }
                 })
             #expect(error.code == .storeUnavailable)
             #expect(error.message.contains("mkdir -p '\(directory)/missing'"))

@@ -36,7 +36,9 @@ struct CLIErrorTests {
             ),
             (
                 base + ["--coordination", "sqlite:/nonexistent-dir/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"],
-                ["STRIPE_API_KEY": "k"], "error: the directory '/nonexistent-dir'"
+                ["STRIPE_API_KEY": "k"],
+                "error: coordination store sqlite:/nonexistent-dir/e.sqlite: cannot open or create the election store /nonexistent-dir/e.sqlite: "
+                    + "the directory /nonexistent-dir does not exist; create it (mkdir -p '/nonexistent-dir')"
             ),
         ]
         for (arguments, environment, expected) in cases {

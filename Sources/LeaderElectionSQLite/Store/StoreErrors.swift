@@ -84,7 +84,8 @@ enum StoreErrors {
                 index == path.startIndex ? "/" : String(path[..<index])
             } ?? "."
         if !isDirectory(directory) {
-            return "the directory \(directory) does not exist; create it or choose a path in an existing directory"
+            return "the directory \(directory) does not exist; create it (mkdir -p '\(directory)') "
+                + "or choose a path in an existing directory"
         }
         if isDirectory(path) {
             return "it is a directory; pass the path of a file"
