@@ -17,8 +17,6 @@ let package = Package(
     dependencies: [
         .package(name: "swift-leader-election", path: ".."),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        // Documentation only: `swift package generate-documentation` (scripts/docs.sh).
-        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
