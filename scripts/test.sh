@@ -53,17 +53,22 @@ export SWIFT_DETERMINISTIC_HASHING=1
 shared_build=(--scratch-path .build --disable-build-manifest-caching)
 # The order matters: any run of the root package's (or the example's) build plan makes the next
 # build of a package with Hummingbird compile Hummingbird and its dependencies again (about 30 s).
-# So the packages without it build first, and the billing package's catalogs are built while its
-# build is current; the library's catalogs are built last.
+# So the packages without it build first, and each package's DocC catalogs are built while its
+# build is current (their symbol graphs come from it).
+failed=0
+# docs PACKAGE: that package's catalogs (scripts/docs.sh), on a full run only.
+docs() {
+    (( ${#arguments[@]} == 0 )) || return 0
+    ./scripts/docs.sh "$1" || { echo "== documentation (scripts/docs.sh $1): FAILED"; failed=1; }
+}
+arguments=("$@")
 swift build --build-tests "${shared_build[@]}"
+docs library
 # The example and the benchmarks have no tests; building them keeps them compiling.
 swift build --package-path Examples/SQLiteElection "${shared_build[@]}"
 swift build --build-tests --package-path Billing "${shared_build[@]}"
+docs billing
 swift build --package-path Benchmarks "${shared_build[@]}"
-failed=0
-if (( $# == 0 )); then
-    ./scripts/docs.sh billing || { echo "== documentation (scripts/docs.sh billing): FAILED"; failed=1; }
-fi
 
 # Each package's tests are one executable in the shared build directory. The runs below start it
 # with Swift Testing's options, as `swift test --skip-build` does, without planning the package's
@@ -132,7 +137,6 @@ else
         echo "== fault-injection suite: FAILED"
         failed=1
     fi
-    ./scripts/docs.sh library || { echo "== documentation (scripts/docs.sh library): FAILED"; failed=1; }
 fi
 if (( failed )); then
     echo "== some tests failed (see FAILED above)"
