@@ -36,6 +36,15 @@ struct ChaosCommand: AsyncParsableCommand {
         case none
         case noFencing = "no-fencing"
         case newKeyPerAttempt = "new-key-per-attempt"
+
+        /// The signal that must catch this control; nil for the real thing.
+        var signal: ControlSignal? {
+            switch self {
+            case .none: nil
+            case .noFencing: .staleWrite
+            case .newKeyPerAttempt: .doubleCharge
+            }
+        }
     }
 
     @Option(help: "short (about 2 minutes of faults) or long (30 minutes). --duration and --rate override it.")
@@ -146,6 +155,8 @@ struct ChaosCommand: AsyncParsableCommand {
                 try await RenewalSeeder.save(subscriptions[..<firstLater], to: store)
                 return (subscriptions, due, firstLater)
             }
+            // The database's own record of every write and fence, from here on.
+            try postgres.query(WriteAudit.installation)
             let seedingLogger = logger
             async let laterSaved: Void = databaseURL.withStore(logger: seedingLogger) { store in
                 try await RenewalSeeder.save(subscriptions[firstLater...], to: store)
@@ -226,12 +237,13 @@ struct ChaosCommand: AsyncParsableCommand {
             say(settled ? "settled after \(Int(quietSeconds)) s" : "not settled after \(quietPeriod) s")
 
             let charges = try await databaseURL.withStore(logger: logger) { try await $0.allCharges() }
+            let writes = try WriteAudit.parse(try postgres.query(WriteAudit.query))
             let ledger = sandbox.ledger()
             await cluster.stopAll()
             group.cancelAll()
 
             let (events, unreadable) = HistoryChecker.readEvents(paths: chaosNodes.map(\.eventLogPath))
-            let check = HistoryChecker(due: due, ledger: ledger, charges: charges, events: events, faults: records).check()
+            let check = HistoryChecker(due: due, ledger: ledger, charges: charges, writes: writes, events: events, faults: records).check()
             let clean = check.isClean && settled
             var totals: [String: RunReport.FaultTotals] = [:]
             for record in records {
@@ -241,11 +253,13 @@ struct ChaosCommand: AsyncParsableCommand {
                     if clean { totals[record.kind.rawValue, default: .init()].survived += 1 }
                 }
             }
+            let caughtBy = check.signals
             return RunReport(
-                seed: seed, network: lab.mode, control: control == .none ? nil : control.rawValue, leaseTTLSeconds: leaseTTL,
+                seed: seed, network: lab.mode, coordination: "etcd", control: control == .none ? nil : control.rawValue,
+                caughtBy: control == .none ? nil : caughtBy.map(\.rawValue), leaseTTLSeconds: leaseTTL,
                 faultPhaseSeconds: Double(phaseSeconds), quietPeriodSeconds: quietSeconds, settled: settled, renewalsChecked: due.count,
                 faultTotals: totals, faults: records, nodeSelfExits: selfExits.value, unreadableEventLines: unreadable, check: check,
-                passed: control == .none ? clean : !check.isClean, directory: directory
+                passed: control.signal.map { caughtBy.contains($0) } ?? clean, directory: directory
             )
         }
 

@@ -505,6 +505,7 @@ public final class RenewalEngine: Sendable {
         while true {
             try await limiter.acquire()
             try pass.checkLeadership()
+            Failpoint.beforeProviderCall.reach()
             let started = clock.now()
             let outcome = try await provider.charge(request)
             metrics.providerLatency.recordNanoseconds(max(0, (clock.now() - started).nanoseconds))

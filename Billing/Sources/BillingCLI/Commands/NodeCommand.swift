@@ -156,8 +156,8 @@ struct NodeCommand: AsyncParsableCommand {
             }
             configuration.clockSkew = .milliseconds(Int64(seconds * 1000))
         }
-        // Deliberately only from the environment: these break exactly-once on purpose and exist
-        // for the fault harness's negative controls.
+        // Deliberately only from the environment: the negative controls break exactly-once on
+        // purpose, and failpoints stop the process; both exist for the fault harness.
         if let control = Environment.values["BILLING_NEGATIVE_CONTROL"], !control.isEmpty {
             guard let parsed = NegativeControl(rawValue: control) else {
                 throw CLIError(
@@ -165,6 +165,9 @@ struct NodeCommand: AsyncParsableCommand {
                 )
             }
             configuration.negativeControl = parsed
+        }
+        if let directory = Environment.values["BILLING_FAILPOINTS_DIR"], !directory.isEmpty {
+            configuration.failpointDirectory = directory
         }
         return configuration
     }

@@ -5,9 +5,11 @@
 /// `billing node` reads it from `BILLING_NEGATIVE_CONTROL` only (there is no flag), and logs a
 /// warning at start when it is set.
 public enum NegativeControl: String, Sendable, CaseIterable {
-    /// No fencing at all: the store never sees a real token (every write carries the highest
-    /// possible one, so none is refused), and a leader that loses its lease finishes the renewal
-    /// pass it is in instead of being cancelled. Two leaders then write side by side.
+    /// The billing store's fence predicate removed (``Billing/FencePredicate``): writes carry the
+    /// leader's real token and the fence is still raised, but a write under a lower token is no
+    /// longer refused. Everything else (leadership checks, cancellation) stays. A leader stopped
+    /// after its last check then writes after its successor: the database's record of writes and
+    /// fences must show it.
     case noFencing = "no-fencing"
     /// Every provider call gets a new idempotency key, so a retry after a lost response charges again.
     case newKeyPerAttempt = "new-key-per-attempt"

@@ -50,6 +50,9 @@ extension BillingNode {
         public var wedgedWorkExitLimit: Duration = .seconds(10)
         /// A deliberate defect for the fault harness's negative controls; nil (default) in production.
         public var negativeControl: NegativeControl?
+        /// Where the fault harness arms ``Billing/Failpoint``s for this process; nil (default):
+        /// failpoints are off.
+        public var failpointDirectory: String?
 
         /// Creates a configuration; the other values take their documented defaults.
         public init(nodeID: String, coordination: StoreURL, database: BillingStoreURL, provider: ProviderKind, providerURL: String) {

@@ -1,4 +1,4 @@
-import Billing
+@_spi(NegativeControls) import Billing
 import Glibc
 import LeaderElection
 import Logging
@@ -64,8 +64,9 @@ public final class BillingNode: Service, Sendable {
         switch configuration.negativeControl {
         case .noFencing?:
             logger.critical(
-                "NEGATIVE CONTROL no-fencing: this node writes without fencing and outlives its leadership; it will break exactly-once")
-            store = UnfencedStore(base: store)
+                "NEGATIVE CONTROL no-fencing: this node's billing store accepts writes under a stale fencing token; it will break exactly-once"
+            )
+            FencePredicate.removeForNegativeControl()
         case .newKeyPerAttempt?:
             logger.critical(
                 "NEGATIVE CONTROL new-key-per-attempt: this node sends every provider call under a new idempotency key; it will charge twice"
@@ -73,6 +74,11 @@ public final class BillingNode: Service, Sendable {
             provider = FreshKeyProvider(base: provider)
         case nil:
             break
+        }
+        if let directory = configuration.failpointDirectory {
+            logger.warning(
+                "failpoints are on: the fault harness can stop this process mid-renewal", metadata: ["directory": "\(directory)"])
+            Failpoint.enable(directory: directory)
         }
         store = InstrumentedStore(base: store, progress: storeProgress, log: eventLog)
         self.store = store
@@ -233,18 +239,11 @@ public final class BillingNode: Service, Sendable {
     }
 
     /// Renewal passes, one after another, until leadership ends or billing is paused, in one
-    /// renewal session: a pass starts beside the stragglers of earlier ones. Under the
-    /// ``NegativeControl/noFencing`` control each pass instead runs to its end in a task of its
-    /// own that ignores the lost leadership.
+    /// renewal session: a pass starts beside the stragglers of earlier ones.
     private func runPasses(_ leadership: Leadership) async throws {
         let fence = Fence(leadership)
         let engine = self.engine
         try await NodeEventLog.$currentToken.withValue(leadership.token.rawValue) {
-            guard configuration.negativeControl != .noFencing else {
-                return try await repeatPasses {
-                    try await Task { try await engine.runPass(fence: fence, checkLeadership: {}) }.value
-                }
-            }
             try await engine.withSession(fence: fence, checkLeadership: { try leadership.checkValid() }) { session in
                 try await self.repeatPasses { try await session.runPass() }
             }

@@ -38,7 +38,12 @@ struct CheckReport: Codable, Sendable {
     var audit: ChargeAudit
     var terms = 0
     var tokensHeldByMoreThanOneNode = 0
+    /// Engine writes the database committed under a token below its fence (``WriteAudit``).
     var staleWritesAccepted = 0
+    /// The database's record of writes and fences, checked.
+    var database = WriteAudit.Findings()
+    /// Stale writes as the nodes' event logs show them.
+    var staleWritesInNodeLogs = 0
     var fencedRejections = 0
     var chargeRowsWithUnheldToken = 0
     var earlyCharges = 0
@@ -47,6 +52,16 @@ struct CheckReport: Codable, Sendable {
     var violations: [String] = []
 
     var isClean: Bool { violations.isEmpty }
+
+    /// The signals that found something, each named as negative controls name the signal meant
+    /// to catch them.
+    var signals: [ControlSignal] {
+        var signals: [ControlSignal] = []
+        if staleWritesAccepted > 0 || database.fenceDecreases > 0 || database.writesAboveFence > 0 { signals.append(.staleWrite) }
+        if audit.doubleCharges > 0 { signals.append(.doubleCharge) }
+        if audit.missed > 0 { signals.append(.missed) }
+        return signals
+    }
 
     mutating func recordUnavailability(_ kind: FaultKind, milliseconds: Int64?) {
         if let milliseconds {

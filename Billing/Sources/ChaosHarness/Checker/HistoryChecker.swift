@@ -3,13 +3,15 @@ import BillingNode
 import Foundation
 import PaymentSandbox
 
-/// Checks a run's three independent records against each other and against the promise:
-/// the sandbox's ledger (what the provider applied, per key), the billing database (charges and
-/// their tokens) and every node's event log (leadership terms, fenced writes, provider calls).
+/// Checks a run's independent records against each other and against the promise: the
+/// sandbox's ledger (what the provider applied, per key), the billing database (charges and their
+/// tokens, and its own record of every committed write and fence, ``WriteAudit``) and every
+/// node's event log (leadership terms, fenced writes, provider calls).
 struct HistoryChecker {
     var due: [RenewalID: Int64]
     var ledger: [LedgerEntry]
     var charges: [Charge]
+    var writes: [WriteAudit.Entry]
     var events: [NodeEvent]
     var faults: [FaultRecord]
 
@@ -29,7 +31,15 @@ struct HistoryChecker {
             violation("token \(token) was held by \(nodes.sorted().joined(separator: " and "))")
         }
 
-        // No write accepted under a token after a write under a higher token was accepted.
+        // Stale writes, from the database's own record: every committed engine write was made
+        // under the fence of its moment, and the fence never went down.
+        report.database = WriteAudit.check(writes)
+        report.staleWritesAccepted = report.database.staleWrites
+        violations += report.database.violations
+
+        // The same from the nodes' logs (a third record, blind to writes that a node abandoned
+        // and that committed later): no write accepted under a token after a write under a
+        // higher token was accepted.
         let writes = events.filter { $0.kind == .write }
         report.fencedRejections = writes.count { $0.result == "stale" }
         var firstAcceptedEnd: [Int64: Int64] = [:]
@@ -45,9 +55,9 @@ struct HistoryChecker {
         }
         for write in writes where write.result == "accepted" {
             guard let token = write.token, let start = write.startMs, let above = earliestAbove[token], start > above else { continue }
-            report.staleWritesAccepted += 1
+            report.staleWritesInNodeLogs += 1
             violation(
-                "stale write accepted: \(write.node) wrote \(write.operation ?? "?") for \(write.subscription ?? "?") under token \(token) at \(start), after a higher token's write was accepted at \(above)"
+                "stale write accepted, by the nodes' logs: \(write.node) wrote \(write.operation ?? "?") for \(write.subscription ?? "?") under token \(token) at \(start), after a higher token's write was accepted at \(above)"
             )
         }
 

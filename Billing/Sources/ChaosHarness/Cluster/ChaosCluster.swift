@@ -40,6 +40,19 @@ struct ChaosCluster: Sendable {
         return nil
     }
 
+    /// Waits until the billing database's fence is above `token` (a successor claimed it) and
+    /// returns it; nil after `timeout`.
+    func waitForFence(above token: Int64, timeout: Duration) async -> Int64? {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while clock.now < end {
+            let answer = try? postgres.query("SELECT coalesce(max(token), 0) FROM fences")
+            if let fence = answer.flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }), fence > token { return fence }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     /// Restarts whatever a fault left down or stopped, and removes every partition and sandbox fault.
     func healEverything() async throws {
         if postgres.process.current == .down { try await postgres.start() }

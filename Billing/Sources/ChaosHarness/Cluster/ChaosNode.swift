@@ -10,6 +10,8 @@ final class ChaosNode: Sendable {
     let process: SupervisedProcess
     let statusURL: String
     let eventLogPath: String
+    /// Where the harness arms this node's failpoints (`BILLING_FAILPOINTS_DIR`).
+    let failpointDirectory: String
     private let baseArguments: [String]
     private let lab: NetworkLab
     private let skew = Mutex<Int>(0)
@@ -24,14 +26,29 @@ final class ChaosNode: Sendable {
         let port = lab.mode == .namespaces ? 8080 : try FreePort.pick()
         statusURL = "http://\(lab.nodeAddress(index)):\(port)/status"
         eventLogPath = "\(directory)/\(id).events.jsonl"
+        failpointDirectory = "\(directory)/\(id).failpoints"
+        try FileManager.default.createDirectory(atPath: failpointDirectory, withIntermediateDirectories: true)
         baseArguments = [
             executable, "node", "--id", id, "--coordination", coordination, "--database", database,
             "--provider", "stripe", "--provider-url", sandboxURL, "--http-port", String(port), "--listen", lab.nodeListenAddress(index),
             "--lease-ttl", String(leaseTTL), "--rate-limit", "0", "--event-log", eventLogPath, "--parent-pid", String(getpid()),
         ]
         process = SupervisedProcess(
-            name: id, arguments: lab.inNodeNamespace(index, baseArguments), environment: environment, logPath: "\(directory)/\(id).log"
+            name: id, arguments: lab.inNodeNamespace(index, baseArguments),
+            environment: environment.merging(["BILLING_FAILPOINTS_DIR": failpointDirectory]) { $1 }, logPath: "\(directory)/\(id).log"
         )
+    }
+
+    /// Arms the failpoint `name`: the next renewal that reaches it stops the process.
+    func arm(failpoint name: String) throws {
+        guard FileManager.default.createFile(atPath: "\(failpointDirectory)/\(name)", contents: nil) else {
+            throw HarnessError("cannot arm failpoint \(name) in \(failpointDirectory)")
+        }
+    }
+
+    /// Disarms the failpoint `name`; false when it had fired already.
+    func disarm(failpoint name: String) -> Bool {
+        unlink("\(failpointDirectory)/\(name)") == 0
     }
 
     /// The wall-clock skew, in seconds, the node was last started with.

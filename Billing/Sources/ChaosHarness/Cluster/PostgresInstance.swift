@@ -68,6 +68,16 @@ final class PostgresInstance: Sendable {
         ])
     }
 
+    /// Runs `sql` in the `billing` database as one transaction and returns its rows, one per line,
+    /// fields separated by tabs (NULL as an empty field).
+    @discardableResult
+    func query(_ sql: String) throws -> String {
+        try Shell.check([
+            "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "billing", "-q", "-At", "-F", "\t",
+            "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", sql,
+        ])
+    }
+
     /// The URL a client uses at `host` (and `port`, a proxy's, when it is not the server's own).
     func url(host: String, port: Int? = nil) -> String { "postgres://billing:billing@\(host):\(port ?? self.port)/billing" }
 }

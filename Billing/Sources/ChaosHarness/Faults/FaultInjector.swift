@@ -1,3 +1,4 @@
+import Billing
 import BillingNode
 import Foundation
 import PaymentSandbox
@@ -12,7 +13,8 @@ struct FaultInjector: Sendable {
 
     func inject(_ kind: FaultKind, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
         switch kind {
-        case .leaderKill, .leaderPause, .leaderEtcdPartition, .leaderDatabasePartition, .clockSkew:
+        case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderEtcdPartition,
+            .leaderDatabasePartition, .clockSkew:
             guard let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30)) else {
                 return FaultRecord(
                     kind: kind, target: "-", startMs: now(), confirmedMs: nil, endMs: now(), leaderTokenBefore: nil,
@@ -49,6 +51,30 @@ struct FaultInjector: Sendable {
             try await Task.sleep(for: ttl * 2.5)
             node.process.resume()
             record.detail = "SIGSTOP \(node.id) (token \(token)) for 2.5 × TTL, then SIGCONT"
+        case .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome:
+            let failpoint: Failpoint =
+                switch kind {
+                case .leaderStopBeforePending: .beforePendingWrite
+                case .leaderStopBeforeCall: .beforeProviderCall
+                default: .beforeOutcomeWrite
+                }
+            try node.arm(failpoint: failpoint.rawValue)
+            var stopped = await node.process.waitUntilStoppedByItself(timeout: .seconds(15))
+            // Disarming fails when it fired meanwhile: then the stop is on its way.
+            if !stopped, !node.disarm(failpoint: failpoint.rawValue) {
+                stopped = await node.process.waitUntilStoppedByItself(timeout: .seconds(2))
+            }
+            guard stopped else {
+                record.detail = "\(node.id) (token \(token)) did not reach \(failpoint.rawValue) within 15 s"
+                break
+            }
+            record.confirmedMs = now()
+            // Resumed the moment a successor has raised the fence: its write then meets the new
+            // fence before the successor has had time to settle what the write is about.
+            let fence = await cluster.waitForFence(above: token, timeout: ttl * 4 + .seconds(10))
+            node.process.resume()
+            record.detail =
+                "\(node.id) (token \(token)) stopped itself at \(failpoint.rawValue); SIGCONT \(fence.map { "once the fence was raised to \($0)" } ?? "after no successor raised the fence")"
         case .leaderEtcdPartition:
             let before = lab.proxyCounters(node: node.index)
             try lab.partitionNodeFromEtcd(node.index)

@@ -6,6 +6,18 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     case leaderKill = "leader-kill"
     /// SIGSTOP of the leading node for 2.5 × TTL, then SIGCONT.
     case leaderPause = "leader-pause"
+    /// The leading node stops itself (SIGSTOP at its `before-pending-write` failpoint) with its
+    /// leadership checked and a database connection in hand for a pending charge; SIGCONT as soon
+    /// as a successor has raised the fence. Only the fence can refuse that write.
+    case leaderStopBeforePending = "leader-stop-before-pending"
+    /// The leading node stops itself at its `before-provider-call` failpoint, after its last
+    /// leadership check before a provider call; SIGCONT as soon as a successor has raised the fence.
+    case leaderStopBeforeCall = "leader-stop-before-call"
+    /// The leading node stops itself at its `before-outcome-write` failpoint, with a provider's
+    /// answer in hand, its leadership checked and a connection for the write; SIGCONT as soon as
+    /// a successor has raised the fence. The fence, or the successor having settled the charge
+    /// first, refuses that write.
+    case leaderStopBeforeOutcome = "leader-stop-before-outcome"
     /// The leading node cut off from every etcd member; it still reaches PostgreSQL and the sandbox.
     case leaderEtcdPartition = "leader-etcd-partition"
     /// The leading node cut off from PostgreSQL; it still reaches etcd and the sandbox.
@@ -33,7 +45,9 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     /// under a newer token (goal: at most TTL + 3 s).
     var targetsLeader: Bool {
         switch self {
-        case .leaderKill, .leaderPause, .leaderEtcdPartition, .clockSkew: true
+        case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderEtcdPartition,
+            .clockSkew:
+            true
         default: false
         }
     }
@@ -42,7 +56,9 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     var weight: Int {
         switch self {
         case .coldStart: 1
-        case .etcdLeaderKill, .etcdFollowerKill, .etcdMemberIsolation, .clockSkew, .leaderDatabasePartition: 2
+        case .etcdLeaderKill, .etcdFollowerKill, .etcdMemberIsolation, .clockSkew, .leaderDatabasePartition, .leaderStopBeforePending,
+            .leaderStopBeforeCall, .leaderStopBeforeOutcome:
+            2
         default: 3
         }
     }

@@ -11,8 +11,13 @@ struct RunReport: Codable, Sendable {
 
     var seed: UInt64
     var network: NetworkLab.Mode
+    /// The coordination store the nodes elect their leader in.
+    var coordination: String
     /// The negative control this run's nodes were built with, or nil for the real thing.
     var control: String?
+    /// For a negative control, the signals that caught it (``ControlSignal``); it passes only
+    /// when its own is among them.
+    var caughtBy: [String]?
     var leaseTTLSeconds: Double
     var faultPhaseSeconds: Double
     var quietPeriodSeconds: Double
@@ -25,7 +30,7 @@ struct RunReport: Codable, Sendable {
     var nodeSelfExits: Int
     var unreadableEventLines: Int
     var check: CheckReport
-    /// For a normal run: no violation. For a negative control: at least one (the harness caught the defect).
+    /// For a normal run: no violation. For a negative control: its own signal caught it.
     var passed: Bool
     var directory: String
 
@@ -34,7 +39,7 @@ struct RunReport: Codable, Sendable {
         var lines: [String] = []
         let label = control.map { "negative control '\($0)'" } ?? "fault-injection run"
         lines.append(
-            "== \(label): seed \(seed), network \(network.rawValue), lease TTL \(leaseTTLSeconds) s, fault phase \(Int(faultPhaseSeconds)) s"
+            "== \(label): seed \(seed), coordination \(coordination), network \(network.rawValue), lease TTL \(leaseTTLSeconds) s, fault phase \(Int(faultPhaseSeconds)) s"
         )
         let confirmed = faultTotals.values.reduce(0) { $0 + $1.confirmed }
         let injected = faultTotals.values.reduce(0) { $0 + $1.injected }
@@ -59,17 +64,22 @@ struct RunReport: Codable, Sendable {
             "unresolved charges at the end \(check.audit.unresolvedInDatabase), database/ledger mismatches \(check.audit.databaseMismatches), charged before due \(check.earlyCharges)"
         )
         lines.append(
-            "leadership terms \(check.terms), tokens held by more than one node \(check.tokensHeldByMoreThanOneNode), stale writes accepted \(check.staleWritesAccepted), fenced rejections seen \(check.fencedRejections), charge rows under a token no node held \(check.chargeRowsWithUnheldToken)"
+            "leadership terms \(check.terms), tokens held by more than one node \(check.tokensHeldByMoreThanOneNode), fenced rejections seen \(check.fencedRejections), charge rows under a token no node held \(check.chargeRowsWithUnheldToken)"
+        )
+        lines.append(
+            "the database's record: \(check.database.writesChecked) engine writes and \(check.database.fenceRaises) fence raises checked; stale writes accepted \(check.staleWritesAccepted), above the fence \(check.database.writesAboveFence), fence decreases \(check.database.fenceDecreases); by the nodes' logs, stale writes \(check.staleWritesInNodeLogs)"
         )
         if !settled { lines.append("the cluster did not settle within the quiet period") }
         if nodeSelfExits > 0 { lines.append("nodes that exited by themselves and were restarted: \(nodeSelfExits)") }
         if unreadableEventLines > 0 { lines.append("unreadable event-log lines: \(unreadableEventLines)") }
         lines += check.violations.prefix(15).map { "  violation: \($0)" }
         if control != nil {
+            let signals = (caughtBy ?? []).joined(separator: ", ")
             lines.append(
                 passed
-                    ? "CONTROL CAUGHT: the checker reported \(check.violations.count) violation(s), as it must for this deliberately broken build"
-                    : "CONTROL NOT CAUGHT: the deliberately broken build passed, so the harness is broken")
+                    ? "CONTROL CAUGHT by its own signal (caught by: \(signals)), with \(check.violations.count) violation(s), as it must be for this deliberately broken build"
+                    : "CONTROL NOT CAUGHT by its own signal (caught by: \(signals.isEmpty ? "nothing" : signals)), so the harness is broken"
+            )
         } else {
             lines.append(passed ? "PASSED: no violations" : "FAILED: \(check.violations.count) violation(s); records in \(directory)")
         }

@@ -79,6 +79,22 @@ final class SupervisedProcess: Sendable {
         return false
     }
 
+    /// Waits up to `timeout` for the process to stop by itself (a failpoint's SIGSTOP); once it
+    /// has, it counts as paused, for ``resume()``.
+    func waitUntilStoppedByItself(timeout: Duration) async -> Bool {
+        guard case .running(let process) = current else { return false }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if Self.processState(process.pid) == "T" {
+                phase.withLock { $0 = .stopped(process) }
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     /// SIGCONT to the process group.
     func resume() {
         guard case .stopped(let process) = current else { return }

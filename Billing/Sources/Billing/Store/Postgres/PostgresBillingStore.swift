@@ -122,11 +122,15 @@ public final class PostgresBillingStore: BillingStore, Service {
     }
 
     public func beginCharge(_ intent: ChargeIntent, fence: Fence, at now: Timestamp) async throws -> Charge {
-        try await calls.run { [ledger] in try await ledger.beginCharge(intent, fence: fence, now: now) }
+        try await calls.run { [ledger] in
+            try await Failpoint.beforePendingWrite.ahead { try await ledger.beginCharge(intent, fence: fence, now: now) }
+        }
     }
 
     public func recordRenewal(_ record: RenewalRecord, fence: Fence, at now: Timestamp) async throws {
-        try await calls.run { [ledger] in try await ledger.recordRenewal(record, fence: fence, now: now) }
+        try await calls.run { [ledger] in
+            try await Failpoint.beforeOutcomeWrite.ahead { try await ledger.recordRenewal(record, fence: fence, now: now) }
+        }
     }
 
     /// True: a batch is one statement (see ``beginCharges(_:fence:at:)``), so the engine's
@@ -135,12 +139,16 @@ public final class PostgresBillingStore: BillingStore, Service {
 
     /// Step (a) for many renewals in one fenced statement, a transaction of its own.
     public func beginCharges(_ intents: [ChargeIntent], fence: Fence, at now: Timestamp) async throws -> [Result<Charge, any Error>] {
-        try await calls.run { [ledger] in try await ledger.beginCharges(intents, fence: fence, now: now) }
+        try await calls.run { [ledger] in
+            try await Failpoint.beforePendingWrite.ahead { try await ledger.beginCharges(intents, fence: fence, now: now) }
+        }
     }
 
     /// Step (c) for many renewals in one fenced statement, a transaction of its own; each
     /// renewal's charge and subscription are updated together or not at all.
     public func recordRenewals(_ records: [RenewalRecord], fence: Fence, at now: Timestamp) async throws -> [Result<Void, any Error>] {
-        try await calls.run { [ledger] in try await ledger.recordRenewals(records, fence: fence, now: now) }
+        try await calls.run { [ledger] in
+            try await Failpoint.beforeOutcomeWrite.ahead { try await ledger.recordRenewals(records, fence: fence, now: now) }
+        }
     }
 }

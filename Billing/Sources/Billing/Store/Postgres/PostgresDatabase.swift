@@ -25,7 +25,8 @@ struct PostgresDatabase: SQLDatabase {
     func statement(_ statement: any SQLPreparedText.Type, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try await retrying {
             try await client.withConnection { connection in
-                try await PostgresStatementRunner(connection: connection, logger: logger).query(prepared: statement, binds)
+                Failpoint.reachAhead()
+                return try await PostgresStatementRunner(connection: connection, logger: logger).query(prepared: statement, binds)
             }
         }
     }

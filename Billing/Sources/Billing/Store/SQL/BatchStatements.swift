@@ -92,7 +92,7 @@ enum BatchStatements {
             ), subscription AS (
                 UPDATE subscriptions s SET status = r.status, period_start_ms = r.new_period_start_ms, period_end_ms = r.new_period_end_ms,
                     failed_attempts = r.failed_attempts, next_attempt_ms = r.next_attempt_ms, next_due_ms = r.next_due_ms, updated_ms = $3,
-                    version = s.version + 1
+                    version = s.version + 1, fencing_token = $2
                 FROM ready r WHERE s.id = r.subscription_id
                 RETURNING s.id
             )

@@ -8,7 +8,7 @@
 /// exact in both databases, no floating point, no time zones.
 enum BillingSchema {
     /// The version this library writes and reads.
-    static let currentVersion: Int64 = 2
+    static let currentVersion: Int64 = 3
 
     /// Creates the version table when missing; idempotent.
     static let bootstrap: [String] = [
@@ -113,6 +113,14 @@ enum BillingSchema {
                 PRIMARY KEY (idempotency_key, resolved_ms)
             )
             """,
+        ],
+        [
+            // The token of the leader whose renewal engine last wrote the subscription (NULL:
+            // written by anything else, such as the CLI, an import or an operator's settlement).
+            // With `charges.fencing_token`, every engine write names the fence it was made under,
+            // so that an audit of the database (the fault-injection suite's triggers) can compare
+            // the two.
+            "ALTER TABLE subscriptions ADD COLUMN fencing_token BIGINT"
         ],
     ]
 

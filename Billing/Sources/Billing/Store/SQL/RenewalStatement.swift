@@ -107,7 +107,7 @@ struct RenewalStatement {
             let update = """
                 UPDATE subscriptions SET status = \(status), period_start_ms = \(periodStart), period_end_ms = \(periodEnd),
                     failed_attempts = \(failedAttempts), next_attempt_ms = \(nextAttempt), next_due_ms = \(nextDue), updated_ms = $3,
-                    version = version + 1
+                    version = version + 1, fencing_token = $2
                 """
             if charge {
                 locks.append("expected_subscription AS (SELECT 1 FROM subscriptions WHERE \(expected) AND \(fenced) FOR UPDATE)")

@@ -16,8 +16,8 @@ extension SQLLedger {
             .integers(intents.map(\.amount.minorUnits)), .texts(intents.map(\.amount.currency.code)),
             .texts(intents.map(\.customer)), .texts(intents.map(\.paymentMethod)), .integers(intents.map { Int64($0.attempt) }),
         ]
-        let rows = try await database.statement(BatchStatements.BeginCharges.self, binds)
-        guard rows.first?.values["fence_token"] == .integer(fence.token.rawValue) else {
+        let rows = try await database.statement(Self.fenced(BatchStatements.BeginCharges.self), binds)
+        guard let first = rows.first, Self.statementDecided(first, fence) else {
             // No fence yet, a fence to raise, or a stale token: the one-row path decides.
             return await BatchResults.oneByOne(intents) { try await beginCharge($0, fence: fence, now: now) }
         }
@@ -90,8 +90,8 @@ extension SQLLedger {
             .integers(transitions.map { Int64($0.expectedFailedAttempts) }),
             .integers(transitions.map(\.expectedVersion)),
         ]
-        let rows = try await database.statement(BatchStatements.RecordRenewals.self, binds)
-        guard rows.count == records.count, rows.first?.values["fence_token"] == .integer(fence.token.rawValue) else {
+        let rows = try await database.statement(Self.fenced(BatchStatements.RecordRenewals.self), binds)
+        guard rows.count == records.count, let first = rows.first, Self.statementDecided(first, fence) else {
             // No fence yet, a fence to raise, or a stale token: the one-row path decides.
             return await BatchResults.oneByOne(records) { try await recordRenewal($0, fence: fence, now: now) }
         }

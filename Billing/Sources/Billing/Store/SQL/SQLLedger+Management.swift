@@ -24,7 +24,7 @@ extension SQLLedger {
         return try await database.transaction { connection in
             let rows = try await connection.query(
                 """
-                UPDATE subscriptions SET \(change), updated_ms = $2, version = version + 1
+                UPDATE subscriptions SET \(change), updated_ms = $2, version = version + 1, fencing_token = NULL
                 WHERE id = $1 AND status IN ('active', 'past_due')
                 RETURNING \(Self.subscriptionReadColumns)
                 """,
@@ -113,7 +113,7 @@ extension SQLLedger {
                     let moved = try await connection.query(
                         """
                         UPDATE subscriptions SET status = $2, period_start_ms = $3, period_end_ms = $4, failed_attempts = $5,
-                            next_attempt_ms = $6, next_due_ms = $7, updated_ms = $8, version = version + 1
+                            next_attempt_ms = $6, next_due_ms = $7, updated_ms = $8, version = version + 1, fencing_token = NULL
                         WHERE id = $1 AND version = $9
                         RETURNING id
                         """,

@@ -53,7 +53,7 @@ struct SQLLedger: Sendable {
                             period_start_ms = excluded.period_start_ms, period_end_ms = excluded.period_end_ms,
                             cancel_at_period_end = excluded.cancel_at_period_end, failed_attempts = excluded.failed_attempts,
                             next_attempt_ms = excluded.next_attempt_ms, next_due_ms = excluded.next_due_ms,
-                            updated_ms = excluded.updated_ms, version = subscriptions.version + 1
+                            updated_ms = excluded.updated_ms, version = subscriptions.version + 1, fencing_token = NULL
                         """),
                 Self.subscriptionBinds(row, now: now)
             )
@@ -173,7 +173,10 @@ struct SQLLedger: Sendable {
         let read = "SELECT token FROM fences WHERE election = $1\(database.dialect.fenceReadLock)"
         if let stored = try await connection.query(read, [.text(fence.election)]).first.map({ try $0.integer("token") }) {
             if stored == token { return }
-            if stored > token { throw fence.staleError(highest: FencingToken(stored)) }
+            if stored > token {
+                if FencePredicate.isRemoved { return }
+                throw fence.staleError(highest: FencingToken(stored))
+            }
         }
         let raised = try await connection.query(
             """
@@ -188,7 +191,7 @@ struct SQLLedger: Sendable {
             let stored =
                 try await connection.query("SELECT token FROM fences WHERE election = $1", [.text(fence.election)])
                 .first.map { try $0.integer("token") } ?? token
-            if stored > token { throw fence.staleError(highest: FencingToken(stored)) }
+            if stored > token, !FencePredicate.isRemoved { throw fence.staleError(highest: FencingToken(stored)) }
         }
     }
 
@@ -206,8 +209,8 @@ struct SQLLedger: Sendable {
             // trip instead of five. It writes only when the stored token equals ours; when it
             // wrote nothing (a fence to raise or refuse, or a charge already there), the
             // transaction below does what it would have done anyway.
-            let rows = try await database.statement(FencedInsertCharge.self, binds + [.text(fence.election)])
-            if let row = rows.first, row.values["fence_token"] == .integer(fence.token.rawValue), row.values["subscription_id"] != .null {
+            let rows = try await database.statement(Self.fenced(FencedInsertCharge.self), binds + [.text(fence.election)])
+            if let row = rows.first, Self.statementDecided(row, fence), row.values["subscription_id"] != .null {
                 return try Self.decodeCharge(row)
             }
         }
@@ -284,8 +287,8 @@ struct SQLLedger: Sendable {
             // The fence check and the updates in one all-or-nothing statement, a transaction of
             // its own: one round trip instead of five. It writes only when the stored token
             // equals ours; otherwise the transaction below raises the fence or throws.
-            let rows = try await database.statement(statement.text, statement.binds(record, fence: fence, now: now))
-            if let row = rows.first, row.values["fence_token"] == .integer(fence.token.rawValue) {
+            let rows = try await database.statement(Self.fenced(statement.text), statement.binds(record, fence: fence, now: now))
+            if let row = rows.first, Self.statementDecided(row, fence) {
                 if record.charge != nil, row.values["charges"] != .integer(1) { throw Self.chargeClosed(record) }
                 if record.subscription != nil, row.values["subscriptions"] != .integer(1) { throw Self.subscriptionChanged(record) }
                 let parts = Int64((record.charge == nil ? 0 : 1) + (record.subscription == nil ? 0 : 1))
@@ -320,7 +323,8 @@ struct SQLLedger: Sendable {
                 let updated = try await connection.query(
                     """
                     UPDATE subscriptions SET status = $1, period_start_ms = $2, period_end_ms = $3,
-                        failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7, version = version + 1
+                        failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7, version = version + 1,
+                        fencing_token = $12
                     WHERE id = $8 AND period_end_ms = $9 AND failed_attempts = $10 AND version = $11
                     RETURNING id
                     """,
@@ -330,11 +334,25 @@ struct SQLLedger: Sendable {
                         .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt), .timestamp(now),
                         .text(record.subscriptionID), .timestamp(transition.expectedPeriodEnd),
                         .integer(Int64(transition.expectedFailedAttempts)), .integer(transition.expectedVersion),
+                        .integer(fence.token.rawValue),
                     ]
                 )
                 guard !updated.isEmpty else { throw Self.subscriptionChanged(record) }
             }
         }
+    }
+
+    /// `statement`, or, with the ``FencePredicate`` removed, its variant that writes under a stale token too.
+    static func fenced<Statement: SQLPreparedText>(_ statement: Statement.Type) -> any SQLPreparedText.Type {
+        FencePredicate.isRemoved ? WithoutFencePredicate<Statement>.self : statement
+    }
+
+    /// Whether a one-statement step decided the write itself (its answer's `fence_token` is the
+    /// writer's, or, with the ``FencePredicate`` removed, at least the writer's); otherwise the
+    /// transaction path raises the fence or refuses.
+    static func statementDecided(_ row: SQLRow, _ fence: Fence) -> Bool {
+        guard case .integer(let stored)? = row.values["fence_token"] else { return false }
+        return stored == fence.token.rawValue || (FencePredicate.isRemoved && stored > fence.token.rawValue)
     }
 
     /// Where the engine may still record an outcome: the charge is open and not parked for an operator.

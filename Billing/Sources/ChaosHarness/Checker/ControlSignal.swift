@@ -1,0 +1,10 @@
+/// The checker's independent signals. A negative control counts as caught only when the signal
+/// meant for it fires (``ChaosCommand/Control/signal``); being caught by another one is luck.
+enum ControlSignal: String, Codable, Sendable {
+    /// The database committed an engine write under a token below its fence (``WriteAudit``).
+    case staleWrite = "stale-write"
+    /// The provider's ledger holds two charges for one renewal.
+    case doubleCharge = "double-charge"
+    /// A due renewal was never charged.
+    case missed
+}
