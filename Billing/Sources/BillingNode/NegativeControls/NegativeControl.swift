@@ -5,7 +5,7 @@
 /// `billing node` reads it from `BILLING_NEGATIVE_CONTROL` only (there is no flag), and logs a
 /// warning at start when it is set.
 public enum NegativeControl: String, Sendable, CaseIterable {
-    /// The billing store's fence predicate removed (``Billing/FencePredicate``): writes carry the
+    /// The billing store's fence predicate removed (`FencePredicate` (Billing)): writes carry the
     /// leader's real token and the fence is still raised, but a write under a lower token is no
     /// longer refused. Everything else (leadership checks, cancellation) stays. A leader stopped
     /// after its last check then writes after its successor: the database's record of writes and

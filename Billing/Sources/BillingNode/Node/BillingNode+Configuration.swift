@@ -50,7 +50,7 @@ extension BillingNode {
         public var wedgedWorkExitLimit: Duration = .seconds(10)
         /// A deliberate defect for the fault harness's negative controls; nil (default) in production.
         public var negativeControl: NegativeControl?
-        /// Where the fault harness arms ``Billing/Failpoint``s for this process; nil (default):
+        /// Where the fault harness arms `Failpoint`s for this process; nil (default):
         /// failpoints are off.
         public var failpointDirectory: String?
 
