@@ -24,6 +24,7 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.json")):
     (controls if report.get("control") else runs).append(report)
 kinds = {}
 checked = violations = double = missed = stale = fenced = audited = 0
+lateness = []
 for run in runs:
     check = run["check"]
     checked += run["renewalsChecked"]
@@ -31,20 +32,25 @@ for run in runs:
     double += check["audit"]["doubleCharges"]; missed += check["audit"]["missed"]
     stale += check["staleWritesAccepted"]; fenced += check["fencedRejections"]
     audited += check.get("database", {}).get("writesChecked", 0)
+    lateness += check.get("lateness", {}).get("samples", [])
     for kind, t in run["faultTotals"].items():
         k = kinds.setdefault(kind, {"injected": 0, "confirmed": 0, "survived": 0, "samples": []})
         for f in ("injected", "confirmed", "survived"): k[f] += t[f]
         k["samples"] += check["unavailability"].get(kind, {}).get("samples", [])
+        k["censored"] = k.get("censored", 0) + check["unavailability"].get(kind, {}).get("withoutLaterCharge", 0)
 def pct(values, p):
-    if not values: return "-"
+    # A p99 from fewer than 100 samples is the maximum: shown as "-", beside the max.
+    if not values or (p > .5 and len(values) < 100): return "-"
     values = sorted(values)
     return str(values[max(0, min(len(values) - 1, -(-int(p * len(values) * 1000) // 1000) - 1))])
 print(f"== totals over {len(runs)} run(s) in {sys.argv[1]}")
 print("  kind                        injected confirmed survived  unavailability p50 / p99 / max (ms)")
 for kind in sorted(kinds):
     k = kinds[kind]; s = k["samples"]
-    print(f"  {kind:<28}{k['injected']:>8}{k['confirmed']:>10}{k['survived']:>9}  {pct(s, .5)} / {pct(s, .99)} / {max(s) if s else '-'}")
+    censored = f" ({k['censored']} censored: no later charge)" if k.get("censored") else ""
+    print(f"  {kind:<28}{k['injected']:>8}{k['confirmed']:>10}{k['survived']:>9}  {pct(s, .5)} / {pct(s, .99)} / {max(s) if s else '-'}{censored}")
 confirmed = sum(k["confirmed"] for k in kinds.values())
+print(f"lateness (charged minus due, ms) over {len(lateness)} renewals: p50 {pct(lateness, .5)}, p99 {pct(lateness, .99)}, max {max(lateness) if lateness else '-'}")
 print(f"faults confirmed {confirmed}; renewals checked {checked}; double {double}, missed {missed}, stale writes accepted {stale} (of {audited} engine writes in the database's record); fenced rejections seen {fenced}; violations {violations}")
 for control in controls:
     caught_by = ", ".join(control.get("caughtBy") or []) or "nothing"
@@ -67,7 +73,8 @@ if [[ -z ${CHAOS_SKIP_BUILD:-} ]]; then
     swift build "${build[@]}" --product billing
     swift build "${build[@]}" --product ChaosHarness
 fi
-bin=$(swift build "${build[@]}" --show-bin-path)
+# SwiftPM's link to the debug build directory (`--show-bin-path` would plan the build again).
+bin=.build/debug
 out=chaos-results/$tier
 mkdir -p "$out"
 # shellcheck disable=SC2206

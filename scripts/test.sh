@@ -72,8 +72,9 @@ swift build --package-path Benchmarks "${shared_build[@]}"
 
 # Each package's tests are one executable in the shared build directory. The runs below start it
 # with Swift Testing's options, as `swift test --skip-build` does, without planning the package's
-# build again first (about 5 s a run, nine runs).
-bin=$(swift build --show-bin-path "${shared_build[@]}")
+# build again first (about 5 s a run, nine runs). `.build/debug` is SwiftPM's link to the debug
+# build directory (asking `swift build --show-bin-path` costs a plan too).
+bin=.build/debug
 # test_bundle PACKAGE: the package's test executable.
 test_bundle() {
     if [[ $1 == root ]]; then echo "$bin/swift-leader-electionPackageTests.xctest"; else echo "$bin/swift-billingPackageTests.xctest"; fi

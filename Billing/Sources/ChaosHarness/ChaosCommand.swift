@@ -242,8 +242,10 @@ struct ChaosCommand: AsyncParsableCommand {
             await cluster.stopAll()
             group.cancelAll()
 
-            let (events, unreadable) = HistoryChecker.readEvents(paths: chaosNodes.map(\.eventLogPath))
-            let check = HistoryChecker(due: due, ledger: ledger, charges: charges, writes: writes, events: events, faults: records).check()
+            let (events, unreadable, logProblems) = HistoryChecker.readEvents(paths: chaosNodes.map(\.eventLogPath))
+            let check = HistoryChecker(
+                due: due, ledger: ledger, charges: charges, writes: writes, events: events, faults: records, eventLogProblems: logProblems
+            ).check()
             let clean = check.isClean && settled
             var totals: [String: RunReport.FaultTotals] = [:]
             for record in records {

@@ -1,5 +1,6 @@
 import Billing
 import BillingNode
+import Foundation
 import LeaderElection
 import PaymentSandbox
 import Testing
@@ -18,7 +19,7 @@ import Testing
             paymentMethod: "pm_card_visa",
             status: status, declineCode: nil, reference: "pi_\(key)",
             metadata: ["subscription_id": renewal.subscriptionID, "period_start": renewal.periodStart],
-            replays: 0, createdAt: createdAtSeconds
+            replays: 0, createdAt: createdAtSeconds, appliedAtMs: createdAtSeconds * 1000
         )
     }
 
@@ -162,5 +163,46 @@ import Testing
         ).check()
         #expect(report.unavailability["leader-kill"]?.samples == [2200])
         #expect(report.unavailability["leader-pause"] == nil)
+    }
+
+    @Test func unavailabilityEndsOnlyAtASuccessfulCharge() {
+        let fault = FaultRecord(
+            kind: .leaderKill, target: "node-1", startMs: 1000, confirmedMs: 1001, endMs: 4000, leaderTokenBefore: 1, detail: "")
+        var declined = Self.call("node-2", token: 2, at: 2000)
+        declined.result = "declined"
+        let report = checker(ledger: [], charges: [], events: [declined, Self.call("node-2", token: 2, at: 2500)], faults: [fault]).check()
+        #expect(report.unavailability["leader-kill"]?.samples == [1500])
+        // No successful charge after a fault: censored, counted, never dropped.
+        let censored = checker(ledger: [], charges: [], events: [declined], faults: [fault]).check()
+        #expect(censored.unavailability["leader-kill"]?.samples == [])
+        #expect(censored.unavailability["leader-kill"]?.withoutLaterCharge == 1)
+    }
+
+    @Test func latenessIsTheProvidersTimeOfTheFirstChargeMinusTheDueTime() {
+        var late = Self.entry(key: "renewal:sub_1")
+        late.appliedAtMs = Self.dueMs + 1_250
+        var replayedLater = Self.entry(key: "renewal:sub_1-again")
+        replayedLater.appliedAtMs = Self.dueMs + 9_000
+        let report = checker(ledger: [late, replayedLater], charges: [], events: []).check()
+        #expect(report.lateness.samples == [1_250])
+        #expect(report.lateness.max == 1_250)
+        #expect(report.lateness.p99 == nil, "a p99 from fewer than 100 samples is shown as the maximum")
+        var many = CheckReport.Unavailability()
+        many.samples = Array(1...200)
+        #expect(many.p99 == 198)
+    }
+
+    @Test func aMissingOrUnreadableEventLogIsAViolation() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checker-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let garbled = directory.appendingPathComponent("node-1.events.jsonl")
+        try Data("not an event\n".utf8).write(to: garbled)
+        let read = HistoryChecker.readEvents(paths: [garbled.path, directory.appendingPathComponent("node-2.events.jsonl").path])
+        #expect(read.unreadable == 1)
+        #expect(read.problems.count == 2)
+        var checker = checker(ledger: [Self.entry(key: "renewal:sub_1")], charges: [try Self.charge(token: 1)], events: [])
+        checker.eventLogProblems = read.problems
+        #expect(checker.check().violations.filter { $0.contains("event log") }.count == 2)
     }
 }

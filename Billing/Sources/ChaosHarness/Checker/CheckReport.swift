@@ -5,10 +5,11 @@ struct CheckReport: Codable, Sendable {
     /// Unavailability figures of one fault kind, in milliseconds.
     struct Unavailability: Codable, Sendable {
         var samples: [Int64] = []
-        /// Confirmed faults after which no charge followed (the run ended first).
+        /// Confirmed faults after which no charge followed (the run ended first): censored, not dropped.
         var withoutLaterCharge = 0
         var p50: Int64? { Self.percentile(samples, 0.50) }
-        var p99: Int64? { Self.percentile(samples, 0.99) }
+        /// Nil below 100 samples: from fewer, a p99 is the maximum, and ``max`` says so.
+        var p99: Int64? { samples.count >= 100 ? Self.percentile(samples, 0.99) : nil }
         var max: Int64? { samples.max() }
 
         static func percentile(_ values: [Int64], _ fraction: Double) -> Int64? {
@@ -47,6 +48,9 @@ struct CheckReport: Codable, Sendable {
     var fencedRejections = 0
     var chargeRowsWithUnheldToken = 0
     var earlyCharges = 0
+    /// Per renewal, when the provider applied its first charge minus when it fell due (ms, the
+    /// sandbox's clock against the due times the harness seeded).
+    var lateness = Unavailability()
     var unavailability: [String: Unavailability] = [:]
     /// Every violation found (at most 50 listed); empty when the run kept every promise.
     var violations: [String] = []

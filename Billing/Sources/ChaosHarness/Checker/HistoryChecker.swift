@@ -14,6 +14,9 @@ struct HistoryChecker {
     var writes: [WriteAudit.Entry]
     var events: [NodeEvent]
     var faults: [FaultRecord]
+    /// Event logs that were missing or had unreadable lines: each a violation, since a record
+    /// the checker cannot read hides what it would show.
+    var eventLogProblems: [String] = []
 
     func check() -> CheckReport {
         var report = CheckReport(audit: ChargeAudit(dueRenewals: Set(due.keys), ledger: ledger, charges: charges))
@@ -68,16 +71,25 @@ struct HistoryChecker {
                 "charge of \(charge.subscriptionID) for \(charge.periodStart) carries token \(charge.fencingToken), which no node held")
         }
 
-        // Nothing charged before it fell due (by the provider's clock, which no fault skews).
+        // Nothing charged before it fell due (by the provider's clock, which no fault skews), and
+        // how late each renewal was charged.
+        var firstApplied: [RenewalID: Int64] = [:]
         for entry in ledger {
-            guard let subscription = entry.metadata["subscription_id"], let period = entry.metadata["period_start"],
-                let dueMs = due[RenewalID(subscriptionID: subscription, periodStart: period)]
-            else { continue }
-            if entry.createdAt * 1000 + 1000 < dueMs {
+            guard let subscription = entry.metadata["subscription_id"], let period = entry.metadata["period_start"] else { continue }
+            let renewal = RenewalID(subscriptionID: subscription, periodStart: period)
+            guard let dueMs = due[renewal] else { continue }
+            firstApplied[renewal] = min(firstApplied[renewal] ?? .max, entry.appliedAtMs)
+            if entry.appliedAtMs < dueMs {
                 report.earlyCharges += 1
-                violation("\(subscription) period \(period) was charged at \(entry.createdAt) s, before it fell due")
+                violation(
+                    "\(subscription) period \(period) was charged at \(entry.appliedAtMs) ms, \(dueMs - entry.appliedAtMs) ms before it fell due"
+                )
             }
         }
+        for (renewal, applied) in firstApplied {
+            report.lateness.samples.append(applied - due[renewal]!)
+        }
+        for problem in eventLogProblems { violation(problem) }
 
         if report.audit.doubleCharges > 0 { violation("\(report.audit.doubleCharges) renewals charged more than once") }
         if report.audit.missed > 0 { violation("\(report.audit.missed) due renewals never charged") }
@@ -91,8 +103,10 @@ struct HistoryChecker {
         violations += report.audit.problems.prefix(10).map { "audit: \($0)" }
         report.violations = violations
 
-        // Unavailability: fault start → the first provider call after it (by a newer leader for leader faults).
-        let calls = events.filter { $0.kind == .charge && $0.token != nil && $0.startMs != nil }.sorted { $0.startMs! < $1.startMs! }
+        // Unavailability: fault start → the first successful charge after it (by a leader whose
+        // term began after it, for leader faults).
+        let calls = events.filter { $0.kind == .charge && $0.result == "succeeded" && $0.token != nil && $0.startMs != nil }
+            .sorted { $0.startMs! < $1.startMs! }
         for fault in faults where fault.confirmed {
             let newer = fault.leaderTokenBefore.map { before in { (event: NodeEvent) in event.token! > before } } ?? { _ in true }
             let next = calls.first { $0.startMs! >= fault.startMs && newer($0) }
@@ -101,17 +115,24 @@ struct HistoryChecker {
         return report
     }
 
-    /// Reads the nodes' event logs; a line that is not an event is counted, not fatal.
-    static func readEvents(paths: [String]) -> (events: [NodeEvent], unreadable: Int) {
+    /// Reads the nodes' event logs, and names each that is missing or has lines that are not events.
+    static func readEvents(paths: [String]) -> (events: [NodeEvent], unreadable: Int, problems: [String]) {
         var events: [NodeEvent] = []
         var unreadable = 0
+        var problems: [String] = []
         let decoder = JSONDecoder()
         for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
-                if let event = try? decoder.decode(NodeEvent.self, from: Data(line)) { events.append(event) } else { unreadable += 1 }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                problems.append("the event log \(path) is missing or unreadable")
+                continue
             }
+            var bad = 0
+            for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+                if let event = try? decoder.decode(NodeEvent.self, from: Data(line)) { events.append(event) } else { bad += 1 }
+            }
+            if bad > 0 { problems.append("the event log \(path) has \(bad) lines that are not events") }
+            unreadable += bad
         }
-        return (events, unreadable)
+        return (events, unreadable, problems)
     }
 }

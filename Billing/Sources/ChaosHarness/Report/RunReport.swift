@@ -44,7 +44,8 @@ struct RunReport: Codable, Sendable {
         let confirmed = faultTotals.values.reduce(0) { $0 + $1.confirmed }
         let injected = faultTotals.values.reduce(0) { $0 + $1.injected }
         lines.append("faults: \(injected) injected, \(confirmed) confirmed")
-        lines.append("  kind                        injected confirmed survived  unavailability p50 / p99 / max (ms)")
+        lines.append(
+            "  kind                        injected confirmed survived  unavailability p50 / p99 / max (ms; p99 from 100 samples)")
         for kind in faultTotals.keys.sorted() {
             let totals = faultTotals[kind]!
             let figures =
@@ -59,6 +60,10 @@ struct RunReport: Codable, Sendable {
         }
         lines.append(
             "renewals checked \(renewalsChecked): charged once \(check.audit.chargedOnce) (succeeded \(check.audit.succeeded), declined \(check.audit.declined)), double \(check.audit.doubleCharges), missed \(check.audit.missed), unexpected \(check.audit.unexpected)"
+        )
+        let late = check.lateness
+        lines.append(
+            "lateness (charged minus due, ms): p50 \(late.p50.map(String.init) ?? "-"), p99 \(late.p99.map(String.init) ?? "-"), max \(late.max.map(String.init) ?? "-") over \(late.samples.count) renewals"
         )
         lines.append(
             "unresolved charges at the end \(check.audit.unresolvedInDatabase), database/ledger mismatches \(check.audit.databaseMismatches), charged before due \(check.earlyCharges)"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One charge the sandbox applied, with the requests that carried its idempotency key.
 ///
 /// A charge is "applied" when a confirmed payment (a Stripe PaymentIntent with `confirm=true`,
@@ -35,12 +37,14 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     public var replays: Int
     /// When the charge was applied, in seconds since 1970.
     public var createdAt: Int64
+    /// When the charge was applied, by the sandbox's own clock, in milliseconds since 1970.
+    public var appliedAtMs: Int64
 
     /// Creates an entry.
     public init(
         provider: String, idempotencyKey: String?, count: Int, amount: Int64, currency: String, customer: String,
         paymentMethod: String, status: String, declineCode: String?, reference: String, metadata: [String: String],
-        replays: Int, createdAt: Int64
+        replays: Int, createdAt: Int64, appliedAtMs: Int64 = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     ) {
         self.provider = provider
         self.idempotencyKey = idempotencyKey
@@ -55,6 +59,7 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
         self.metadata = metadata
         self.replays = replays
         self.createdAt = createdAt
+        self.appliedAtMs = appliedAtMs
     }
 
     enum CodingKeys: String, CodingKey {
@@ -63,5 +68,6 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
         case paymentMethod = "payment_method"
         case declineCode = "decline_code"
         case createdAt = "created_at"
+        case appliedAtMs = "applied_at_ms"
     }
 }
