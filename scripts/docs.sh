@@ -81,7 +81,8 @@ case "${1:-all}" in
             exit 2
         fi
         # shellcheck disable=SC2046
-        exec docc preview $(catalog_options "$directory" "$(symbol_graphs "$directory")" "$target")
+        exec docc preview $(catalog_options "$directory" "$(symbol_graphs "$directory")" "$target") \
+            --output-dir "$output/preview-$target"
         ;;
     *)
         echo "scripts/docs.sh: unknown argument '$1'; use library, billing or preview TARGET (or nothing, for every catalog)" >&2
