@@ -17,25 +17,31 @@ struct CLIErrorTests {
     @Test("an unknown coordination store, a missing flag, a missing API key, an unknown database")
     func badInput() async throws {
         let base = ["node", "--id", "n1", "--provider-url", "http://127.0.0.1:9"]
+        // Files of this run only: a database left in a shared path by another build (another
+        // schema version) would change the answer.
+        let directory = NSTemporaryDirectory() + "billing-cli-stores-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (election, database) = ("sqlite:\(directory)/e.sqlite", "sqlite:\(directory)/x.sqlite")
         let cases: [([String], [String: String], String)] = [
             (
-                base + ["--coordination", "zk:x", "--database", "sqlite:/tmp/x.sqlite"], ["STRIPE_API_KEY": "k"],
+                base + ["--coordination", "zk:x", "--database", database], ["STRIPE_API_KEY": "k"],
                 "error: --coordination: unknown store 'zk:x'"
             ),
             (
-                ["node", "--coordination", "sqlite:/tmp/e.sqlite"], ["BILLING_NODE_ID": ""],
+                ["node", "--coordination", election], ["BILLING_NODE_ID": ""],
                 "error: missing --id: pass --id node-1 or set BILLING_NODE_ID"
             ),
             (
-                base + ["--coordination", "sqlite:/tmp/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"],
+                base + ["--coordination", election, "--database", database],
                 ["STRIPE_API_KEY": "", "STRIPE_API_KEY_FILE": ""], "error: stripe provider: STRIPE_API_KEY is not set"
             ),
             (
-                base + ["--coordination", "sqlite:/tmp/e.sqlite", "--database", "mysql://x"], ["STRIPE_API_KEY": "k"],
+                base + ["--coordination", election, "--database", "mysql://x"], ["STRIPE_API_KEY": "k"],
                 "error: --database: billing store URL 'mysql://x' names no known database"
             ),
             (
-                base + ["--coordination", "sqlite:/nonexistent-dir/e.sqlite", "--database", "sqlite:/tmp/x.sqlite"],
+                base + ["--coordination", "sqlite:/nonexistent-dir/e.sqlite", "--database", database],
                 ["STRIPE_API_KEY": "k"],
                 "error: coordination store sqlite:/nonexistent-dir/e.sqlite: cannot open or create the election store /nonexistent-dir/e.sqlite: "
                     + "the directory /nonexistent-dir does not exist; create it (mkdir -p '/nonexistent-dir')"
