@@ -30,8 +30,8 @@ for run in runs:
     checked += run["renewalsChecked"]
     violations += len(check["violations"]) + (0 if run["settled"] else 1)
     double += check["audit"]["doubleCharges"]; missed += check["audit"]["missed"]
-    stale += check["staleWritesAccepted"]; fenced += check["fencedRejections"]
-    audited += check.get("database", {}).get("writesChecked", 0)
+    stale += check["database"]["staleWrites"]; fenced += check["fencedRejections"]
+    audited += check["database"]["writesChecked"]
     lateness += check.get("lateness", {}).get("samples", [])
     for kind, t in run["faultTotals"].items():
         k = kinds.setdefault(kind, {"injected": 0, "confirmed": 0, "survived": 0, "samples": []})

@@ -10,6 +10,7 @@ between the markers <!-- figures:NAME --> and <!-- /figures:NAME -->, so that th
 what the last runs measured and nothing else. The benchmark scripts run it after each run.
 Needs matplotlib (python3 -m pip install matplotlib).
 """
+import datetime
 import json
 import os
 import re
@@ -185,7 +186,6 @@ rows = ["| script | measured | cores |", "|---|---|---|"]
 rows += [f"| `{script}` | {report.get('date', '?')} | {report.get('cores', '?')} |" for script, report in runs if report]
 if billing:
     billing_mtime = os.path.getmtime(os.path.join(results, "billing.json"))
-    import datetime
     rows.append(f"| `scripts/billing-bench.sh` | {datetime.datetime.fromtimestamp(billing_mtime, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} | |")
 if len(rows) > 2:
     tables["runs"] = "\n".join(rows)

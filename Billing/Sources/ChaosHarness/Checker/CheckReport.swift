@@ -39,10 +39,10 @@ struct CheckReport: Codable, Sendable {
     var audit: ChargeAudit
     var terms = 0
     var tokensHeldByMoreThanOneNode = 0
-    /// Engine writes the database committed under a token below its fence (``WriteAudit``).
-    var staleWritesAccepted = 0
     /// The database's record of writes and fences, checked.
     var database = WriteAudit.Findings()
+    /// Engine writes the database committed under a token below its fence (``WriteAudit``).
+    var staleWritesAccepted: Int { database.staleWrites }
     /// Stale writes as the nodes' event logs show them.
     var staleWritesInNodeLogs = 0
     var fencedRejections = 0

@@ -37,7 +37,6 @@ struct HistoryChecker {
         // Stale writes, from the database's own record: every committed engine write was made
         // under the fence of its moment, and the fence never went down.
         report.database = WriteAudit.check(writes)
-        report.staleWritesAccepted = report.database.staleWrites
         violations += report.database.violations
 
         // The same from the nodes' logs (a third record, blind to writes that a node abandoned

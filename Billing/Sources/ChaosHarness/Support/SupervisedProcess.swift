@@ -72,27 +72,26 @@ final class SupervisedProcess: Sendable {
         guard case .running(let process) = current else { return false }
         process.signalGroup(SIGSTOP)
         phase.withLock { $0 = .stopped(process) }
-        for _ in 0..<100 {
-            if Self.processState(process.pid) == "T" { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return false
+        return await Self.waitUntilStopped(process, timeout: .seconds(1))
     }
 
     /// Waits up to `timeout` for the process to stop by itself (a failpoint's SIGSTOP); once it
     /// has, it counts as paused, for ``resume()``.
     func waitUntilStoppedByItself(timeout: Duration) async -> Bool {
-        guard case .running(let process) = current else { return false }
+        guard case .running(let process) = current, await Self.waitUntilStopped(process, timeout: timeout) else { return false }
+        phase.withLock { $0 = .stopped(process) }
+        return true
+    }
+
+    /// Whether the kernel reports `process` stopped within `timeout`.
+    private static func waitUntilStopped(_ process: ChildProcess, timeout: Duration) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
-            if Self.processState(process.pid) == "T" {
-                phase.withLock { $0 = .stopped(process) }
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(20))
+            if processState(process.pid) == "T" { return true }
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        return false
+        return processState(process.pid) == "T"
     }
 
     /// SIGCONT to the process group.
