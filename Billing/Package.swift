@@ -101,6 +101,8 @@ let package = Package(
                 "PaymentSandbox",
                 .product(name: "LeaderElection", package: "swift-leader-election"),
                 .product(name: "LeaderElectionStores", package: "swift-leader-election"),
+                // For the renew-by-ping negative control's switch only.
+                .product(name: "LeaderElectionZooKeeper", package: "swift-leader-election"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -162,6 +164,8 @@ let package = Package(
                 "BillingNode",
                 "PaymentSandbox",
                 .product(name: "_ChildProcesses", package: "swift-leader-election"),
+                .product(name: "LeaderElection", package: "swift-leader-election"),
+                .product(name: "LeaderElectionStores", package: "swift-leader-election"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

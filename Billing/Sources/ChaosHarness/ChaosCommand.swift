@@ -7,11 +7,13 @@ import Logging
 import PaymentSandbox
 import Synchronization
 
-/// `billing-chaos`: brings up three etcd members, PostgreSQL, the payment sandbox and five
-/// `billing node` processes (each in a network namespace of its own when the machine allows,
-/// otherwise behind TCP proxies of its own on loopback),
-/// drives a steady load of due renewals, injects faults on a seeded schedule, and checks the
-/// sandbox's ledger, the database and the nodes' event logs afterwards.
+/// `billing-chaos`: brings up a coordination store (three etcd members, a three-server ZooKeeper
+/// ensemble, or a PostgreSQL server of its own), the billing database (PostgreSQL), the payment
+/// sandbox and five `billing node` processes (each in a network namespace of its own when the
+/// machine allows, otherwise behind TCP proxies of its own on loopback), drives a steady load of
+/// due renewals, injects faults on a seeded schedule, watches the coordination store's record of
+/// who leads, and checks the sandbox's ledger, the database, that record and the nodes' event
+/// logs afterwards.
 @main
 struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,8 +22,8 @@ struct ChaosCommand: AsyncParsableCommand {
             "Inject crashes, pauses, partitions and provider faults into a five-node billing cluster and check that every renewal was charged exactly once.",
         discussion: """
             Needs root for network namespaces (otherwise it runs on loopback with each node behind \
-            TCP proxies of its own, which cut its partitions, without etcd-member-isolation; the \
-            report says which network it had), Debian's etcd-server and postgresql, and the \
+            TCP proxies of its own, which cut its partitions, without the faults between coordination \
+            servers; the report says which network it had), Debian's etcd-server, zookeeper and postgresql, and the \
             'billing' executable (by default the one beside this program). Writes report.json and summary.txt to \
             --output. Exit status: 0 when the run kept every promise (for a --control run: when \
             the checker caught the deliberate defect), 1 otherwise.
@@ -36,6 +38,7 @@ struct ChaosCommand: AsyncParsableCommand {
         case none
         case noFencing = "no-fencing"
         case newKeyPerAttempt = "new-key-per-attempt"
+        case renewByPing = "renew-by-ping"
 
         /// The signal that must catch this control; nil for the real thing.
         var signal: ControlSignal? {
@@ -43,6 +46,7 @@ struct ChaosCommand: AsyncParsableCommand {
             case .none: nil
             case .noFencing: .staleWrite
             case .newKeyPerAttempt: .doubleCharge
+            case .renewByPing: .overlap
             }
         }
     }
@@ -59,6 +63,9 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "The seed of the fault schedule, the subscriptions and the sandbox's faults.")
     var seed: UInt64 = 1
 
+    @Option(help: "The coordination store: etcd (three members), zookeeper (three servers) or postgres (a server of its own).")
+    var coordination: CoordinationKind = .etcd
+
     @Option(help: "The nodes' lease TTL in seconds.")
     var leaseTTL: Double = 2
 
@@ -67,11 +74,14 @@ struct ChaosCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "namespaces, proxy (TCP proxies on loopback, no etcd-member-isolation), loopback (no partitions), or auto (namespaces when possible, else proxy)."
+            "namespaces, proxy (TCP proxies on loopback, no faults between coordination servers), loopback (no partitions), or auto (namespaces when possible, else proxy)."
     )
     var network: String = "auto"
 
-    @Option(help: "Run the nodes with a deliberate defect that the checker must catch: none, no-fencing, new-key-per-attempt.")
+    @Option(
+        help:
+            "Run the nodes with a deliberate defect that the checker must catch: none, no-fencing, new-key-per-attempt, renew-by-ping (zookeeper only)."
+    )
     var control: Control = .none
 
     @Option(help: "Only these fault kinds, comma-separated (default: all the network mode allows).")
@@ -96,6 +106,9 @@ struct ChaosCommand: AsyncParsableCommand {
         if let rate {
             guard (1...500).contains(rate) else { throw ValidationError("--rate must be between 1 and 500 renewals per second") }
         }
+        if control == .renewByPing, coordination != .zookeeper {
+            throw ValidationError("--control renew-by-ping puts back a ZooKeeper renewal; use it with --coordination zookeeper")
+        }
         if let faults {
             for name in faults.split(separator: ",") where FaultKind(rawValue: String(name)) == nil {
                 throw ValidationError("unknown fault kind '\(name)'; use \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -117,7 +130,8 @@ struct ChaosCommand: AsyncParsableCommand {
         say("records in \(directory)")
 
         var random = SplitMix64(seed: seed)
-        let lab = try await NetworkLab.make(requested: NetworkLab.Mode(rawValue: network), nodes: nodes, members: 3, say: say)
+        let servers = coordination == .postgres ? 1 : 3
+        let lab = try await NetworkLab.make(requested: NetworkLab.Mode(rawValue: network), nodes: nodes, members: servers, say: say)
         defer { lab.tearDown() }
         say("network: \(lab.mode.rawValue)")
         let kinds = try faultKinds(lab: lab)
@@ -131,15 +145,29 @@ struct ChaosCommand: AsyncParsableCommand {
             directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort)
         try await postgres.start()
         try postgres.createDatabase()
-        let etcd = try EtcdCluster(lab: lab, directory: directory, token: "chaos-\(seed)", probe: probe)
-        try etcd.startAll()
-        guard await etcd.waitForLeader(timeout: .seconds(30)) != nil else {
-            throw HarnessError("the etcd cluster elected no leader within 30 s; see \(directory)/etcd-*.log")
+        let store: any CoordinationCluster
+        switch coordination {
+        case .etcd:
+            store = try EtcdCluster(lab: lab, directory: directory, token: "chaos-\(seed)", probe: probe)
+            try await store.startAll()
+        case .zookeeper:
+            store = try ZooKeeperEnsemble(lab: lab, directory: directory)
+            try await store.startAll()
+        case .postgres:
+            let postgresStore = try PostgresCoordination(lab: lab, directory: directory)
+            try await postgresStore.start()
+            store = postgresStore
         }
+        guard await store.waitForLeader(timeout: .seconds(60)) != nil else {
+            throw HarnessError("the \(coordination.rawValue) store elected no leading server within 60 s; see the logs in \(directory)")
+        }
+        say("coordination: \(coordination.rawValue), \(store.servers.count) server(s)")
+        let observer = LeadershipObserver(url: store.observerURL)
         let sandbox = try PaymentSandboxServer(configuration: .init(host: lab.sandboxListenAddress), logger: logger)
 
         let report = try await withThrowingTaskGroup(of: Void.self, returning: RunReport.self) { group in
             group.addTask { try await sandbox.run() }
+            group.addTask { await observer.run() }
             let sandboxPort = try await sandbox.port()
             let databaseURL = try BillingStoreURL(postgres.url(host: "127.0.0.1"))
 
@@ -168,7 +196,7 @@ struct ChaosCommand: AsyncParsableCommand {
             let chaosNodes = try (1...nodes).map { index in
                 let database = lab.databaseEndpoint(forNode: index, serverPort: postgres.port)
                 return try ChaosNode(
-                    index: index, executable: executable, lab: lab, coordination: etcd.coordinationURL(forNode: index),
+                    index: index, executable: executable, lab: lab, coordination: store.coordinationURL(forNode: index),
                     database: postgres.url(host: database.host, port: database.port),
                     sandboxURL: "http://\(lab.sandboxAddress(forNode: index)):\(sandboxPort)", leaseTTL: leaseTTL,
                     directory: directory, environment: environment
@@ -176,7 +204,7 @@ struct ChaosCommand: AsyncParsableCommand {
             }
             for node in chaosNodes { try node.start() }
             let cluster = ChaosCluster(
-                lab: lab, postgres: postgres, etcd: etcd, sandbox: sandbox, nodes: chaosNodes, probe: probe,
+                lab: lab, postgres: postgres, coordination: store, observer: observer, sandbox: sandbox, nodes: chaosNodes, probe: probe,
                 leaseTTL: .milliseconds(Int64(leaseTTL * 1000))
             )
             guard let first = await cluster.waitForLeader(above: nil, timeout: .seconds(60)) else {
@@ -240,11 +268,13 @@ struct ChaosCommand: AsyncParsableCommand {
             let writes = try WriteAudit.parse(try postgres.query(WriteAudit.query))
             let ledger = sandbox.ledger()
             await cluster.stopAll()
+            let leadershipRecord = observer.record
             group.cancelAll()
 
             let (events, unreadable, logProblems) = HistoryChecker.readEvents(paths: chaosNodes.map(\.eventLogPath))
             let check = HistoryChecker(
-                due: due, ledger: ledger, charges: charges, writes: writes, events: events, faults: records, eventLogProblems: logProblems
+                due: due, ledger: ledger, charges: charges, writes: writes, events: events, store: leadershipRecord, faults: records,
+                eventLogProblems: logProblems
             ).check()
             let clean = check.isClean && settled
             var totals: [String: RunReport.FaultTotals] = [:]
@@ -257,7 +287,7 @@ struct ChaosCommand: AsyncParsableCommand {
             }
             let caughtBy = check.signals
             return RunReport(
-                seed: seed, network: lab.mode, coordination: "etcd", control: control == .none ? nil : control.rawValue,
+                seed: seed, network: lab.mode, coordination: coordination, control: control == .none ? nil : control.rawValue,
                 caughtBy: control == .none ? nil : caughtBy.map(\.rawValue), leaseTTLSeconds: leaseTTL,
                 faultPhaseSeconds: Double(phaseSeconds), quietPeriodSeconds: quietSeconds, settled: settled, renewalsChecked: due.count,
                 faultTotals: totals, faults: records, nodeSelfExits: selfExits.value, unreadableEventLines: unreadable, check: check,
@@ -268,7 +298,7 @@ struct ChaosCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let name = control == .none ? "run-\(seed)" : "control-\(control.rawValue)-\(seed)"
+        let name = "\(coordination.rawValue)-" + (control == .none ? "run-\(seed)" : "control-\(control.rawValue)-\(seed)")
         try encoder.encode(report).write(to: URL(fileURLWithPath: "\(output)/\(name).json"))
         try Data((report.summary + "\n").utf8).write(to: URL(fileURLWithPath: "\(output)/\(name).txt"))
         print(report.summary)
@@ -289,9 +319,17 @@ struct ChaosCommand: AsyncParsableCommand {
         var kinds = faults.map { $0.split(separator: ",").compactMap { FaultKind(rawValue: String($0)) } } ?? FaultKind.allCases
         let dropped = kinds.filter { !lab.supports($0) }
         kinds.removeAll { !lab.supports($0) }
+        if coordination == .postgres {
+            let unreplicated = kinds.filter(\.needsReplicatedStore)
+            if !unreplicated.isEmpty && faults != nil {
+                throw HarnessError(
+                    "\(unreplicated.map(\.rawValue).joined(separator: ", ")) need a store of several servers; the postgres coordination store has one")
+            }
+            kinds.removeAll(where: \.needsReplicatedStore)
+        }
         if !dropped.isEmpty && faults != nil {
             throw HarnessError(
-                "\(dropped.map(\.rawValue).joined(separator: ", ")) cannot be injected in \(lab.mode.rawValue) mode (etcd-member-isolation needs namespaces, the node partitions namespaces or proxies)"
+                "\(dropped.map(\.rawValue).joined(separator: ", ")) cannot be injected in \(lab.mode.rawValue) mode (the faults between coordination servers need namespaces, the node partitions namespaces or proxies)"
             )
         }
         guard !kinds.isEmpty else { throw HarnessError("no fault kinds left to inject") }

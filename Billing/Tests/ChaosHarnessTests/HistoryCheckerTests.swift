@@ -55,11 +55,23 @@ import Testing
         WriteAudit.Entry(sequence: 2, table: "charges", operation: "INSERT", subscriptionID: "sub_1", writerToken: 1, fenceToken: 1),
     ]
 
+    /// The coordination store's record of a history in which node-1 led under token 1, then node-2 under 2.
+    static let storeRecord = LeadershipObserver.Record(
+        terms: [
+            .init(token: 1, holder: "node-1", lease: 11, firstReadSentMs: 1, firstReadAnsweredMs: 2, lastReadAnsweredMs: 90),
+            .init(token: 2, holder: "node-2", lease: 12, firstReadSentMs: 101, firstReadAnsweredMs: 102, lastReadAnsweredMs: 200),
+        ], reads: 40, failedReads: 0)
+
+    static func ended(_ node: String, token: Int64, at time: Int64, deadline: Int64) -> NodeEvent {
+        NodeEvent(timeMs: time, node: node, kind: .leadershipEnded, token: token, detail: "deadline passed", deadlineMs: deadline)
+    }
+
     func checker(
         ledger: [LedgerEntry], charges: [Charge], events: [NodeEvent], faults: [FaultRecord] = [],
-        writes: [WriteAudit.Entry] = Self.fencedWrites
+        writes: [WriteAudit.Entry] = Self.fencedWrites, store: LeadershipObserver.Record = Self.storeRecord
     ) -> HistoryChecker {
-        HistoryChecker(due: [Self.renewal: Self.dueMs], ledger: ledger, charges: charges, writes: writes, events: events, faults: faults)
+        HistoryChecker(
+            due: [Self.renewal: Self.dueMs], ledger: ledger, charges: charges, writes: writes, events: events, store: store, faults: faults)
     }
 
     @Test func cleanHistoryHasNoViolations() throws {
@@ -69,9 +81,12 @@ import Testing
                 Self.leading("node-1", token: 1, at: 0), Self.leading("node-2", token: 2, at: 100),
                 Self.write("node-1", token: 1, from: 10, to: 20),
                 Self.write("node-2", token: 2, from: 110, to: 120), Self.write("node-1", token: 1, from: 115, to: 130, result: "stale"),
+                // Paused past its deadline (95), node-1 logs the end late (140): its term ended at 95.
+                Self.ended("node-1", token: 1, at: 140, deadline: 95),
             ]
         ).check()
         #expect(report.violations == [])
+        #expect(!report.signals.contains(.overlap))
         #expect(report.fencedRejections == 1)
         #expect(report.terms == 2)
     }

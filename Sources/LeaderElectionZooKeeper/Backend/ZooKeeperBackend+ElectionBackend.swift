@@ -55,7 +55,9 @@ extension ZooKeeperBackend {
     ///   `ElectionError.Code.storeUnavailable` when no answer came in time.
     public func renewLease(_ lease: LeaseID) async throws {
         guard let session = leaseSession(lease) else { throw ElectionError.leaseExpired(lease) }
-        try await withTimeout("renewing lease \(lease)", lease: lease) { try await session.sync() }
+        try await withTimeout("renewing lease \(lease)", lease: lease) {
+            if PingRenewal.isEnabled { try await session.ping() } else { try await session.sync() }
+        }
     }
 
     /// Closes the lease's session, which deletes its candidacies at once. For a lease of another

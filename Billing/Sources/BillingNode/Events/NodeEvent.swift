@@ -12,7 +12,8 @@ public struct NodeEvent: Codable, Sendable, Hashable {
         case started
         /// This node began to lead under `token`.
         case leading
-        /// This node's leadership under `token` ended (`detail`: why).
+        /// This node's leadership under `token` ended (`detail`: why; `deadlineMs`: its local
+        /// deadline at that moment, so that a pause that delays this line does not stretch the term).
         case leadershipEnded = "leadership_ended"
         /// A fenced write under `token` (`operation`: `begin_charge` or `record_renewal`) ran from
         /// `startMs` to `timeMs` with `result` `accepted`, `stale` (fenced off) or `failed`.
@@ -43,11 +44,15 @@ public struct NodeEvent: Codable, Sendable, Hashable {
     public var result: String?
     /// Free text: an error, a pid, a cause.
     public var detail: String?
+    /// For `leadership_ended`: the term's local deadline in real milliseconds since 1970. The term
+    /// ended at this or at `timeMs`, whichever came first.
+    public var deadlineMs: Int64?
 
     /// Creates an event.
     public init(
         timeMs: Int64, node: String, kind: Kind, token: Int64? = nil, startMs: Int64? = nil, operation: String? = nil,
-        subscription: String? = nil, periodStartMs: Int64? = nil, key: String? = nil, result: String? = nil, detail: String? = nil
+        subscription: String? = nil, periodStartMs: Int64? = nil, key: String? = nil, result: String? = nil, detail: String? = nil,
+        deadlineMs: Int64? = nil
     ) {
         self.timeMs = timeMs
         self.node = node
@@ -60,5 +65,6 @@ public struct NodeEvent: Codable, Sendable, Hashable {
         self.key = key
         self.result = result
         self.detail = detail
+        self.deadlineMs = deadlineMs
     }
 }

@@ -37,11 +37,13 @@ public final class NodeEventLog: Sendable {
     /// Appends one event; `timeMs` and `node` are filled in here.
     func append(
         _ kind: NodeEvent.Kind, token: Int64? = nil, startMs: Int64? = nil, operation: String? = nil, subscription: String? = nil,
-        periodStartMs: Int64? = nil, key: String? = nil, result: String? = nil, detail: String? = nil
+        periodStartMs: Int64? = nil, key: String? = nil, result: String? = nil, detail: String? = nil,
+        deadlineMs: Int64? = nil
     ) {
         let event = NodeEvent(
             timeMs: Self.realNowMs(), node: nodeID, kind: kind, token: token, startMs: startMs, operation: operation,
-            subscription: subscription, periodStartMs: periodStartMs, key: key, result: result, detail: detail
+            subscription: subscription, periodStartMs: periodStartMs, key: key, result: result, detail: detail,
+            deadlineMs: deadlineMs
         )
         guard var line = try? JSONEncoder().encode(event) else { return }
         line.append(UInt8(ascii: "\n"))

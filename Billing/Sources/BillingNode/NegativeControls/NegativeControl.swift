@@ -13,4 +13,9 @@ public enum NegativeControl: String, Sendable, CaseIterable {
     case noFencing = "no-fencing"
     /// Every provider call gets a new idempotency key, so a retry after a lost response charges again.
     case newKeyPerAttempt = "new-key-per-attempt"
+    /// The ZooKeeper backend renews its lease by ping (`PingRenewal` (LeaderElectionZooKeeper)),
+    /// which the session's server answers on its own: a leader whose server is cut off from the
+    /// ensemble keeps leading while the ensemble expires its session and elects a successor. Only
+    /// the fence then stands between the two; the store's own record must show them overlap.
+    case renewByPing = "renew-by-ping"
 }

@@ -19,7 +19,14 @@ extension BillingNode {
     ) async throws {
         let provider = try configuration.provider.makeClient(baseURL: configuration.providerURL, environment: environment, logger: logger)
         let coordination = try coordinationBackend(configuration.coordination, logger: logger)
-        try await configuration.database.withStore(logger: logger) { store in
+        var database = configuration.database
+        if case .postgres(var settings) = database, settings.applicationName == nil {
+            // Names this node's sessions in the database (pg_stat_activity, and the fault
+            // harness's record of who wrote what).
+            settings.applicationName = configuration.nodeID
+            database = .postgres(settings)
+        }
+        try await database.withStore(logger: logger) { store in
             let node = try BillingNode(
                 configuration: configuration, backend: coordination, store: store, provider: provider, logger: logger)
             // Opened (an SQLite file) just before the group runs, which closes it: the node's

@@ -1,6 +1,7 @@
 @_spi(NegativeControls) import Billing
 import Glibc
 import LeaderElection
+@_spi(NegativeControls) import LeaderElectionZooKeeper
 import Logging
 import Metrics
 import Payments
@@ -72,6 +73,11 @@ public final class BillingNode: Service, Sendable {
                 "NEGATIVE CONTROL new-key-per-attempt: this node sends every provider call under a new idempotency key; it will charge twice"
             )
             provider = FreshKeyProvider(base: provider)
+        case .renewByPing?:
+            logger.critical(
+                "NEGATIVE CONTROL renew-by-ping: this node renews ZooKeeper leases by ping; it can lead beside its successor"
+            )
+            PingRenewal.enableForNegativeControl()
         case nil:
             break
         }
@@ -156,8 +162,9 @@ public final class BillingNode: Service, Sendable {
                     defer { self.state.leadershipEnded() }
                     do {
                         try await self.bill(leadership)
+                        self.logLeadershipEnded(leadership, cause: "billing stopped")
                     } catch {
-                        self.eventLog?.append(.leadershipEnded, token: leadership.token.rawValue, detail: "\(error)")
+                        self.logLeadershipEnded(leadership, cause: "\(error)")
                         throw error
                     }
                 }
@@ -174,6 +181,15 @@ public final class BillingNode: Service, Sendable {
                 guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
             }
         }
+    }
+
+    /// Logs the end of a term with its local deadline in real time: the term ended at the
+    /// deadline or now, whichever came first, even when a pause delayed this line.
+    private func logLeadershipEnded(_ leadership: Leadership, cause: String) {
+        let remaining = leadership.remainingTime() / .milliseconds(1)
+        eventLog?.append(
+            .leadershipEnded, token: leadership.token.rawValue, detail: cause,
+            deadlineMs: NodeEventLog.realNowMs() + Int64(remaining.rounded(.down)))
     }
 
     /// The leader's work: renewal passes until leadership ends or billing is paused, watched by

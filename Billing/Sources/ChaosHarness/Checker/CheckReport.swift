@@ -45,6 +45,8 @@ struct CheckReport: Codable, Sendable {
     var staleWritesAccepted: Int { database.staleWrites }
     /// Stale writes as the nodes' event logs show them.
     var staleWritesInNodeLogs = 0
+    /// Leadership against the coordination store's record and between nodes.
+    var leadership = LeadershipCheck.Findings()
     var fencedRejections = 0
     var chargeRowsWithUnheldToken = 0
     var earlyCharges = 0
@@ -64,6 +66,7 @@ struct CheckReport: Codable, Sendable {
         if staleWritesAccepted > 0 || database.fenceDecreases > 0 || database.writesAboveFence > 0 { signals.append(.staleWrite) }
         if audit.doubleCharges > 0 { signals.append(.doubleCharge) }
         if audit.missed > 0 { signals.append(.missed) }
+        if leadership.foundOverlap { signals.append(.overlap) }
         return signals
     }
 

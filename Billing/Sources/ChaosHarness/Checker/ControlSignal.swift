@@ -7,4 +7,7 @@ enum ControlSignal: String, Codable, Sendable {
     case doubleCharge = "double-charge"
     /// A due renewal was never charged.
     case missed
+    /// Two nodes led at once, or a node led after the coordination store showed a successor
+    /// leading, or a write was made by a node that did not hold its token (``LeadershipCheck``).
+    case overlap
 }

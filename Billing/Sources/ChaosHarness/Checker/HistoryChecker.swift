@@ -5,14 +5,17 @@ import PaymentSandbox
 
 /// Checks a run's independent records against each other and against the promise: the
 /// sandbox's ledger (what the provider applied, per key), the billing database (charges and their
-/// tokens, and its own record of every committed write and fence, ``WriteAudit``) and every
-/// node's event log (leadership terms, fenced writes, provider calls).
+/// tokens, and its own record of every committed write and fence, ``WriteAudit``), the
+/// coordination store's record of who led (``LeadershipObserver``) and every node's event log
+/// (leadership terms, fenced writes, provider calls).
 struct HistoryChecker {
     var due: [RenewalID: Int64]
     var ledger: [LedgerEntry]
     var charges: [Charge]
     var writes: [WriteAudit.Entry]
     var events: [NodeEvent]
+    /// The coordination store's own record of who led (``LeadershipObserver``).
+    var store: LeadershipObserver.Record
     var faults: [FaultRecord]
     /// Event logs that were missing or had unreadable lines: each a violation, since a record
     /// the checker cannot read hides what it would show.
@@ -38,6 +41,10 @@ struct HistoryChecker {
         // under the fence of its moment, and the fence never went down.
         report.database = WriteAudit.check(writes)
         violations += report.database.violations
+
+        // Leadership against the coordination store's record and between nodes.
+        report.leadership = LeadershipCheck(events: events, store: store, writes: writes).check()
+        violations += report.leadership.violations
 
         // The same from the nodes' logs (a third record, blind to writes that a node abandoned
         // and that committed later): no write accepted under a token after a write under a

@@ -7,7 +7,9 @@
 /// the fence at that moment (read by the trigger in the same transaction; for a fence, the token
 /// it replaced), in the order of a sequence drawn inside the transaction. The fence row's lock,
 /// which every fenced write holds until it commits and every raise needs alone, makes that order
-/// agree with the commit order wherever the fence is concerned.
+/// agree with the commit order wherever the fence is concerned. Each row also names its writer,
+/// the session's `application_name` (the node id), so that the checker can hold every write
+/// against the coordination store's record of who held its token.
 struct WriteAudit {
     /// One committed write.
     struct Entry: Sendable {
@@ -21,6 +23,9 @@ struct WriteAudit {
         var writerToken: Int64? = nil
         /// The fence when the write committed; for a raise of the fence, the token it replaced.
         var fenceToken: Int64? = nil
+        /// The writing session's `application_name`: the node id (``BillingNode`` sets it), or
+        /// nil for the harness's own sessions.
+        var writer: String? = nil
     }
 
     /// Creates the audit table and its triggers; run once the billing schema exists.
@@ -32,7 +37,8 @@ struct WriteAudit {
             subscription_id TEXT,
             period_start_ms BIGINT,
             writer_token    BIGINT,
-            fence_token     BIGINT
+            fence_token     BIGINT,
+            writer          TEXT DEFAULT nullif(current_setting('application_name'), '')
         );
         CREATE FUNCTION chaos_audit_write() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -56,7 +62,7 @@ struct WriteAudit {
 
     /// The query whose tab-separated rows ``parse(_:)`` reads.
     static let query = """
-        SELECT sequence, table_name, operation, subscription_id, period_start_ms, writer_token, fence_token
+        SELECT sequence, table_name, operation, subscription_id, period_start_ms, writer_token, fence_token, writer
         FROM chaos_write_audit ORDER BY sequence
         """
 
@@ -64,14 +70,14 @@ struct WriteAudit {
     static func parse(_ output: String) throws -> [Entry] {
         try output.split(separator: "\n").map { line in
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 7, let sequence = Int64(fields[0]) else {
+            guard fields.count == 8, let sequence = Int64(fields[0]) else {
                 throw HarnessError("the billing database's write audit has a malformed row: '\(line)'")
             }
             func optional(_ text: String) -> String? { text.isEmpty ? nil : text }
             return Entry(
                 sequence: sequence, table: fields[1], operation: fields[2], subscriptionID: optional(fields[3]),
                 periodStartMs: optional(fields[4]).flatMap { Int64($0) }, writerToken: optional(fields[5]).flatMap { Int64($0) },
-                fenceToken: optional(fields[6]).flatMap { Int64($0) })
+                fenceToken: optional(fields[6]).flatMap { Int64($0) }, writer: optional(fields[7]))
         }
     }
 

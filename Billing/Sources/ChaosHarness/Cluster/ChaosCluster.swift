@@ -2,12 +2,14 @@ import BillingNode
 import Foundation
 import PaymentSandbox
 
-/// Everything a run brings up: the network lab, PostgreSQL, three etcd members, the payment
-/// sandbox (in this process: it is the outside world, never killed) and the billing nodes.
+/// Everything a run brings up: the network lab, the billing database (PostgreSQL), the
+/// coordination store and the harness's observer of it, the payment sandbox (in this process: it
+/// is the outside world, never killed) and the billing nodes.
 struct ChaosCluster: Sendable {
     let lab: NetworkLab
     let postgres: PostgresInstance
-    let etcd: EtcdCluster
+    let coordination: any CoordinationCluster
+    let observer: LeadershipObserver
     let sandbox: PaymentSandboxServer
     let nodes: [ChaosNode]
     let probe: HTTPProbe
@@ -57,11 +59,11 @@ struct ChaosCluster: Sendable {
     func healEverything() async throws {
         if postgres.process.current == .down { try await postgres.start() }
         postgres.process.resume()
-        for (offset, member) in etcd.members.enumerated() {
+        for (offset, server) in coordination.servers.enumerated() {
             if lab.canIsolateMembers { try lab.healMember(offset + 1) }
-            member.resume()
+            server.resume()
         }
-        try etcd.startAll()
+        try await coordination.startAll()
         for node in nodes {
             if lab.canPartitionNodes { try lab.healNode(node.index) }
             node.process.resume()
@@ -70,12 +72,12 @@ struct ChaosCluster: Sendable {
         try sandbox.setFaultRates(.none)
     }
 
-    /// Stops every process: nodes first (SIGTERM), then etcd and PostgreSQL.
+    /// Stops every process: nodes first (SIGTERM), then the coordination store and PostgreSQL.
     func stopAll() async {
         await withTaskGroup(of: Void.self) { group in
             for node in nodes { group.addTask { await node.process.terminate(grace: .seconds(15)) } }
         }
-        for member in etcd.members { await member.terminate(grace: .seconds(5)) }
+        for server in coordination.servers { await server.terminate(grace: .seconds(5)) }
         await postgres.process.terminate(grace: .seconds(10))
     }
 }

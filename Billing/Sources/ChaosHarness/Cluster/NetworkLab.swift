@@ -3,7 +3,8 @@ import Foundation
 
 /// Where the harness's processes live on the network, and the partitions it can cut.
 ///
-/// In `namespaces` mode (root, Linux) each billing node and each etcd member runs in a network
+/// In `namespaces` mode (root, Linux) each billing node and each coordination server (an etcd
+/// member, a ZooKeeper server, the coordination PostgreSQL) runs in a network
 /// namespace of its own, joined to the host by a veth pair; the host routes between them.
 /// PostgreSQL and the payment sandbox run on the host, reached by each node at host addresses
 /// on its own link (`10.213.1N.3` for PostgreSQL, `10.213.1N.1` for the sandbox), so that a
@@ -11,9 +12,9 @@ import Foundation
 /// namespace, which drops packets of established connections too (no iptables needed).
 ///
 /// In `proxy` mode (no namespaces needed) everything listens on 127.0.0.1, and each node reaches
-/// every etcd member and PostgreSQL through a ``TCPProxy`` of its own (``ProxyNetwork``); a
-/// partition is a cut proxy, which blackholes the link. etcd's peer traffic is direct, so
-/// `etcd-member-isolation` is left out. Nothing here touches namespaces or routes, so a proxy run
+/// every coordination server and PostgreSQL through a ``TCPProxy`` of its own (``ProxyNetwork``); a
+/// partition is a cut proxy, which blackholes the link. The servers' peer traffic is direct, so
+/// the faults that cut a server off from its peers are left out. Nothing here touches namespaces or routes, so a proxy run
 /// can share the machine with a namespace run.
 ///
 /// In `loopback` mode everything listens on 127.0.0.1, directly, and the partition faults are not
@@ -28,13 +29,13 @@ final class NetworkLab: Sendable {
     let mode: Mode
     let nodeCount: Int
     let memberCount: Int
-    private let loopbackMemberPorts: [(client: Int, peer: Int)]
+    private let loopbackMemberPorts: [MemberEndpoint]
     /// PostgreSQL's port, chosen here in proxy mode because the proxies need it before the server exists.
     let databasePort: Int?
     private let proxies: ProxyNetwork?
 
     private init(
-        mode: Mode, nodeCount: Int, memberCount: Int, loopbackMemberPorts: [(client: Int, peer: Int)] = [], databasePort: Int? = nil,
+        mode: Mode, nodeCount: Int, memberCount: Int, loopbackMemberPorts: [MemberEndpoint] = [], databasePort: Int? = nil,
         proxies: ProxyNetwork? = nil
     ) {
         self.mode = mode
@@ -61,11 +62,13 @@ final class NetworkLab: Sendable {
             } catch {
                 if requested == .namespaces { throw error }
                 say(
-                    "network namespaces are not available here (\(error)); running in proxy mode (partitions by TCP proxies, no etcd-member-isolation)"
+                    "network namespaces are not available here (\(error)); running in proxy mode (partitions by TCP proxies, no faults between coordination servers)"
                 )
             }
         }
-        let ports = try (0..<members).map { _ in (client: try FreePort.pick(), peer: try FreePort.pick()) }
+        let ports = try (0..<members).map { _ in
+            MemberEndpoint(host: "127.0.0.1", client: try FreePort.pick(), peer: try FreePort.pick(), election: try FreePort.pick())
+        }
         guard requested != .loopback else {
             return NetworkLab(mode: .loopback, nodeCount: nodes, memberCount: members, loopbackMemberPorts: ports)
         }
@@ -100,17 +103,29 @@ final class NetworkLab: Sendable {
     }
     /// The address the sandbox must listen on.
     var sandboxListenAddress: String { mode == .namespaces ? "0.0.0.0" : "127.0.0.1" }
-    /// etcd member `index`'s address and ports.
-    func memberEndpoint(_ index: Int) -> (host: String, client: Int, peer: Int) {
+    /// A coordination server's address and ports: one for clients, two for its peers (etcd uses
+    /// one of them, ZooKeeper both).
+    struct MemberEndpoint: Sendable {
+        var host: String
+        var client: Int
+        var peer: Int
+        var election: Int
+    }
+
+    /// Coordination server `index`'s address and ports (the same ports on every namespace's own address).
+    func memberEndpoint(_ index: Int) -> MemberEndpoint {
         switch mode {
-        case .namespaces: ("\(memberSubnet(index)).2", 2379, 2380)
-        case .proxy, .loopback: ("127.0.0.1", loopbackMemberPorts[index - 1].client, loopbackMemberPorts[index - 1].peer)
+        case .namespaces: MemberEndpoint(host: "\(memberSubnet(index)).2", client: 2379, peer: 2380, election: 2381)
+        case .proxy, .loopback: loopbackMemberPorts[index - 1]
         }
     }
 
-    /// Where node `index` reaches each etcd member's client port: through its own proxies in proxy mode.
-    func etcdEndpoints(forNode index: Int) -> [(host: String, port: Int)] {
-        if let proxies { return proxies.etcdProxies(forNode: index).map { ("127.0.0.1", $0.port) } }
+    /// The address a coordination server must listen on.
+    func memberListenAddress(_ index: Int) -> String { memberEndpoint(index).host }
+
+    /// Where node `index` reaches each coordination server's client port: through its own proxies in proxy mode.
+    func coordinationEndpoints(forNode index: Int) -> [(host: String, port: Int)] {
+        if let proxies { return proxies.coordinationProxies(forNode: index).map { ("127.0.0.1", $0.port) } }
         return (1...memberCount).map {
             let endpoint = memberEndpoint($0); return (endpoint.host, endpoint.client)
         }
@@ -127,31 +142,31 @@ final class NetworkLab: Sendable {
         mode == .namespaces ? ["/usr/sbin/ip", "netns", "exec", nodeNamespace(index)] + arguments : arguments
     }
 
-    /// `arguments` prefixed to run inside etcd member `index`'s namespace.
+    /// `arguments` prefixed to run inside coordination server `index`'s namespace.
     func inMemberNamespace(_ index: Int, _ arguments: [String]) -> [String] {
         mode == .namespaces ? ["/usr/sbin/ip", "netns", "exec", memberNamespace(index)] + arguments : arguments
     }
 
     // MARK: Partitions
 
-    /// Whether nodes can be cut off from etcd or PostgreSQL.
+    /// Whether nodes can be cut off from the coordination store or PostgreSQL.
     var canPartitionNodes: Bool { mode != .loopback }
-    /// Whether an etcd member can be cut off from the others (its peer links are not proxied).
+    /// Whether a coordination server can be cut off from the others (their peer links are not proxied).
     var canIsolateMembers: Bool { mode == .namespaces }
 
     /// Whether this network can inject `kind`.
     func supports(_ kind: FaultKind) -> Bool {
         switch kind {
-        case .leaderEtcdPartition, .leaderDatabasePartition: canPartitionNodes
-        case .etcdMemberIsolation: canIsolateMembers
+        case .leaderStorePartition, .leaderDatabasePartition: canPartitionNodes
+        case .storeServerIsolation, .storeServerCutFromPeers: canIsolateMembers
         default: true
         }
     }
 
-    /// Cuts node `index` off from every etcd member; it still reaches PostgreSQL and the sandbox.
-    func partitionNodeFromEtcd(_ index: Int) throws {
+    /// Cuts node `index` off from every coordination server; it still reaches PostgreSQL and the sandbox.
+    func partitionNodeFromCoordination(_ index: Int) throws {
         if let proxies {
-            for proxy in proxies.etcdProxies(forNode: index) { proxy.cut() }
+            for proxy in proxies.coordinationProxies(forNode: index) { proxy.cut() }
             return
         }
         for member in 1...memberCount {
@@ -159,7 +174,7 @@ final class NetworkLab: Sendable {
         }
     }
 
-    /// Cuts node `index` off from PostgreSQL; it still reaches etcd and the sandbox.
+    /// Cuts node `index` off from PostgreSQL; it still reaches the coordination store and the sandbox.
     func partitionNodeFromDatabase(_ index: Int) throws {
         if let proxies {
             proxies.databaseProxy(forNode: index).cut()
@@ -182,20 +197,32 @@ final class NetworkLab: Sendable {
         }
     }
 
-    /// Cuts etcd member `index` off from the other members and from every node.
+    /// Cuts coordination server `index` off from the other servers and from every node.
     func isolateMember(_ index: Int) throws {
         try Shell.check(["ip", "-n", memberNamespace(index), "route", "replace", "blackhole", "default"])
     }
 
-    /// Reconnects etcd member `index`.
-    func healMember(_ index: Int) throws {
-        try Shell.check(["ip", "-n", memberNamespace(index), "route", "replace", "default", "via", "\(memberSubnet(index)).1"])
+    /// Cuts coordination server `index` off from the other servers only: the nodes (and the
+    /// harness) still reach it.
+    func cutMemberFromPeers(_ index: Int) throws {
+        for other in 1...memberCount where other != index {
+            try Shell.check(["ip", "-n", memberNamespace(index), "route", "replace", "blackhole", "\(memberSubnet(other)).2/32"])
+        }
     }
 
-    /// Whether node `index` gets an answer from etcd (member 1) within a second: in proxy mode an
-    /// HTTP request through its proxy, elsewhere a TCP connect from its namespace.
-    func nodeReachesEtcd(_ index: Int) -> Bool {
-        if let proxies { return RoundTrip.succeeds(port: proxies.etcdProxies(forNode: index)[0].port, request: RoundTrip.etcdRequest) }
+    /// Reconnects coordination server `index` (undoes ``isolateMember(_:)`` and ``cutMemberFromPeers(_:)``).
+    func healMember(_ index: Int) throws {
+        try Shell.check(["ip", "-n", memberNamespace(index), "route", "replace", "default", "via", "\(memberSubnet(index)).1"])
+        for other in 1...memberCount where other != index {
+            // Absent routes are fine: only an isolation from the peers adds them.
+            _ = try Shell.run(["ip", "-n", memberNamespace(index), "route", "del", "blackhole", "\(memberSubnet(other)).2/32"])
+        }
+    }
+
+    /// Whether node `index` gets an answer from the coordination store (server 1) within a
+    /// second: in proxy mode `request` through its proxy, elsewhere a TCP connect from its namespace.
+    func nodeReachesCoordination(_ index: Int, request: [UInt8]) -> Bool {
+        if let proxies { return RoundTrip.succeeds(port: proxies.coordinationProxies(forNode: index)[0].port, request: request) }
         let member = memberEndpoint(1)
         return canConnect(fromNode: index, to: member.host, port: member.client)
     }
@@ -207,12 +234,13 @@ final class NetworkLab: Sendable {
         return canConnect(fromNode: index, to: databaseAddress(forNode: index), port: serverPort)
     }
 
-    /// Whether the harness itself holds node `index`'s etcd links (or its database link) cut: the
-    /// proxy mode's second witness of a partition, beside the failed round trip. Always true for
-    /// namespaces, whose routes `ip` has already confirmed.
-    func holdsCut(node index: Int, etcd: Bool) -> Bool {
+    /// Whether the harness itself holds node `index`'s coordination links (or its database link)
+    /// cut: the proxy mode's second witness of a partition, beside the failed round trip. Always
+    /// true for namespaces, whose routes `ip` has already confirmed.
+    func holdsCut(node index: Int, coordination: Bool) -> Bool {
         guard let proxies else { return true }
-        return etcd ? proxies.etcdProxies(forNode: index).allSatisfy(\.isCut) : proxies.databaseProxy(forNode: index).isCut
+        return coordination
+            ? proxies.coordinationProxies(forNode: index).allSatisfy(\.isCut) : proxies.databaseProxy(forNode: index).isCut
     }
 
     /// The bytes node `index`'s proxies have dropped so far and the connections they hold

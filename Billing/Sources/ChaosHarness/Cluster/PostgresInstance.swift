@@ -12,9 +12,16 @@ final class PostgresInstance: Sendable {
     let process: SupervisedProcess
     private let binDirectory: String
     private let socketDirectory: String
+    /// Where the server and the harness's tools run: empty for the host, `ip netns exec NS` for a namespace.
+    private let launchPrefix: [String]
 
-    /// - Parameter port: The port to listen on; a free one when nil.
-    init(directory: String, listenAddresses: [String], port: Int? = nil) throws {
+    /// - Parameters:
+    ///   - name: The process's name in the harness's messages.
+    ///   - port: The port to listen on; a free one when nil.
+    ///   - launchPrefix: Runs the server, and the tools that reach it on 127.0.0.1, elsewhere
+    ///     (`ip netns exec NS`, for a server in a namespace of its own).
+    init(name: String = "postgres", directory: String, listenAddresses: [String], port: Int? = nil, launchPrefix: [String] = []) throws {
+        self.launchPrefix = launchPrefix
         let candidates = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = candidates.compactMap(Int.init).max() else {
             throw HarnessError(
@@ -34,8 +41,8 @@ final class PostgresInstance: Sendable {
         access.write(Data("host all all 10.213.0.0/16 scram-sha-256\n".utf8))
         try access.close()
         process = SupervisedProcess(
-            name: "postgres",
-            arguments: asPostgres + [
+            name: name,
+            arguments: launchPrefix + asPostgres + [
                 "\(binDirectory)/postgres", "-D", data, "-c", "listen_addresses=\(listenAddresses.joined(separator: ","))",
                 "-c", "port=\(self.port)", "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
                 "-c", "max_connections=300",
@@ -48,7 +55,7 @@ final class PostgresInstance: Sendable {
     func start() async throws {
         try process.start()
         for _ in 0..<300 {
-            if (try? Shell.run(["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 {
+            if (try? Shell.run(launchPrefix + ["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 {
                 return
             }
             // Right after a SIGKILL, a backend that is still exiting can hold the old shared memory
@@ -62,7 +69,8 @@ final class PostgresInstance: Sendable {
 
     /// Creates the `billing` database with a password login.
     func createDatabase() throws {
-        try Shell.check([
+        try Shell.check(
+            launchPrefix + [
             "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "postgres", "-q",
             "-c", "ALTER USER billing PASSWORD 'billing'", "-c", "CREATE DATABASE billing",
         ])
@@ -72,7 +80,8 @@ final class PostgresInstance: Sendable {
     /// fields separated by tabs (NULL as an empty field).
     @discardableResult
     func query(_ sql: String) throws -> String {
-        try Shell.check([
+        try Shell.check(
+            launchPrefix + [
             "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "billing", "-q", "-At", "-F", "\t",
             "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", sql,
         ])

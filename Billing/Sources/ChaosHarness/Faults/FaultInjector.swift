@@ -13,7 +13,7 @@ struct FaultInjector: Sendable {
 
     func inject(_ kind: FaultKind, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
         switch kind {
-        case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderEtcdPartition,
+        case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderStorePartition,
             .leaderDatabasePartition, .clockSkew:
             guard let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30)) else {
                 return FaultRecord(
@@ -22,11 +22,14 @@ struct FaultInjector: Sendable {
             }
             let skew = Bool.random(using: &random) ? 3600 : -3600
             return try await hitLeader(kind, leader: leader.node, token: leader.token, skewSeconds: skew)
-        case .etcdLeaderKill, .etcdFollowerKill:
-            return try await killMember(leader: kind == .etcdLeaderKill, random: &random)
-        case .etcdMemberIsolation:
-            let member = Int.random(in: 1...cluster.lab.memberCount, using: &random)
-            return try await isolateMember(member)
+        case .storeLeaderKill, .storeFollowerKill:
+            return try await killServer(leader: kind == .storeLeaderKill, random: &random)
+        case .storeServerIsolation:
+            return try await isolateServer(Int.random(in: 1...cluster.lab.memberCount, using: &random))
+        case .storeServerPause:
+            return try await pauseServer(Int.random(in: 1...cluster.lab.memberCount, using: &random))
+        case .storeServerCutFromPeers:
+            return try await cutServerFromPeers(random: &random)
         case .coldStart:
             return try await coldStart()
         case .sandboxLostResponse, .sandboxServerError, .sandboxHang, .sandboxRateLimit:
@@ -75,20 +78,28 @@ struct FaultInjector: Sendable {
             node.process.resume()
             record.detail =
                 "\(node.id) (token \(token)) stopped itself at \(failpoint.rawValue); SIGCONT \(fence.map { "once the fence was raised to \($0)" } ?? "after no successor raised the fence")"
-        case .leaderEtcdPartition:
+        case .leaderStorePartition:
+            let request = cluster.coordination.roundTripRequest
+            // Confirmed by a probe that succeeds before the cut and fails during it.
+            let reachedBefore = lab.nodeReachesCoordination(node.index, request: request)
             let before = lab.proxyCounters(node: node.index)
-            try lab.partitionNodeFromEtcd(node.index)
-            if !lab.nodeReachesEtcd(node.index), lab.holdsCut(node: node.index, etcd: true) { record.confirmedMs = now() }
+            try lab.partitionNodeFromCoordination(node.index)
+            if reachedBefore, !lab.nodeReachesCoordination(node.index, request: request), lab.holdsCut(node: node.index, coordination: true) {
+                record.confirmedMs = now()
+            }
             let next = await cluster.waitForLeader(above: token, timeout: ttl * 4 + .seconds(10))
             let during = lab.proxyCounters(node: node.index)
             try lab.healNode(node.index)
-            let healed = lab.nodeReachesEtcd(node.index)
+            let healed = lab.nodeReachesCoordination(node.index, request: request)
             record.detail =
-                "\(node.id) (token \(token)) cut off from etcd; next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); healed\(healed ? "" : " (etcd not yet reachable again)")\(Self.proxyNote(before, during))"
+                "\(node.id) (token \(token)) cut off from the coordination store\(reachedBefore ? "" : " (which it did not reach before the cut either)"); next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); healed\(healed ? "" : " (the store not yet reachable again)")\(Self.proxyNote(before, during))"
         case .leaderDatabasePartition:
+            let reachedBefore = lab.nodeReachesDatabase(node.index, serverPort: cluster.postgres.port)
             let before = lab.proxyCounters(node: node.index)
             try lab.partitionNodeFromDatabase(node.index)
-            if !lab.nodeReachesDatabase(node.index, serverPort: cluster.postgres.port), lab.holdsCut(node: node.index, etcd: false) {
+            if reachedBefore, !lab.nodeReachesDatabase(node.index, serverPort: cluster.postgres.port),
+                lab.holdsCut(node: node.index, coordination: false)
+            {
                 record.confirmedMs = now()
             }
             try await Task.sleep(for: ttl * 1.5)
@@ -119,42 +130,93 @@ struct FaultInjector: Sendable {
         return "; the proxies dropped \(during.dropped - before.dropped) bytes and held \(during.held) connections blackholed"
     }
 
-    private func killMember(leader: Bool, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
-        let kind: FaultKind = leader ? .etcdLeaderKill : .etcdFollowerKill
-        let start = now()
-        guard let raftLeader = await cluster.etcd.waitForLeader(timeout: .seconds(20)) else {
-            return FaultRecord(
-                kind: kind, target: "-", startMs: start, confirmedMs: nil, endMs: now(), leaderTokenBefore: nil,
-                detail: "no etcd leader within 20 s")
+    private func failed(_ kind: FaultKind, _ detail: String) -> FaultRecord {
+        FaultRecord(kind: kind, target: "-", startMs: now(), confirmedMs: nil, endMs: now(), leaderTokenBefore: nil, detail: detail)
+    }
+
+    private func killServer(leader: Bool, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
+        let kind: FaultKind = leader ? .storeLeaderKill : .storeFollowerKill
+        let coordination = cluster.coordination
+        guard let storeLeader = await coordination.waitForLeader(timeout: .seconds(20)) else {
+            return failed(kind, "no server of the coordination store said it leads within 20 s")
         }
-        let followers = (1...cluster.lab.memberCount).filter { $0 != raftLeader }
-        let target = leader ? raftLeader : followers.randomElement(using: &random)!
-        let member = cluster.etcd.members[target - 1]
+        let followers = (1...cluster.lab.memberCount).filter { $0 != storeLeader }
+        guard leader || !followers.isEmpty else { return failed(kind, "the coordination store has no followers") }
+        let target = leader ? storeLeader : followers.randomElement(using: &random)!
+        let server = coordination.servers[target - 1]
         var record = FaultRecord(
-            kind: kind, target: "etcd e\(target)", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
-        if await member.kill() { record.confirmedMs = now() }
+            kind: kind, target: coordination.serverName(target), startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil,
+            detail: "")
+        if await server.kill() { record.confirmedMs = now() }
         try await Task.sleep(for: .seconds(3))
-        try member.start()
-        let newLeader = await cluster.etcd.waitForLeader(timeout: .seconds(20))
+        try await coordination.startAll()
+        let newLeader = await coordination.waitForLeader(timeout: .seconds(20))
         record.endMs = now()
         record.detail =
-            "SIGKILL etcd e\(target) (\(leader ? "Raft leader" : "follower")), restarted after 3 s; Raft leader now \(newLeader.map { "e\($0)" } ?? "unknown")"
+            "SIGKILL \(coordination.serverName(target)) (\(leader ? "leading" : "following")), restarted after 3 s; leading server now \(newLeader.map { coordination.serverName($0) } ?? "unknown")"
         return record
     }
 
-    private func isolateMember(_ index: Int) async throws -> FaultRecord {
+    /// Cuts server `index` off from its peers and from every node for 2 × TTL; confirmed by a
+    /// connection from a node's namespace that opens before the cut and fails during it.
+    private func isolateServer(_ index: Int) async throws -> FaultRecord {
         let lab = cluster.lab
         let endpoint = lab.memberEndpoint(index)
-        let other = index == 1 ? 2 : 1
+        let name = cluster.coordination.serverName(index)
         var record = FaultRecord(
-            kind: .etcdMemberIsolation, target: "etcd e\(index)", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil,
-            detail: "")
+            kind: .storeServerIsolation, target: name, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        let reachedBefore = lab.canConnect(fromNode: 1, to: endpoint.host, port: endpoint.client)
         try lab.isolateMember(index)
-        if !lab.canConnect(fromMember: other, to: endpoint.host, port: endpoint.peer) { record.confirmedMs = now() }
+        if reachedBefore, !lab.canConnect(fromNode: 1, to: endpoint.host, port: endpoint.client) { record.confirmedMs = now() }
         try await Task.sleep(for: ttl * 2)
         try lab.healMember(index)
         record.endMs = now()
-        record.detail = "etcd e\(index) isolated for 2 × TTL"
+        record.detail = "\(name) isolated from its peers and the nodes for 2 × TTL\(reachedBefore ? "" : " (node-1 did not reach it before the cut)")"
+        return record
+    }
+
+    /// SIGSTOP of server `index` for 2 × TTL.
+    private func pauseServer(_ index: Int) async throws -> FaultRecord {
+        let server = cluster.coordination.servers[index - 1]
+        let name = cluster.coordination.serverName(index)
+        var record = FaultRecord(
+            kind: .storeServerPause, target: name, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        if await server.pause() { record.confirmedMs = now() }
+        try await Task.sleep(for: ttl * 2)
+        server.resume()
+        record.endMs = now()
+        record.detail = "SIGSTOP \(name) for 2 × TTL, then SIGCONT"
+        return record
+    }
+
+    /// Cuts the server that the leader's lease lives on (as the store tells; a random one
+    /// otherwise) off from its peers for 8 s, while the nodes still reach it. Confirmed by a
+    /// connection from a peer's namespace to its peer port that opens before the cut and fails
+    /// during it, and one from the leading node's namespace to its client port that still opens.
+    private func cutServerFromPeers(random: inout some RandomNumberGenerator) async throws -> FaultRecord {
+        let lab = cluster.lab
+        let coordination = cluster.coordination
+        let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30))
+        let holding: Int? =
+            if let lease = cluster.observer.latest?.lease { await coordination.serverHolding(lease: lease) } else { nil }
+        let target = holding ?? Int.random(in: 1...lab.memberCount, using: &random)
+        let name = coordination.serverName(target)
+        var record = FaultRecord(
+            kind: .storeServerCutFromPeers, target: name, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: leader?.token,
+            detail: "")
+        let endpoint = lab.memberEndpoint(target)
+        let peer = target == 1 ? 2 : 1
+        // ZooKeeper's followers listen for peers on the election port only; etcd on its peer port.
+        let peerPort = coordination.kind == .zookeeper ? endpoint.election : endpoint.peer
+        let reachedBefore = lab.canConnect(fromMember: peer, to: endpoint.host, port: peerPort)
+        try lab.cutMemberFromPeers(target)
+        let clientsReach = leader.map { lab.canConnect(fromNode: $0.node.index, to: endpoint.host, port: endpoint.client) } ?? true
+        if reachedBefore, !lab.canConnect(fromMember: peer, to: endpoint.host, port: peerPort), clientsReach { record.confirmedMs = now() }
+        try await Task.sleep(for: max(ttl * 2, .seconds(8)))
+        try lab.healMember(target)
+        record.endMs = now()
+        record.detail =
+            "\(name) (\(holding != nil ? "the leader's lease lives there" : "chosen at random")) cut off from its peers for 8 s; clients \(clientsReach ? "still reached it" : "did NOT reach it")"
         return record
     }
 
@@ -169,14 +231,15 @@ struct FaultInjector: Sendable {
             for await reaped in group { all = all && reaped }
             return all
         }
-        for member in cluster.etcd.members { killed = await member.kill() && killed }
+        for server in cluster.coordination.servers { killed = await server.kill() && killed }
         killed = await cluster.postgres.process.kill() && killed
         if killed { record.confirmedMs = now() }
         try await cluster.postgres.start()
-        try cluster.etcd.startAll()
+        try await cluster.coordination.startAll()
         for node in cluster.nodes { try node.start() }
         record.endMs = now()
-        record.detail = "SIGKILL of 5 nodes, 3 etcd members and PostgreSQL, then a cold start"
+        record.detail =
+            "SIGKILL of \(cluster.nodes.count) nodes, \(cluster.coordination.servers.count) coordination server(s) and PostgreSQL, then a cold start"
         return record
     }
 

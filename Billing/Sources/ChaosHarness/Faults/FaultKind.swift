@@ -18,17 +18,24 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     /// a successor has raised the fence. The fence, or the successor having settled the charge
     /// first, refuses that write.
     case leaderStopBeforeOutcome = "leader-stop-before-outcome"
-    /// The leading node cut off from every etcd member; it still reaches PostgreSQL and the sandbox.
-    case leaderEtcdPartition = "leader-etcd-partition"
-    /// The leading node cut off from PostgreSQL; it still reaches etcd and the sandbox.
+    /// The leading node cut off from every coordination server; it still reaches PostgreSQL and the sandbox.
+    case leaderStorePartition = "leader-store-partition"
+    /// The leading node cut off from PostgreSQL; it still reaches the coordination store and the sandbox.
     case leaderDatabasePartition = "leader-database-partition"
-    /// SIGKILL of the etcd Raft leader, restarted a few seconds later.
-    case etcdLeaderKill = "etcd-leader-kill"
-    /// SIGKILL of an etcd follower, restarted a few seconds later.
-    case etcdFollowerKill = "etcd-follower-kill"
-    /// One etcd member cut off from the others and from the nodes for 2 × TTL.
-    case etcdMemberIsolation = "etcd-member-isolation"
-    /// SIGKILL of every node, every etcd member and PostgreSQL, then a cold start.
+    /// SIGKILL of the coordination store's leading server (etcd's Raft leader, ZooKeeper's
+    /// leader, the coordination PostgreSQL), restarted 3 s later.
+    case storeLeaderKill = "store-leader-kill"
+    /// SIGKILL of a following coordination server, restarted 3 s later (replicated stores).
+    case storeFollowerKill = "store-follower-kill"
+    /// A coordination server cut off from the other servers and from the nodes for 2 × TTL.
+    case storeServerIsolation = "store-server-isolation"
+    /// SIGSTOP of a coordination server for 2 × TTL, then SIGCONT.
+    case storeServerPause = "store-server-pause"
+    /// The coordination server that the leading node's lease lives on (ZooKeeper; a random one
+    /// for etcd) cut off from the other servers for 8 s while the nodes still reach it
+    /// (replicated stores).
+    case storeServerCutFromPeers = "store-server-cut-from-peers"
+    /// SIGKILL of every node, every coordination server and PostgreSQL, then a cold start.
     case coldStart = "cold-start"
     /// The sandbox applies charges and drops the responses, for a few seconds.
     case sandboxLostResponse = "sandbox-lost-response"
@@ -45,7 +52,7 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     /// under a newer token (goal: at most TTL + 3 s).
     var targetsLeader: Bool {
         switch self {
-        case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderEtcdPartition,
+        case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderStorePartition,
             .clockSkew:
             true
         default: false
@@ -56,12 +63,15 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     var weight: Int {
         switch self {
         case .coldStart: 1
-        case .etcdLeaderKill, .etcdFollowerKill, .etcdMemberIsolation, .clockSkew, .leaderDatabasePartition, .leaderStopBeforePending,
-            .leaderStopBeforeCall, .leaderStopBeforeOutcome:
+        case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .clockSkew,
+            .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome:
             2
         default: 3
         }
     }
+
+    /// Whether the fault needs a store of several servers.
+    var needsReplicatedStore: Bool { self == .storeFollowerKill || self == .storeServerCutFromPeers }
 
     static func < (lhs: FaultKind, rhs: FaultKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -6,6 +6,8 @@ import Glibc
 enum RoundTrip {
     /// etcd's client port answers plain HTTP too.
     static let etcdRequest = Array("GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+    /// ZooKeeper's four-letter word `ruok`, answered `imok` (it must be whitelisted).
+    static let zooKeeperRequest = Array("ruok".utf8)
     /// PostgreSQL's SSLRequest (length 8, code 80877103), which the server answers with one byte.
     static let postgresRequest: [UInt8] = [0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F]
 

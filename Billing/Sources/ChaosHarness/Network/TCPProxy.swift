@@ -1,7 +1,7 @@
 import NIOCore
 import NIOPosix
 
-/// A TCP proxy for one link of the harness's loopback network (a node to one etcd member, a node
+/// A TCP proxy for one link of the harness's loopback network (a node to one coordination server, a node
 /// to PostgreSQL): it listens on a free loopback port and relays each connection to the upstream,
 /// until the link is cut.
 ///
@@ -78,7 +78,7 @@ final class TCPProxy: Sendable {
                         upstream.close(promise: nil)
                     }
                 case .failure:
-                    // The upstream is down (a killed etcd member, PostgreSQL restarting): the client
+                    // The upstream is down (a killed coordination server, PostgreSQL restarting): the client
                     // hears of it as it would directly, unless the link was cut meanwhile.
                     if !connection.isBlackholed { client.close(promise: nil) }
                 }

@@ -12,7 +12,7 @@ struct RunReport: Codable, Sendable {
     var seed: UInt64
     var network: NetworkLab.Mode
     /// The coordination store the nodes elect their leader in.
-    var coordination: String
+    var coordination: CoordinationKind
     /// The negative control this run's nodes were built with, or nil for the real thing.
     var control: String?
     /// For a negative control, the signals that caught it (``ControlSignal``); it passes only
@@ -39,7 +39,7 @@ struct RunReport: Codable, Sendable {
         var lines: [String] = []
         let label = control.map { "negative control '\($0)'" } ?? "fault-injection run"
         lines.append(
-            "== \(label): seed \(seed), coordination \(coordination), network \(network.rawValue), lease TTL \(leaseTTLSeconds) s, fault phase \(Int(faultPhaseSeconds)) s"
+            "== \(label): seed \(seed), coordination \(coordination.rawValue), network \(network.rawValue), lease TTL \(leaseTTLSeconds) s, fault phase \(Int(faultPhaseSeconds)) s"
         )
         let confirmed = faultTotals.values.reduce(0) { $0 + $1.confirmed }
         let injected = faultTotals.values.reduce(0) { $0 + $1.injected }
@@ -73,6 +73,10 @@ struct RunReport: Codable, Sendable {
         )
         lines.append(
             "the database's record: \(check.database.writesChecked) engine writes and \(check.database.fenceRaises) fence raises checked; stale writes accepted \(check.staleWritesAccepted), above the fence \(check.database.writesAboveFence), fence decreases \(check.database.fenceDecreases); by the nodes' logs, stale writes \(check.staleWritesInNodeLogs)"
+        )
+        let leadership = check.leadership
+        lines.append(
+            "the coordination store's record: \(leadership.storeTerms) terms in \(leadership.storeReads) reads (\(leadership.failedStoreReads) failed); nodes' claims \(leadership.claims); overlapping claims \(leadership.overlappingClaims), claims past the store's successor \(leadership.claimsPastStore), holder mismatches \(leadership.holderMismatches), writes by a non-holder \(leadership.writesByNonHolder) of \(leadership.writesChecked)"
         )
         if !settled { lines.append("the cluster did not settle within the quiet period") }
         if nodeSelfExits > 0 { lines.append("nodes that exited by themselves and were restarted: \(nodeSelfExits)") }

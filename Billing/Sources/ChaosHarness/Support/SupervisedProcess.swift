@@ -29,6 +29,11 @@ final class SupervisedProcess: Sendable {
 
     var current: Phase { phase.withLock { $0 } }
 
+    /// Whether the process runs (neither stopped nor gone).
+    var isRunning: Bool {
+        if case .running = current { true } else { false }
+    }
+
     private var process: ChildProcess? {
         switch current {
         case .running(let process), .stopped(let process): process

@@ -27,6 +27,10 @@ extension PostgresBillingStore {
         /// off would otherwise hold its caller (a leader that must stop) until TCP gives up. The
         /// call itself may still complete afterwards, which fenced writes make safe. Default 10 s.
         public var callTimeLimit: Duration? = .seconds(10)
+        /// The `application_name` of the store's sessions, which `pg_stat_activity` and server
+        /// logs show (and triggers can read): `billing node` sets its node id. Nil leaves the
+        /// server's default.
+        public var applicationName: String?
 
         /// Creates a configuration.
         public init(

@@ -27,6 +27,9 @@ public final class PostgresBillingStore: BillingStore, Service {
         clientConfiguration.options.maximumConnections = configuration.maximumConnections
         let idleMilliseconds = configuration.idleInTransactionTimeout / .milliseconds(1)
         clientConfiguration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", String(Int64(idleMilliseconds)))]
+        if let applicationName = configuration.applicationName {
+            clientConfiguration.options.additionalStartupParameters.append(("application_name", applicationName))
+        }
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.ledger = SQLLedger(database: PostgresDatabase(displayName: configuration.displayName, client: client, logger: logger))

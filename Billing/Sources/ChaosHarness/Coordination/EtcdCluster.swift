@@ -2,8 +2,11 @@ import Foundation
 
 /// Three etcd members from Debian's `etcd-server`, each in its own namespace (or on loopback
 /// ports, in proxy and loopback modes), with data directories that survive a SIGKILL and a restart.
-final class EtcdCluster: Sendable {
-    let members: [SupervisedProcess]
+final class EtcdCluster: CoordinationCluster {
+    let servers: [SupervisedProcess]
+    var kind: CoordinationKind { .etcd }
+    var isReplicated: Bool { true }
+    var roundTripRequest: [UInt8] { RoundTrip.etcdRequest }
     private let lab: NetworkLab
     private let probe: HTTPProbe
 
@@ -17,7 +20,7 @@ final class EtcdCluster: Sendable {
             let endpoint = lab.memberEndpoint(index)
             return "e\(index)=http://\(endpoint.host):\(endpoint.peer)"
         }.joined(separator: ",")
-        members = (1...lab.memberCount).map { index in
+        servers = (1...lab.memberCount).map { index in
             let endpoint = lab.memberEndpoint(index)
             let client = "http://\(endpoint.host):\(endpoint.client)"
             let peer = "http://\(endpoint.host):\(endpoint.peer)"
@@ -44,31 +47,26 @@ final class EtcdCluster: Sendable {
 
     /// `etcd://host:port,...`, node `index`'s coordination URL (its own proxies in proxy mode).
     func coordinationURL(forNode index: Int) -> String {
-        "etcd://" + lab.etcdEndpoints(forNode: index).map { "\($0.host):\($0.port)" }.joined(separator: ",")
+        "etcd://" + lab.coordinationEndpoints(forNode: index).map { "\($0.host):\($0.port)" }.joined(separator: ",")
     }
 
+    var observerURL: String {
+        "etcd://" + (1...lab.memberCount).map { "\(lab.memberEndpoint($0).host):\(lab.memberEndpoint($0).client)" }.joined(separator: ",")
+    }
+
+    func serverName(_ index: Int) -> String { "etcd e\(index)" }
+
     /// Starts every member that is down.
-    func startAll() throws {
-        for member in members where member.current == .down { try member.start() }
+    func startAll() async throws {
+        for member in servers where member.current == .down { try member.start() }
     }
 
     /// The 1-based index of the member that reports itself Raft leader, if one answers.
     func leaderIndex() async -> Int? {
-        for index in 1...lab.memberCount where members[index - 1].current != .down {
+        for index in 1...lab.memberCount where servers[index - 1].current != .down {
             let endpoint = lab.memberEndpoint(index)
             guard let data = await probe.get("http://\(endpoint.host):\(endpoint.client)/metrics") else { continue }
             if String(decoding: data, as: UTF8.self).split(separator: "\n").contains("etcd_server_is_leader 1") { return index }
-        }
-        return nil
-    }
-
-    /// Waits until a member reports itself leader.
-    func waitForLeader(timeout: Duration) async -> Int? {
-        let clock = ContinuousClock()
-        let end = clock.now + timeout
-        while clock.now < end {
-            if let leader = await leaderIndex() { return leader }
-            try? await Task.sleep(for: .milliseconds(200))
         }
         return nil
     }
