@@ -4,8 +4,9 @@
 # own), with PostgreSQL as the billing database, the payment sandbox and five billing nodes (each in
 # its own network namespace when run as root), then the negative controls, each of which must be
 # caught by its own signal: no-fencing (etcd) by the database's record of stale writes,
-# new-key-per-attempt (PostgreSQL) by double charges in the provider's ledger, renew-by-ping
-# (ZooKeeper) by overlapping leadership in the store's own record. Writes one JSON report and one
+# retryable-closes-charge (etcd) and new-key-per-attempt (PostgreSQL) by double charges in the
+# provider's ledger, renew-by-ping (ZooKeeper) by overlapping leadership in the store's own record.
+# The provider and peer faults that two controls need are cut by namespace routes: run as root. Writes one JSON report and one
 # summary per run to chaos-results/TIER/ and prints the totals.
 #
 #   scripts/chaos.sh short [SEED]   # CI: 60 s of faults per store, then the controls (~10 min)
@@ -35,7 +36,7 @@ print(f"== totals over {len(runs)} run(s) in {sys.argv[1]}")
 grand = {"confirmed": 0, "checked": 0, "violations": 0}
 for store in sorted({run["coordination"] for run in runs}):
     kinds = {}
-    checked = violations = double = missed = stale = fenced = audited = overlaps = terms = reads = 0
+    checked = violations = double = missed = stale = fenced = audited = overlaps = terms = reads = retries = later = departures = 0
     lateness = []
     for run in (r for r in runs if r["coordination"] == store):
         check = run["check"]
@@ -47,6 +48,8 @@ for store in sorted({run["coordination"] for run in runs}):
         leadership = check["leadership"]
         overlaps += leadership["overlappingClaims"] + leadership["claimsPastStore"] + leadership["holderMismatches"] + leadership["writesByNonHolder"]
         terms += leadership["storeTerms"]; reads += leadership["storeReads"]
+        model = check["model"]
+        retries += model["dunningRetries"]; later += model["laterRenewals"]; departures += model["departures"]
         lateness += check.get("lateness", {}).get("samples", [])
         for kind, t in run["faultTotals"].items():
             k = kinds.setdefault(kind, {"injected": 0, "confirmed": 0, "survived": 0, "samples": [], "censored": 0})
@@ -61,9 +64,10 @@ for store in sorted({run["coordination"] for run in runs}):
         print(f"  {kind:<30}{k['injected']:>8}{k['confirmed']:>10}{k['survived']:>9}  {pct(samples, .5)} / {pct(samples, .99)} / {max(samples) if samples else '-'}{censored}")
     confirmed = sum(k["confirmed"] for k in kinds.values())
     print(f"  lateness (charged minus due, ms) over {len(lateness)} renewals: p50 {pct(lateness, .5)}, p99 {pct(lateness, .99)}, max {max(lateness) if lateness else '-'}")
-    print(f"  faults confirmed {confirmed}; renewals checked {checked}; double {double}, missed {missed}, stale writes accepted {stale} (of {audited} engine writes in the database's record); fenced rejections seen {fenced}; leadership overlaps {overlaps} ({terms} terms in {reads} reads of the store); violations {violations}")
+    print(f"  faults confirmed {confirmed}; renewals checked {checked}; double {double}, missed {missed}, stale writes accepted {stale} (of {audited} engine writes in the database's record); fenced rejections seen {fenced}; leadership overlaps {overlaps} ({terms} terms in {reads} reads of the store); model departures {departures} ({later} renewals beyond a subscription's first, {retries} dunning retries); violations {violations}")
+    grand["retries"] = grand.get("retries", 0) + retries; grand["later"] = grand.get("later", 0) + later
     grand["confirmed"] += confirmed; grand["checked"] += checked; grand["violations"] += violations
-print(f"all stores: faults confirmed {grand['confirmed']}; renewals checked {grand['checked']}; violations {grand['violations']}")
+print(f"all stores: faults confirmed {grand['confirmed']}; renewals checked {grand['checked']} ({grand.get('later', 0)} beyond a subscription's first, {grand.get('retries', 0)} dunning retries); violations {grand['violations']}")
 for control in controls:
     caught_by = ", ".join(control.get("caughtBy") or []) or "nothing"
     print(f"negative control {control['control']} ({control['coordination']}): {'caught by its own signal' if control['passed'] else 'NOT CAUGHT by its own signal'} (caught by: {caught_by}; {len(control['check']['violations'])} violations)")
@@ -104,7 +108,12 @@ for store in $stores; do
     case $store in
     etcd)
         "$bin/ChaosHarness" "${control_phase[@]}" --coordination etcd --seed "$((seed + 1000))" --control no-fencing \
-            --faults "$stale_faults" --output "$out" "${extra[@]}" || status=1 ;;
+            --faults "$stale_faults" --output "$out" "${extra[@]}" || status=1
+        # A charge applied whose answer was lost, then the provider unreachable while the leader
+        # settles it: the bug fails it, and the dunning retry (seconds here) charges again. The
+        # sandbox is not proxied: only namespaces can cut a node off from it.
+        "$bin/ChaosHarness" "${control_phase[@]}" --coordination etcd --seed "$((seed + 4000))" --control retryable-closes-charge \
+            --faults provider-lost-then-refused --output "$out" "${extra[@]}" || status=1 ;;
     zookeeper)
         # A server cut off from its peers answers the pings of a leader whose session lives there
         # for syncLimit (5 s) while the others expire the session: only namespaces can cut peers.

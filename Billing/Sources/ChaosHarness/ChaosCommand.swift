@@ -39,6 +39,7 @@ struct ChaosCommand: AsyncParsableCommand {
         case noFencing = "no-fencing"
         case newKeyPerAttempt = "new-key-per-attempt"
         case renewByPing = "renew-by-ping"
+        case retryableClosesCharge = "retryable-closes-charge"
 
         /// The signal that must catch this control; nil for the real thing.
         var signal: ControlSignal? {
@@ -47,6 +48,7 @@ struct ChaosCommand: AsyncParsableCommand {
             case .noFencing: .staleWrite
             case .newKeyPerAttempt: .doubleCharge
             case .renewByPing: .overlap
+            case .retryableClosesCharge: .doubleCharge
             }
         }
     }
@@ -80,12 +82,15 @@ struct ChaosCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run the nodes with a deliberate defect that the checker must catch: none, no-fencing, new-key-per-attempt, renew-by-ping (zookeeper only)."
+            "Run the nodes with a deliberate defect that the checker must catch: none, no-fencing, new-key-per-attempt, renew-by-ping (zookeeper only), retryable-closes-charge."
     )
     var control: Control = .none
 
     @Option(help: "Only these fault kinds, comma-separated (default: all the network mode allows).")
     var faults: String?
+
+    @Option(help: "The nodes' dunning schedule (billing node --dunning): short, so that declined renewals go through it within a run.")
+    var dunning: String = "4s,8s,12s"
 
     @Option(help: "Seconds to wait after the fault phase for every due renewal to be charged.")
     var quietPeriod: Int = 120
@@ -105,6 +110,11 @@ struct ChaosCommand: AsyncParsableCommand {
         if let duration { guard duration >= 20 else { throw ValidationError("--duration must be at least 20 seconds") } }
         if let rate {
             guard (1...500).contains(rate) else { throw ValidationError("--rate must be between 1 and 500 renewals per second") }
+        }
+        do {
+            _ = try DunningSchedule(parsing: dunning)
+        } catch {
+            throw ValidationError("--dunning: \(error.message)")
         }
         if control == .renewByPing, coordination != .zookeeper {
             throw ValidationError("--control renew-by-ping puts back a ZooKeeper renewal; use it with --coordination zookeeper")
@@ -173,25 +183,40 @@ struct ChaosCommand: AsyncParsableCommand {
 
             // Renewals fall due from 8 s from now; the first 30 s of them are saved before the
             // nodes start and the rest while they run, so that the load starts on time however
-            // long saving 30,000 rows takes.
-            let (subscriptions, due, firstLater) = try await databaseURL.withStore(logger: logger) { store in
+            // long saving 30,000 rows takes. Catching-up subscriptions are saved at their moment.
+            let (seeded, firstLater) = try await databaseURL.withStore(logger: logger) { store in
                 let start = try await store.currentTime() + .seconds(8)
                 let count = renewalsPerSecond * (phaseSeconds + 15)
-                let (subscriptions, due) = try RenewalSeeder.plan(
+                let seeded = try RenewalSeeder.plan(
                     count: count, from: start, until: start + .seconds(Int64(phaseSeconds + 15)), random: &random)
-                let firstLater = min(count, renewalsPerSecond * 30)
-                try await RenewalSeeder.save(subscriptions[..<firstLater], to: store)
-                return (subscriptions, due, firstLater)
+                let ahead = seeded.filter { $0.saveAtMs == nil }
+                let firstLater = min(ahead.count, ahead.count * 30 / (phaseSeconds + 15))
+                try await RenewalSeeder.save(ahead[..<firstLater].map(\.subscription), to: store)
+                return (seeded, firstLater)
             }
+            let ahead = seeded.filter { $0.saveAtMs == nil }
+            let catchingUp = seeded.filter { $0.saveAtMs != nil }
             // The database's own record of every write and fence, from here on.
             try postgres.query(WriteAudit.installation)
             let seedingLogger = logger
             async let laterSaved: Void = databaseURL.withStore(logger: seedingLogger) { store in
-                try await RenewalSeeder.save(subscriptions[firstLater...], to: store)
+                try await RenewalSeeder.save(ahead[firstLater...].map(\.subscription), to: store)
             }
-            say("seeding \(due.count) renewals falling due over the \(phaseSeconds) s fault phase and 15 s beyond")
+            async let catchingUpSaved: [String: Int64] = databaseURL.withStore(logger: seedingLogger) { store in
+                try await RenewalSeeder.saveOnTime(catchingUp, to: store)
+            }
+            let dueRenewals = Set(
+                seeded.flatMap { item in
+                    item.duePeriodStarts.map { RenewalID(subscriptionID: item.subscription.id, periodStart: $0.iso8601) }
+                })
+            say(
+                "seeding \(dueRenewals.count) renewals of \(seeded.count) subscriptions (\(catchingUp.count) catching up on several periods) falling due over the \(phaseSeconds) s fault phase and 15 s beyond"
+            )
 
-            var environment = ["PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_chaos", "BILLING_LOG_LEVEL": "notice"]
+            var environment = [
+                "PATH": "/usr/bin:/bin", "STRIPE_API_KEY": "sk_test_chaos", "BILLING_LOG_LEVEL": "notice",
+                "BILLING_PROVIDER_TIMEOUT": String(Self.providerTimeoutSeconds), "BILLING_DUNNING": dunning,
+            ]
             if control != .none { environment["BILLING_NEGATIVE_CONTROL"] = control.rawValue }
             let chaosNodes = try (1...nodes).map { index in
                 let database = lab.databaseEndpoint(forNode: index, serverPort: postgres.port)
@@ -204,7 +229,8 @@ struct ChaosCommand: AsyncParsableCommand {
             }
             for node in chaosNodes { try node.start() }
             let cluster = ChaosCluster(
-                lab: lab, postgres: postgres, coordination: store, observer: observer, sandbox: sandbox, nodes: chaosNodes, probe: probe,
+                lab: lab, postgres: postgres, coordination: store, observer: observer, sandbox: sandbox, sandboxPort: sandboxPort,
+                providerOutage: .seconds(Self.providerTimeoutSeconds * 3 + 7), nodes: chaosNodes, probe: probe,
                 leaseTTL: .milliseconds(Int64(leaseTTL * 1000))
             )
             guard let first = await cluster.waitForLeader(above: nil, timeout: .seconds(60)) else {
@@ -245,6 +271,15 @@ struct ChaosCommand: AsyncParsableCommand {
             // Heal, then let the cluster charge whatever fell due.
             try await cluster.healEverything()
             try await laterSaved
+            let savedAt = try await catchingUpSaved
+            // When each renewal fell due: its period's start, or, catching up, when it was saved.
+            var due: [RenewalID: Int64] = [:]
+            for item in seeded {
+                for start in item.duePeriodStarts {
+                    due[RenewalID(subscriptionID: item.subscription.id, periodStart: start.iso8601)] =
+                        savedAt[item.subscription.id] ?? start.millisecondsSinceEpoch
+                }
+            }
             say("fault phase over after \(records.count) faults; healed; waiting up to \(quietPeriod) s for every due renewal")
             let quietStart = clock.now
             var settled = false
@@ -255,9 +290,11 @@ struct ChaosCommand: AsyncParsableCommand {
                             entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) }
                         }
                     })
-                if due.keys.allSatisfy(charged.contains) {
+                if dueRenewals.allSatisfy(charged.contains) {
                     let open = try? await databaseURL.withStore(logger: logger) { try await $0.unresolvedCharges(after: nil, limit: 1) }
-                    if open?.isEmpty == true { settled = true; break }
+                    // And dunning over: every declined subscription went through its schedule.
+                    let pastDue = try? postgres.query("SELECT count(*) FROM subscriptions WHERE status = 'past_due'")
+                    if open?.isEmpty == true, pastDue?.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { settled = true; break }
                 }
                 try await Task.sleep(for: .seconds(1))
             }
@@ -266,6 +303,7 @@ struct ChaosCommand: AsyncParsableCommand {
 
             let charges = try await databaseURL.withStore(logger: logger) { try await $0.allCharges() }
             let writes = try WriteAudit.parse(try postgres.query(WriteAudit.query))
+            let rows = try SubscriptionModel.parseRows(try postgres.query(SubscriptionModel.rowsQuery))
             let ledger = sandbox.ledger()
             await cluster.stopAll()
             let leadershipRecord = observer.record
@@ -274,6 +312,7 @@ struct ChaosCommand: AsyncParsableCommand {
             let (events, unreadable, logProblems) = HistoryChecker.readEvents(paths: chaosNodes.map(\.eventLogPath))
             let check = HistoryChecker(
                 due: due, ledger: ledger, charges: charges, writes: writes, events: events, store: leadershipRecord, faults: records,
+                model: SubscriptionModel(seeded: seeded, ledger: ledger, rows: rows, dunning: try DunningSchedule(parsing: dunning)),
                 eventLogProblems: logProblems
             ).check()
             let clean = check.isClean && settled
@@ -304,6 +343,10 @@ struct ChaosCommand: AsyncParsableCommand {
         print(report.summary)
         if !report.passed { throw ExitCode(1) }
     }
+
+    /// The nodes' provider request timeout (`BILLING_PROVIDER_TIMEOUT`), shorter than the default
+    /// 30 s so that a provider fault outlasts the engine's transient retries in seconds, not minutes.
+    static let providerTimeoutSeconds = 5
 
     private func billingExecutable() throws -> String {
         if let billing { return billing }

@@ -134,4 +134,17 @@ struct RenewalDecisionTests {
         #expect(offsets == [1, 3, 5, 7].map { Self.day * $0 })
         #expect(throws: BillingError.self) { try DunningSchedule(retryOffsets: [.seconds(2), .seconds(1)]) }
     }
+
+    @Test func dunningScheduleIsReadFromOffsetsWithUnits() throws {
+        #expect(try DunningSchedule(parsing: "1d,3d,5d,7d") == .default)
+        #expect(try DunningSchedule(parsing: " 4s, 8s ,12s").retryOffsets == [.seconds(4), .seconds(8), .seconds(12)])
+        #expect(try DunningSchedule(parsing: "30m,2h").retryOffsets == [.seconds(1800), .seconds(7200)])
+        #expect(try DunningSchedule(parsing: "none") == .none)
+        for bad in ["", "5", "5x", "-5s", "0s", "5s,,10s", "10s,5s", "1.5d"] {
+            let error = #expect(throws: BillingError.self, "'\(bad)'") { try DunningSchedule(parsing: bad) }
+            #expect(error?.code == .invalidConfiguration)
+        }
+        let error = try #require(throws: BillingError.self) { try DunningSchedule(parsing: "1d,3x") }
+        #expect(error.message.contains("'3x'") && error.message.contains("1d,3d,5d,7d"))
+    }
 }

@@ -31,6 +31,37 @@ public struct DunningSchedule: Hashable, Sendable {
         self.retryOffsets = retryOffsets
     }
 
+    /// Reads a schedule written as comma-separated offsets with a unit each (`s`, `m`, `h`, `d`),
+    /// for example `1d,3d,5d,7d` (the default) or `5s,10s,15s`; `none` retries nothing.
+    /// - Throws: ``BillingError/Code/invalidConfiguration`` naming the offset it could not read.
+    public init(parsing text: String) throws(BillingError) {
+        func trimmed(_ text: Substring) -> String {
+            var text = text
+            while text.first == " " { text.removeFirst() }
+            while text.last == " " { text.removeLast() }
+            return String(text)
+        }
+        guard trimmed(text[...]).lowercased() != "none" else {
+            self = .none
+            return
+        }
+        var offsets: [Duration] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = trimmed(part)
+            let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+            guard let unit = item.last.flatMap({ units[$0] }), let count = Int64(item.dropLast()), count > 0, count <= 3650 * 86_400 / unit
+            else {
+                throw BillingError(
+                    code: .invalidConfiguration,
+                    message:
+                        "dunning offset '\(item)' in '\(text)' is not a positive number with a unit (s, m, h or d); write for example 1d,3d,5d,7d, or none"
+                )
+            }
+            offsets.append(.seconds(count * unit))
+        }
+        try self.init(retryOffsets: offsets)
+    }
+
     private init(uncheckedOffsets: [Duration]) {
         self.retryOffsets = uncheckedOffsets
     }

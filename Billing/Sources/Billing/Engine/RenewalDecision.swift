@@ -102,6 +102,7 @@ public struct RenewalDecision: Hashable, Sendable {
         case .declined(let code, let declineCode, _, let hard, let reference):
             return failed(code: declineCode ?? code, hard: hard, reference: reference)
         case .retryable:
+            if RetryableClosesCharge.isPutBack { return failed(code: "provider_unreachable", hard: false, reference: nil) }
             // Not reached this time; an earlier round may have reached it: the row keeps its status.
             return leftOpen(charge.status, "provider_unreachable")
         case .unknown:

@@ -55,6 +55,12 @@ struct NodeCommand: AsyncParsableCommand {
     var rateLimit: Int?
 
     @Option(
+        help:
+            "When a declined renewal is retried: offsets from the first failure with a unit (s, m, h, d), comma-separated, or none ($BILLING_DUNNING; default 1d,3d,5d,7d)."
+    )
+    var dunning: String?
+
+    @Option(
         name: .customLong("peer"),
         help: "Another node's base URL, for /cluster and the dashboard; repeatable ($BILLING_PEERS, comma-separated).")
     var peers: [String] = []
@@ -144,6 +150,13 @@ struct NodeCommand: AsyncParsableCommand {
         guard rate >= 0 else { throw CLIError("--rate-limit must be 0 (no limit) or positive, not \(rate)") }
         configuration.engine.providerRequestsPerSecond = rate == 0 ? nil : rate
         configuration.engine.providerBurst = max(rate, 20)
+        if let dunningText = Environment.pick(dunning, "BILLING_DUNNING") {
+            do {
+                configuration.engine.dunning = try DunningSchedule(parsing: dunningText)
+            } catch {
+                throw CLIError("--dunning: \(error.message)")
+            }
+        }
         configuration.peers =
             peers.isEmpty
             ? (Environment.values["BILLING_PEERS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }

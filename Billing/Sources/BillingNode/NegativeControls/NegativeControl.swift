@@ -18,4 +18,8 @@ public enum NegativeControl: String, Sendable, CaseIterable {
     /// ensemble keeps leading while the ensemble expires its session and elects a successor. Only
     /// the fence then stands between the two; the store's own record must show them overlap.
     case renewByPing = "renew-by-ping"
+    /// The renewal engine's old bug put back (`RetryableClosesCharge` (Billing)): "the provider
+    /// could not be reached" fails an open charge whose key may already have been applied, and
+    /// the dunning retry charges the period again under a new key.
+    case retryableClosesCharge = "retryable-closes-charge"
 }

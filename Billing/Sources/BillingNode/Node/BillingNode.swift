@@ -78,6 +78,11 @@ public final class BillingNode: Service, Sendable {
                 "NEGATIVE CONTROL renew-by-ping: this node renews ZooKeeper leases by ping; it can lead beside its successor"
             )
             PingRenewal.enableForNegativeControl()
+        case .retryableClosesCharge?:
+            logger.critical(
+                "NEGATIVE CONTROL retryable-closes-charge: this node fails open charges it could not send; a dunning retry will charge again"
+            )
+            RetryableClosesCharge.putBackForNegativeControl()
         case nil:
             break
         }

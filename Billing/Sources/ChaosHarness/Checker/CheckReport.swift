@@ -47,6 +47,8 @@ struct CheckReport: Codable, Sendable {
     var staleWritesInNodeLogs = 0
     /// Leadership against the coordination store's record and between nodes.
     var leadership = LeadershipCheck.Findings()
+    /// Each subscription's history against its model (``SubscriptionModel``).
+    var model = SubscriptionModel.Findings()
     var fencedRejections = 0
     var chargeRowsWithUnheldToken = 0
     var earlyCharges = 0
@@ -67,6 +69,7 @@ struct CheckReport: Codable, Sendable {
         if audit.doubleCharges > 0 { signals.append(.doubleCharge) }
         if audit.missed > 0 { signals.append(.missed) }
         if leadership.foundOverlap { signals.append(.overlap) }
+        if model.departures > 0 { signals.append(.model) }
         return signals
     }
 

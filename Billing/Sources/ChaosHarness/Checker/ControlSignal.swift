@@ -10,4 +10,7 @@ enum ControlSignal: String, Codable, Sendable {
     /// Two nodes led at once, or a node led after the coordination store showed a successor
     /// leading, or a write was made by a node that did not hold its token (``LeadershipCheck``).
     case overlap
+    /// A subscription's history departed from its model: a period paid twice or not advanced, a
+    /// dunning step skipped, repeated or early, a retry after a hard decline (``SubscriptionModel``).
+    case model
 }

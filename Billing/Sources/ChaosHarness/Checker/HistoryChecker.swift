@@ -17,6 +17,8 @@ struct HistoryChecker {
     /// The coordination store's own record of who led (``LeadershipObserver``).
     var store: LeadershipObserver.Record
     var faults: [FaultRecord]
+    /// Each subscription's expected history (nil in tests of the other checks).
+    var model: SubscriptionModel? = nil
     /// Event logs that were missing or had unreadable lines: each a violation, since a record
     /// the checker cannot read hides what it would show.
     var eventLogProblems: [String] = []
@@ -96,6 +98,10 @@ struct HistoryChecker {
             report.lateness.samples.append(applied - due[renewal]!)
         }
         for problem in eventLogProblems { violation(problem) }
+        if let model {
+            report.model = model.check()
+            violations += report.model.violations
+        }
 
         if report.audit.doubleCharges > 0 { violation("\(report.audit.doubleCharges) renewals charged more than once") }
         if report.audit.missed > 0 { violation("\(report.audit.missed) due renewals never charged") }

@@ -11,6 +11,11 @@ struct ChaosCluster: Sendable {
     let coordination: any CoordinationCluster
     let observer: LeadershipObserver
     let sandbox: PaymentSandboxServer
+    /// The port the sandbox listens on.
+    let sandboxPort: Int
+    /// How long the provider faults cut a node off: its transient retries ((1 + retries) × the
+    /// nodes' provider timeout, plus back-offs) and 5 s more.
+    let providerOutage: Duration
     let nodes: [ChaosNode]
     let probe: HTTPProbe
     let leaseTTL: Duration

@@ -7,7 +7,7 @@ import Foundation
 /// member, a ZooKeeper server, the coordination PostgreSQL) runs in a network
 /// namespace of its own, joined to the host by a veth pair; the host routes between them.
 /// PostgreSQL and the payment sandbox run on the host, reached by each node at host addresses
-/// on its own link (`10.213.1N.3` for PostgreSQL, `10.213.1N.1` for the sandbox), so that a
+/// on its own link (`10.213.1N.3` for PostgreSQL, `10.213.1N.4` for the sandbox), so that a
 /// node can lose one without the other. A partition is a blackhole route inside the cut-off
 /// namespace, which drops packets of established connections too (no iptables needed).
 ///
@@ -94,7 +94,7 @@ final class NetworkLab: Sendable {
     /// The address node `index` listens on.
     func nodeListenAddress(_ index: Int) -> String { mode == .namespaces ? "0.0.0.0" : "127.0.0.1" }
     /// The address node `index` reaches the sandbox at.
-    func sandboxAddress(forNode index: Int) -> String { mode == .namespaces ? "\(nodeSubnet(index)).1" : "127.0.0.1" }
+    func sandboxAddress(forNode index: Int) -> String { mode == .namespaces ? "\(nodeSubnet(index)).4" : "127.0.0.1" }
     /// The address node `index` reaches PostgreSQL at.
     func databaseAddress(forNode index: Int) -> String { mode == .namespaces ? "\(nodeSubnet(index)).3" : "127.0.0.1" }
     /// The addresses PostgreSQL must listen on.
@@ -159,6 +159,8 @@ final class NetworkLab: Sendable {
         switch kind {
         case .leaderStorePartition, .leaderDatabasePartition: canPartitionNodes
         case .storeServerIsolation, .storeServerCutFromPeers: canIsolateMembers
+        // The sandbox is not proxied: only a namespace's route can cut a node off from it.
+        case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused: mode == .namespaces
         default: true
         }
     }
@@ -183,6 +185,13 @@ final class NetworkLab: Sendable {
         try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", "blackhole", "\(databaseAddress(forNode: index))/32"])
     }
 
+    /// Cuts node `index` off from the sandbox (namespaces only): `refuse` makes its connections
+    /// fail at once (an `unreachable` route: EHOSTUNREACH), otherwise they go unanswered (a
+    /// `blackhole` route: the connect times out).
+    func cutNodeFromProvider(_ index: Int, refuse: Bool) throws {
+        try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", refuse ? "unreachable" : "blackhole", "\(sandboxAddress(forNode: index))/32"])
+    }
+
     /// Removes node `index`'s partitions.
     func healNode(_ index: Int) throws {
         if let proxies {
@@ -194,6 +203,9 @@ final class NetworkLab: Sendable {
         for target in targets {
             // Absent routes are fine: only some were cut.
             _ = try Shell.run(["ip", "-n", nodeNamespace(index), "route", "del", "blackhole", target])
+        }
+        for type in ["blackhole", "unreachable"] {
+            _ = try Shell.run(["ip", "-n", nodeNamespace(index), "route", "del", type, "\(sandboxAddress(forNode: index))/32"])
         }
     }
 
@@ -271,20 +283,22 @@ final class NetworkLab: Sendable {
         tearDown()
         try Shell.check(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
         for index in 1...nodeCount {
-            try link(namespace: nodeNamespace(index), subnet: nodeSubnet(index), extraHostAddress: "\(nodeSubnet(index)).3")
+            try link(
+                namespace: nodeNamespace(index), subnet: nodeSubnet(index),
+                extraHostAddresses: ["\(databaseAddress(forNode: index))", "\(sandboxAddress(forNode: index))"])
         }
         for index in 1...memberCount {
-            try link(namespace: memberNamespace(index), subnet: memberSubnet(index), extraHostAddress: nil)
+            try link(namespace: memberNamespace(index), subnet: memberSubnet(index), extraHostAddresses: [])
         }
     }
 
     /// A namespace joined to the host by a veth pair: host side `SUBNET.1/29` (and the extra
-    /// address), namespace side `SUBNET.2/29` with its default route through the host.
-    private func link(namespace: String, subnet: String, extraHostAddress: String?) throws {
+    /// addresses), namespace side `SUBNET.2/29` with its default route through the host.
+    private func link(namespace: String, subnet: String, extraHostAddresses: [String]) throws {
         try Shell.check(["ip", "netns", "add", namespace])
         try Shell.check(["ip", "link", "add", namespace, "type", "veth", "peer", "name", "eth0", "netns", namespace])
         try Shell.check(["ip", "addr", "add", "\(subnet).1/29", "dev", namespace])
-        if let extraHostAddress { try Shell.check(["ip", "addr", "add", "\(extraHostAddress)/29", "dev", namespace]) }
+        for address in extraHostAddresses { try Shell.check(["ip", "addr", "add", "\(address)/29", "dev", namespace]) }
         try Shell.check(["ip", "link", "set", namespace, "up"])
         try Shell.check(["ip", "-n", namespace, "link", "set", "lo", "up"])
         try Shell.check(["ip", "-n", namespace, "addr", "add", "\(subnet).2/29", "dev", "eth0"])

@@ -30,6 +30,8 @@ struct FaultInjector: Sendable {
             return try await pauseServer(Int.random(in: 1...cluster.lab.memberCount, using: &random))
         case .storeServerCutFromPeers:
             return try await cutServerFromPeers(random: &random)
+        case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused:
+            return try await cutLeaderFromProvider(kind, seed: random.next())
         case .coldStart:
             return try await coldStart()
         case .sandboxLostResponse, .sandboxServerError, .sandboxHang, .sandboxRateLimit:
@@ -220,6 +222,46 @@ struct FaultInjector: Sendable {
         return record
     }
 
+    /// Cuts the leading node off from the provider for ``ChaosCluster/providerOutage``; confirmed
+    /// by a connection from its namespace to the sandbox that opens before the cut and fails during
+    /// it (and, for `provider-lost-then-refused`, by an answer the sandbox dropped first).
+    private func cutLeaderFromProvider(_ kind: FaultKind, seed: UInt64) async throws -> FaultRecord {
+        guard let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30)) else {
+            return failed(kind, "no leader to hit within 30 s")
+        }
+        let lab = cluster.lab
+        let node = leader.node
+        let host = lab.sandboxAddress(forNode: node.index)
+        var record = FaultRecord(kind: kind, target: node.id, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        let reachedBefore = lab.canConnect(fromNode: node.index, to: host, port: cluster.sandboxPort)
+        var dropped = 0
+        if kind == .providerLostThenRefused {
+            let sandbox = cluster.sandbox
+            let before = sandbox.statistics().faultsOnFirstRequests.lost
+            var rates = FaultRates(seed: seed)
+            rates.lostRate = 1
+            try sandbox.setFaultRates(rates)
+            let clock = ContinuousClock()
+            let end = clock.now + .seconds(10)
+            while clock.now < end, sandbox.statistics().faultsOnFirstRequests.lost == before { try await Task.sleep(for: .milliseconds(2)) }
+            // The engine replays a lost answer's key after 500 ms: the cut must come first.
+            try lab.cutNodeFromProvider(node.index, refuse: true)
+            try sandbox.setFaultRates(.none)
+            dropped = sandbox.statistics().faultsOnFirstRequests.lost - before
+        } else {
+            try lab.cutNodeFromProvider(node.index, refuse: kind == .leaderProviderRefused)
+        }
+        let cut = !lab.canConnect(fromNode: node.index, to: host, port: cluster.sandboxPort)
+        if reachedBefore, cut, kind != .providerLostThenRefused || dropped > 0 { record.confirmedMs = now() }
+        try await Task.sleep(for: cluster.providerOutage)
+        try lab.healNode(node.index)
+        record.endMs = now()
+        let how = kind == .leaderProviderBlackholed ? "blackholed" : "refused"
+        record.detail =
+            "\(node.id) (token \(leader.token))\(kind == .providerLostThenRefused ? " had \(dropped) answers dropped, then" : "") cut off from the provider (\(how)) for \(cluster.providerOutage)\(reachedBefore ? "" : " (it did not reach the provider before the cut either)")"
+        return record
+    }
+
     private func coldStart() async throws -> FaultRecord {
         var record = FaultRecord(
             kind: .coldStart, target: "everything", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
@@ -266,19 +308,20 @@ struct FaultInjector: Sendable {
         var applied = 0
         while clock.now < end || (applied == 0 && clock.now < end + .seconds(7)) {
             try await Task.sleep(for: .milliseconds(100))
-            let after = sandbox.statistics()
+            // Only faults that met a request's first delivery count: one on a replay repeats an answer.
+            let (after, earlier) = (sandbox.statistics().faultsOnFirstRequests, before.faultsOnFirstRequests)
             applied =
                 switch kind {
-                case .sandboxLostResponse: after.lostFaults - before.lostFaults
-                case .sandboxServerError: after.serverErrorFaults - before.serverErrorFaults
-                case .sandboxHang: after.hangFaults - before.hangFaults
-                default: after.rateLimitFaults - before.rateLimitFaults
+                case .sandboxLostResponse: after.lost - earlier.lost
+                case .sandboxServerError: after.serverError - earlier.serverError
+                case .sandboxHang: after.hang - earlier.hang
+                default: after.rateLimited - earlier.rateLimited
                 }
             if applied > 0, record.confirmedMs == nil { record.confirmedMs = now() }
         }
         try sandbox.setFaultRates(.none)
         record.endMs = now()
-        record.detail = "\(applied) requests hit by \(kind.rawValue) in the window"
+        record.detail = "\(applied) first-time requests hit by \(kind.rawValue) in the window"
         return record
     }
 }

@@ -22,6 +22,16 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     case leaderStorePartition = "leader-store-partition"
     /// The leading node cut off from PostgreSQL; it still reaches the coordination store and the sandbox.
     case leaderDatabasePartition = "leader-database-partition"
+    /// The leading node's connections to the provider refused at once (an `unreachable` route)
+    /// for ``ChaosCluster/providerOutage``: long enough to exhaust the engine's transient retries.
+    case leaderProviderRefused = "leader-provider-refused"
+    /// The leading node's packets to the provider dropped (a `blackhole` route) for
+    /// ``ChaosCluster/providerOutage``.
+    case leaderProviderBlackholed = "leader-provider-blackholed"
+    /// The sandbox applies charges and drops their answers until one was dropped; then the
+    /// leading node's connections to the provider are refused for ``ChaosCluster/providerOutage``,
+    /// so that it settles a charge that was applied while it cannot reach the provider.
+    case providerLostThenRefused = "provider-lost-then-refused"
     /// SIGKILL of the coordination store's leading server (etcd's Raft leader, ZooKeeper's
     /// leader, the coordination PostgreSQL), restarted 3 s later.
     case storeLeaderKill = "store-leader-kill"
@@ -63,6 +73,7 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     var weight: Int {
         switch self {
         case .coldStart: 1
+        case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused: 1
         case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .clockSkew,
             .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome:
             2

@@ -78,6 +78,9 @@ struct RunReport: Codable, Sendable {
         lines.append(
             "the coordination store's record: \(leadership.storeTerms) terms in \(leadership.storeReads) reads (\(leadership.failedStoreReads) failed); nodes' claims \(leadership.claims); overlapping claims \(leadership.overlappingClaims), claims past the store's successor \(leadership.claimsPastStore), holder mismatches \(leadership.holderMismatches), writes by a non-holder \(leadership.writesByNonHolder) of \(leadership.writesChecked)"
         )
+        lines.append(
+            "the subscriptions' model: \(check.model.subscriptionsChecked) subscriptions, \(check.model.laterRenewals) renewals beyond a subscription's first, \(check.model.dunningRetries) dunning retries; departures \(check.model.departures)"
+        )
         if !settled { lines.append("the cluster did not settle within the quiet period") }
         if nodeSelfExits > 0 { lines.append("nodes that exited by themselves and were restarted: \(nodeSelfExits)") }
         if unreadableEventLines > 0 { lines.append("unreadable event-log lines: \(unreadableEventLines)") }

@@ -43,6 +43,12 @@ struct SandboxPipeline: Sendable {
         let requestID = SandboxIDs.make("req_", length: 14)
 
         switch plan.action {
+        case .serverError, .rateLimited:
+            if idempotency.map({ !state.hasAnswer($0.scope) }) ?? true { state.countOnFirstRequest(plan.action) }
+        default:
+            break
+        }
+        switch plan.action {
         case .serverError:
             try await delay(plan)
             return marked(dialect.serverError(requestID: requestID).response(), plan)
@@ -59,6 +65,7 @@ struct SandboxPipeline: Sendable {
             switch state.claim(idempotency.scope, fingerprint: idempotency.fingerprint) {
             case .claimed:
                 claimed = idempotency.scope
+                state.countOnFirstRequest(plan.action)
             case .inFlight:
                 return dialect.inFlight(key: idempotency.scope.key, requestID: requestID).response()
             case .conflict:
@@ -82,6 +89,7 @@ struct SandboxPipeline: Sendable {
             }
         }
 
+        if idempotency == nil { state.countOnFirstRequest(plan.action) }
         let answer: SavedResponse
         do {
             try await delay(plan)

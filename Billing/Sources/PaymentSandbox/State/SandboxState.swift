@@ -120,6 +120,19 @@ final class SandboxState: Sendable {
         }
     }
 
+    /// Counts `action` as having met a request's first delivery.
+    func countOnFirstRequest(_ action: FaultAction?) {
+        guard let action else { return }
+        storage.withLock { $0.statistics.faultsOnFirstRequests.add(action) }
+    }
+
+    /// Whether `scope` has an answer saved (a request under it now would be a replay).
+    func hasAnswer(_ scope: IdempotencyScope) -> Bool {
+        storage.withLock { storage in
+            if case .completed = storage.keys[scope] { true } else { false }
+        }
+    }
+
     /// Counts a request and the faults it meets.
     func count(_ plan: FaultPlan) {
         storage.withLock { storage in

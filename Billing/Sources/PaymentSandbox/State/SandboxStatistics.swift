@@ -25,6 +25,37 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
     /// Idempotency keys forgotten because their retention passed on the sandbox clock; a request
     /// that reuses one is processed (and charged) as new.
     public var keysForgotten: Int = 0
+    /// The injected faults that met a request's first delivery (its key not answered before, or
+    /// no key): the ones that test a client, where a fault on a replay only repeats an answer.
+    public var faultsOnFirstRequests = FaultCounts()
+
+    /// Injected faults by kind.
+    public struct FaultCounts: Sendable, Hashable, Codable {
+        public var serverError = 0
+        public var lost = 0
+        public var hang = 0
+        public var rateLimited = 0
+        public var garbage = 0
+
+        /// Zero counts.
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case lost, hang, garbage
+            case serverError = "server_error"
+            case rateLimited = "rate_limited"
+        }
+
+        mutating func add(_ action: FaultAction) {
+            switch action {
+            case .serverError: serverError += 1
+            case .lost: lost += 1
+            case .hang: hang += 1
+            case .rateLimited: rateLimited += 1
+            case .garbage: garbage += 1
+            }
+        }
+    }
 
     /// Zero counters.
     public init() {}
@@ -41,5 +72,6 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
         case rateLimitFaults = "rate_limit_faults"
         case garbageFaults = "garbage_faults"
         case keysForgotten = "keys_forgotten"
+        case faultsOnFirstRequests = "faults_on_first_requests"
     }
 }
