@@ -93,10 +93,14 @@ let package = Package(
 
         // MARK: The node and the `billing` command
 
+        // The host's real clock, past a time-faking library (the node's event log).
+        .target(name: "CHostClock"),
+
         .target(
             name: "BillingNode",
             dependencies: [
                 "Billing",
+                "CHostClock",
                 "Payments",
                 "PaymentSandbox",
                 .product(name: "LeaderElection", package: "swift-leader-election"),

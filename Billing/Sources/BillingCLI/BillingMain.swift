@@ -24,7 +24,7 @@ struct BillingMain: AsyncParsableCommand {
         // A write to a closed pipe must fail, not kill the process.
         signal(SIGPIPE, SIG_IGN)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(ProcessArguments.current)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

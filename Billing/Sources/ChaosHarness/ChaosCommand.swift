@@ -151,8 +151,10 @@ struct ChaosCommand: AsyncParsableCommand {
         let probe = HTTPProbe(client: HTTPClient.shared)
 
         try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
+        let databaseClock = FakeClock.library == nil ? nil : try FakeClock(file: "\(directory)/pg/billing-database.faketime")
         let postgres = try PostgresInstance(
-            directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort)
+            directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort,
+            clock: databaseClock)
         try await postgres.start()
         try postgres.createDatabase()
         let store: any CoordinationCluster
@@ -229,7 +231,7 @@ struct ChaosCommand: AsyncParsableCommand {
             }
             for node in chaosNodes { try node.start() }
             let cluster = ChaosCluster(
-                lab: lab, postgres: postgres, coordination: store, observer: observer, sandbox: sandbox, sandboxPort: sandboxPort,
+                lab: lab, postgres: postgres, databaseClock: databaseClock, coordination: store, observer: observer, sandbox: sandbox, sandboxPort: sandboxPort,
                 providerOutage: .seconds(Self.providerTimeoutSeconds * 3 + 7), nodes: chaosNodes, probe: probe,
                 leaseTTL: .milliseconds(Int64(leaseTTL * 1000))
             )
@@ -360,6 +362,13 @@ struct ChaosCommand: AsyncParsableCommand {
 
     private func faultKinds(lab: NetworkLab) throws -> [FaultKind] {
         var kinds = faults.map { $0.split(separator: ",").compactMap { FaultKind(rawValue: String($0)) } } ?? FaultKind.allCases
+        if FakeClock.library == nil {
+            let clockFaults = kinds.filter(\.stepsAClock)
+            if !clockFaults.isEmpty && faults != nil {
+                throw HarnessError("\(clockFaults.map(\.rawValue).joined(separator: ", ")) need libfaketime: \(FakeClock.missing)")
+            }
+            kinds.removeAll(where: \.stepsAClock)
+        }
         let dropped = kinds.filter { !lab.supports($0) }
         kinds.removeAll { !lab.supports($0) }
         if coordination == .postgres {

@@ -197,6 +197,22 @@ struct RenewalEngineTests {
         }
     }
 
+    /// A decline that arrives 10 s into a pass (a slow provider, a paused database) is dated when
+    /// it arrived: its retry waits the schedule's gap from then, not from the start of the pass.
+    @Test(arguments: StoreKind.available)
+    func aDeclineIsDatedWhenItArrivesNotWhenItsPassBegan(_ kind: StoreKind) async throws {
+        try await withTestStore(kind) { store in
+            let base = FakePaymentProvider { _, _ in .decline(hard: false) }
+            let harness = EngineHarness(store: store, now: "2025-02-28T00:00:00Z", provider: base)
+            let slow = HookedProvider(base: base) { _ in try await harness.clock.sleep(for: .seconds(10)) }
+            try await harness.save(Fixtures.subscription("poor"))
+            let report = try await harness.engine(provider: slow).runPass(fence: Fixtures.fence(1))
+            #expect(report.retriesScheduled == 1)
+            let row = try #require(try await harness.subscription("poor"))
+            #expect(row.retry?.nextAttemptAt == Fixtures.time("2025-03-01T00:00:10Z"))
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func dunningRetriesOnScheduleThenCancels(_ kind: StoreKind) async throws {
         try await withTestStore(kind) { store in

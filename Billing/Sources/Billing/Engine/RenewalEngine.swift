@@ -209,7 +209,10 @@ public final class RenewalEngine: Sendable {
     struct Pass: Sendable {
         let engine: RenewalEngine
         let fence: Fence
+        /// The billing clock when the pass began.
         let now: Timestamp
+        /// The engine's clock then, so that ``billingTime()`` can move `now` on.
+        private let startedAt: Duration
         let checkLeadership: @Sendable () throws -> Void
         /// Group commit of steps (a) and (c) when the store writes batches cheaper than rows
         /// (``BillingStore/writesInBatches``); nil: every write goes alone.
@@ -220,6 +223,7 @@ public final class RenewalEngine: Sendable {
             self.engine = engine
             self.fence = fence
             self.now = now
+            self.startedAt = engine.clock.now()
             self.checkLeadership = checkLeadership
             let store = engine.store
             if store.writesInBatches {
@@ -229,6 +233,14 @@ public final class RenewalEngine: Sendable {
                 begins = nil
                 records = nil
             }
+        }
+
+        /// The billing time now: the pass's reading moved on by the time the pass has run, without
+        /// another round trip to the database. A decline is dated by it, so that its dunning retry
+        /// waits the schedule's gap from the decline, not from the start of a pass that ran long
+        /// (a slow provider, a paused database).
+        func billingTime() -> Timestamp {
+            now + max(.zero, engine.clock.now() - startedAt)
         }
 
         /// Step (a), fenced: writes the pending charge of `intent` (see ``BillingStore/beginCharge(_:fence:at:)``).
@@ -360,7 +372,7 @@ public final class RenewalEngine: Sendable {
         let retryOpenAt = now + configuration.openChargeBackoff(failures: charge.sendFailures + 1)
         func decide(_ outcome: ChargeOutcome) -> RenewalDecision {
             RenewalDecision.decide(
-                subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning,
+                subscription: subscription, charge: charge, outcome: outcome, now: pass.billingTime(), dunning: configuration.dunning,
                 retryOpenAt: retryOpenAt)
         }
         let replayableUntil = charge.keySentAt.map { $0 + (provider.idempotencyKeyRetention - configuration.keyReplaySafetyMargin) }
@@ -396,15 +408,15 @@ public final class RenewalEngine: Sendable {
                 }
                 logger.notice(
                     "the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
-                return try await send(charge, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
+                return try await send(charge, subscription: subscription, pass: pass, retryOpenAt: retryOpenAt)
             }
         }
-        return try await send(charge, subscription: subscription, pass: pass, now: now, retryOpenAt: retryOpenAt)
+        return try await send(charge, subscription: subscription, pass: pass, retryOpenAt: retryOpenAt)
     }
 
     /// Sends `charge`'s key and decides from the answer; a request the provider rejects as such parks the charge.
     private func send(
-        _ charge: Charge, subscription: Subscription, pass: Pass, now: Timestamp, retryOpenAt: Timestamp
+        _ charge: Charge, subscription: Subscription, pass: Pass, retryOpenAt: Timestamp
     ) async throws -> RenewalDecision {
         let outcome: ChargeOutcome
         do {
@@ -417,7 +429,8 @@ public final class RenewalEngine: Sendable {
             return RenewalDecision.park(charge: charge, reason: "provider_rejected: \(error.message)")
         }
         return RenewalDecision.decide(
-            subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: configuration.dunning, retryOpenAt: retryOpenAt
+            subscription: subscription, charge: charge, outcome: outcome, now: pass.billingTime(), dunning: configuration.dunning,
+            retryOpenAt: retryOpenAt
         )
     }
 

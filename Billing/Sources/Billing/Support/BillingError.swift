@@ -19,6 +19,7 @@ public struct BillingError: Error, Sendable, CustomStringConvertible {
             case staleFencingToken
             case concurrentModification
             case providerFailure
+            case clockDivergence
         }
 
         private let base: Base
@@ -52,6 +53,10 @@ public struct BillingError: Error, Sendable, CustomStringConvertible {
         public static let concurrentModification = Code(.concurrentModification)
         /// The payment provider refused the request in a way no retry fixes (`PaymentError`).
         public static let providerFailure = Code(.providerFailure)
+        /// The billing clock and this process's own clock disagree by more than the tolerance
+        /// (``CheckedBillingClock``): one of them was stepped or drifts. Nothing is charged until
+        /// they agree; fix the clocks (NTP).
+        public static let clockDivergence = Code(.clockDivergence)
 
         public var description: String { base.rawValue }
     }

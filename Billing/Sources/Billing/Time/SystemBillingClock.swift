@@ -17,7 +17,7 @@ public struct SystemBillingClock: BillingClock {
     public func now() async throws -> Timestamp { Self.read() }
 
     /// The host's current time, synchronously.
-    static func read() -> Timestamp {
+    public static func read() -> Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Timestamp(millisecondsSinceEpoch: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)

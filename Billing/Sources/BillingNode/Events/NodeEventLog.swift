@@ -1,3 +1,4 @@
+import CHostClock
 import Foundation
 import Glibc
 
@@ -27,11 +28,10 @@ public final class NodeEventLog: Sendable {
 
     deinit { close(descriptor) }
 
-    /// The host's real wall clock in milliseconds (not the node's possibly skewed one).
+    /// The host's real wall clock in milliseconds: neither the node's `--clock-skew` nor a
+    /// time-faking library preloaded into it (the fault suite's clock faults) changes it.
     public static func realNowMs() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        c_host_clock_realtime_ms()
     }
 
     /// Appends one event; `timeMs` and `node` are filled in here.

@@ -37,10 +37,13 @@ extension BillingNode {
         /// A file to append this node's ``NodeEvent``s to (leadership, fenced writes, provider
         /// calls), for the fault-injection harness's checker. Default none.
         public var eventLogPath: String?
-        /// Added to the node's wall clock (status and dashboard times). The engine takes "now"
-        /// from the database and leases run on the monotonic clock, so a skewed node still bills
-        /// on time: the fault harness checks exactly that. Default zero.
+        /// Added to the times the node shows (status and dashboard), for demonstrations: it
+        /// changes nothing else. The engine takes "now" from the database (checked against the
+        /// host's real clock) and leases run on the monotonic clock. Default zero.
         public var clockSkew: Duration = .zero
+        /// How far the billing database's clock may be from this host's before the leader stops
+        /// charging and steps down (`CheckedBillingClock` (Billing)). Default 30 s.
+        public var clockTolerance: Duration = .seconds(30)
         /// How long the leader's calls to the billing database may wait with none completing
         /// before it steps down, so that a replica that still reaches the database bills
         /// instead (a partition between leader and database). Nil (default): the lease TTL.

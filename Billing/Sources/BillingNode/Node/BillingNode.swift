@@ -101,7 +101,7 @@ public final class BillingNode: Service, Sendable {
         do {
             self.engine = try RenewalEngine(
                 store: store, provider: RecordingProvider(base: provider, state: state, eventLog: eventLog),
-                billingClock: DatabaseBillingClock(store: store),
+                billingClock: CheckedBillingClock(base: DatabaseBillingClock(store: store), tolerance: configuration.clockTolerance),
                 configuration: configuration.engine, logger: logger, metricsFactory: metrics
             )
         } catch let error as BillingError {

@@ -8,6 +8,8 @@ import PaymentSandbox
 struct ChaosCluster: Sendable {
     let lab: NetworkLab
     let postgres: PostgresInstance
+    /// The billing database's wall clock, which `database-clock-step` steps (nil without libfaketime).
+    let databaseClock: FakeClock?
     let coordination: any CoordinationCluster
     let observer: LeadershipObserver
     let sandbox: PaymentSandboxServer
@@ -75,6 +77,8 @@ struct ChaosCluster: Sendable {
             if node.process.current == .down { try node.start() }
         }
         try sandbox.setFaultRates(.none)
+        try databaseClock?.set(offsetSeconds: 0)
+        for node in nodes { try node.clock?.set(offsetSeconds: 0) }
     }
 
     /// Stops every process: nodes first (SIGTERM), then the coordination store and PostgreSQL.

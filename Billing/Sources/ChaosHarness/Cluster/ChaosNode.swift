@@ -1,7 +1,6 @@
 import BillingNode
 import ChildProcesses
 import Foundation
-import Synchronization
 
 /// One `billing node` process of the run, in its namespace, with its event log.
 final class ChaosNode: Sendable {
@@ -12,9 +11,9 @@ final class ChaosNode: Sendable {
     let eventLogPath: String
     /// Where the harness arms this node's failpoints (`BILLING_FAILPOINTS_DIR`).
     let failpointDirectory: String
-    private let baseArguments: [String]
     private let lab: NetworkLab
-    private let skew = Mutex<Int>(0)
+    /// The node's wall clock, which the clock faults step (nil without libfaketime).
+    let clock: FakeClock?
 
     init(
         index: Int, executable: String, lab: NetworkLab, coordination: String, database: String, sandboxURL: String,
@@ -28,13 +27,15 @@ final class ChaosNode: Sendable {
         eventLogPath = "\(directory)/\(id).events.jsonl"
         failpointDirectory = "\(directory)/\(id).failpoints"
         try FileManager.default.createDirectory(atPath: failpointDirectory, withIntermediateDirectories: true)
-        baseArguments = [
+        let clock = FakeClock.library == nil ? nil : try FakeClock(file: "\(directory)/\(id).faketime")
+        self.clock = clock
+        let arguments = [
             executable, "node", "--id", id, "--coordination", coordination, "--database", database,
             "--provider", "stripe", "--provider-url", sandboxURL, "--http-port", String(port), "--listen", lab.nodeListenAddress(index),
             "--lease-ttl", String(leaseTTL), "--rate-limit", "0", "--event-log", eventLogPath, "--parent-pid", String(getpid()),
         ]
         process = SupervisedProcess(
-            name: id, arguments: lab.inNodeNamespace(index, baseArguments),
+            name: id, arguments: lab.inNodeNamespace(index, clock?.wrap(arguments) ?? arguments),
             environment: environment.merging(["BILLING_FAILPOINTS_DIR": failpointDirectory]) { $1 }, logPath: "\(directory)/\(id).log"
         )
     }
@@ -51,16 +52,8 @@ final class ChaosNode: Sendable {
         unlink("\(failpointDirectory)/\(name)") == 0
     }
 
-    /// The wall-clock skew, in seconds, the node was last started with.
-    var skewSeconds: Int { skew.withLock { $0 } }
-
-    /// Starts the node (again), with `skewSeconds` added to its wall clock.
-    func start(skewSeconds: Int? = nil) throws {
-        let seconds = skew.withLock { value in
-            if let skewSeconds { value = skewSeconds }
-            return value
-        }
-        process.setArguments(lab.inNodeNamespace(index, baseArguments + ["--clock-skew=\(seconds)"]))
+    /// Starts the node (again).
+    func start() throws {
         try process.start()
     }
 

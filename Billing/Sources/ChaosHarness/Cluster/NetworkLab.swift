@@ -158,7 +158,7 @@ final class NetworkLab: Sendable {
     func supports(_ kind: FaultKind) -> Bool {
         switch kind {
         case .leaderStorePartition, .leaderDatabasePartition: canPartitionNodes
-        case .storeServerIsolation, .storeServerCutFromPeers: canIsolateMembers
+        case .storeServerIsolation, .storeServerCutFromPeers, .leaderPauseDuringStoreIsolation: canIsolateMembers
         // The sandbox is not proxied: only a namespace's route can cut a node off from it.
         case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused: mode == .namespaces
         default: true

@@ -17,10 +17,14 @@ final class PostgresInstance: Sendable {
 
     /// - Parameters:
     ///   - name: The process's name in the harness's messages.
+    ///   - clock: The server's wall clock, when it runs under libfaketime.
     ///   - port: The port to listen on; a free one when nil.
     ///   - launchPrefix: Runs the server, and the tools that reach it on 127.0.0.1, elsewhere
     ///     (`ip netns exec NS`, for a server in a namespace of its own).
-    init(name: String = "postgres", directory: String, listenAddresses: [String], port: Int? = nil, launchPrefix: [String] = []) throws {
+    init(
+        name: String = "postgres", directory: String, listenAddresses: [String], port: Int? = nil, launchPrefix: [String] = [],
+        clock: FakeClock? = nil
+    ) throws {
         self.launchPrefix = launchPrefix
         let candidates = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = candidates.compactMap(Int.init).max() else {
@@ -40,13 +44,14 @@ final class PostgresInstance: Sendable {
         access.seekToEndOfFile()
         access.write(Data("host all all 10.213.0.0/16 scram-sha-256\n".utf8))
         try access.close()
+        let server = [
+            "\(binDirectory)/postgres", "-D", data, "-c", "listen_addresses=\(listenAddresses.joined(separator: ","))",
+            "-c", "port=\(self.port)", "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
+            "-c", "max_connections=300",
+        ]
         process = SupervisedProcess(
             name: name,
-            arguments: launchPrefix + asPostgres + [
-                "\(binDirectory)/postgres", "-D", data, "-c", "listen_addresses=\(listenAddresses.joined(separator: ","))",
-                "-c", "port=\(self.port)", "-c", "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "full_page_writes=off",
-                "-c", "max_connections=300",
-            ],
+            arguments: launchPrefix + asPostgres + (clock?.wrap(server) ?? server),
             environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"], logPath: "\(directory)/postgres.log"
         )
     }

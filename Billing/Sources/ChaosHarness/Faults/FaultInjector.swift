@@ -14,14 +14,15 @@ struct FaultInjector: Sendable {
     func inject(_ kind: FaultKind, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
         switch kind {
         case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderStorePartition,
-            .leaderDatabasePartition, .clockSkew:
+            .leaderDatabasePartition, .leaderPauseDuringStoreIsolation, .leaderClockStep:
             guard let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30)) else {
                 return FaultRecord(
                     kind: kind, target: "-", startMs: now(), confirmedMs: nil, endMs: now(), leaderTokenBefore: nil,
                     detail: "no leader to hit within 30 s")
             }
             let skew = Bool.random(using: &random) ? 3600 : -3600
-            return try await hitLeader(kind, leader: leader.node, token: leader.token, skewSeconds: skew)
+            let server = Int.random(in: 1...cluster.lab.memberCount, using: &random)
+            return try await hitLeader(kind, leader: leader.node, token: leader.token, skewSeconds: skew, server: server)
         case .storeLeaderKill, .storeFollowerKill:
             return try await killServer(leader: kind == .storeLeaderKill, random: &random)
         case .storeServerIsolation:
@@ -32,6 +33,36 @@ struct FaultInjector: Sendable {
             return try await cutServerFromPeers(random: &random)
         case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused:
             return try await cutLeaderFromProvider(kind, seed: random.next())
+        case .databaseClockStep:
+            guard let clock = cluster.databaseClock else { throw HarnessError(FakeClock.missing) }
+            let offset = Bool.random(using: &random) ? 3600 : -3600
+            var record = FaultRecord(
+                kind: kind, target: "postgres", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+            let postgres = cluster.postgres
+            let serverTime: @Sendable () async -> Int64? = {
+                (try? postgres.query("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint")).flatMap {
+                    Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+            }
+            try clock.set(offsetSeconds: offset)
+            // Confirmed by the time the server itself reports.
+            if await waitForClock(offset: offset, read: serverTime) { record.confirmedMs = now() }
+            try await Task.sleep(for: ttl * 3)
+            try clock.set(offsetSeconds: 0)
+            let back = await waitForClock(offset: 0, read: serverTime)
+            record.endMs = now()
+            record.detail =
+                "the billing database's wall clock stepped \(offset > 0 ? "+" : "")\(offset) s for 3 × TTL, then back\(back ? "" : " (its clock was not seen back)")"
+            return record
+        case .databasePause:
+            var record = FaultRecord(
+                kind: kind, target: "postgres", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+            if await cluster.postgres.process.pause() { record.confirmedMs = now() }
+            try await Task.sleep(for: ttl * 2)
+            cluster.postgres.process.resume()
+            record.endMs = now()
+            record.detail = "SIGSTOP the billing database for 2 × TTL, then SIGCONT"
+            return record
         case .coldStart:
             return try await coldStart()
         case .sandboxLostResponse, .sandboxServerError, .sandboxHang, .sandboxRateLimit:
@@ -39,7 +70,9 @@ struct FaultInjector: Sendable {
         }
     }
 
-    private func hitLeader(_ kind: FaultKind, leader node: ChaosNode, token: Int64, skewSeconds: Int) async throws -> FaultRecord {
+    private func hitLeader(_ kind: FaultKind, leader node: ChaosNode, token: Int64, skewSeconds: Int, server: Int) async throws
+        -> FaultRecord
+    {
         let start = now()
         var record = FaultRecord(
             kind: kind, target: node.id, startMs: start, confirmedMs: nil, endMs: start, leaderTokenBefore: token, detail: "")
@@ -56,6 +89,19 @@ struct FaultInjector: Sendable {
             try await Task.sleep(for: ttl * 2.5)
             node.process.resume()
             record.detail = "SIGSTOP \(node.id) (token \(token)) for 2.5 × TTL, then SIGCONT"
+        case .leaderPauseDuringStoreIsolation:
+            let endpoint = lab.memberEndpoint(server)
+            let reachedBefore = lab.canConnect(fromNode: node.index, to: endpoint.host, port: endpoint.client)
+            try lab.isolateMember(server)
+            let paused = await node.process.pause()
+            if reachedBefore, paused, !lab.canConnect(fromNode: node.index, to: endpoint.host, port: endpoint.client) {
+                record.confirmedMs = now()
+            }
+            try await Task.sleep(for: ttl * 2.5)
+            node.process.resume()
+            try lab.healMember(server)
+            record.detail =
+                "SIGSTOP \(node.id) (token \(token)) for 2.5 × TTL while \(cluster.coordination.serverName(server)) was cut off from its peers and the nodes"
         case .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome:
             let failpoint: Failpoint =
                 switch kind {
@@ -108,22 +154,30 @@ struct FaultInjector: Sendable {
             let during = lab.proxyCounters(node: node.index)
             try lab.healNode(node.index)
             record.detail = "\(node.id) (token \(token)) cut off from PostgreSQL for 1.5 × TTL\(Self.proxyNote(before, during))"
-        case .clockSkew:
-            await node.process.terminate(grace: .seconds(15))
-            try node.start(skewSeconds: skewSeconds)
-            for _ in 0..<100 {
-                if let status = await node.status(probe: cluster.probe), abs(status.nowMs - now() - Int64(skewSeconds) * 1000) < 5000 {
-                    record.confirmedMs = now()
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            record.detail = "\(node.id) (token \(token)) restarted with its wall clock \(skewSeconds > 0 ? "+" : "")\(skewSeconds) s off"
+        case .leaderClockStep:
+            guard let clock = node.clock else { throw HarnessError(FakeClock.missing) }
+            try clock.set(offsetSeconds: skewSeconds)
+            // Confirmed by the time the node itself reports.
+            if await waitForClock(offset: skewSeconds, read: { await node.status(probe: cluster.probe)?.nowMs }) { record.confirmedMs = now() }
+            try await Task.sleep(for: ttl * 3)
+            try clock.set(offsetSeconds: 0)
+            let back = await waitForClock(offset: 0, read: { await node.status(probe: cluster.probe)?.nowMs })
+            record.detail =
+                "\(node.id) (token \(token)) had its wall clock stepped \(skewSeconds > 0 ? "+" : "")\(skewSeconds) s for 3 × TTL, then back\(back ? "" : " (its clock was not seen back)")"
         default:
             preconditionFailure("\(kind) does not target the leader")
         }
         record.endMs = now()
         return record
+    }
+
+    /// Waits (up to 5 s) until `read` reports a time `offset` seconds from the real one, within 2 s.
+    private func waitForClock(offset: Int, read: @Sendable () async -> Int64?) async -> Bool {
+        for _ in 0..<50 {
+            if let reported = await read(), abs(reported - now() - Int64(offset) * 1000) < 2000 { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 
     /// What the proxies dropped and held during a partition, for its detail ("" without proxies).

@@ -45,6 +45,11 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     /// for etcd) cut off from the other servers for 8 s while the nodes still reach it
     /// (replicated stores).
     case storeServerCutFromPeers = "store-server-cut-from-peers"
+    /// Two faults at once: the leading node paused (SIGSTOP, 2.5 × TTL) while a coordination
+    /// server is cut off from its peers and the nodes.
+    case leaderPauseDuringStoreIsolation = "leader-pause-during-store-isolation"
+    /// SIGSTOP of the billing database (PostgreSQL) for 2 × TTL, then SIGCONT.
+    case databasePause = "database-pause"
     /// SIGKILL of every node, every coordination server and PostgreSQL, then a cold start.
     case coldStart = "cold-start"
     /// The sandbox applies charges and drops the responses, for a few seconds.
@@ -55,15 +60,21 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     case sandboxHang = "sandbox-hang"
     /// The sandbox answers 429 with Retry-After, for a few seconds.
     case sandboxRateLimit = "sandbox-429"
-    /// The leading node restarted (SIGTERM) with its wall clock an hour off.
-    case clockSkew = "clock-skew"
+    /// The leading node's wall clock stepped an hour forward or back (libfaketime) for 3 × TTL,
+    /// then back; confirmed by the time the node itself reports. Its billing clock (the
+    /// database's) then disagrees with it, so it stops charging and steps down.
+    case leaderClockStep = "leader-clock-step"
+    /// The billing database's wall clock stepped an hour forward or back (libfaketime) for
+    /// 3 × TTL, then back; confirmed by the time the server itself reports. No leader may charge
+    /// early (or at all) on it meanwhile.
+    case databaseClockStep = "database-clock-step"
 
     /// Faults aimed at the leading node, whose unavailability is measured to the first charge
     /// under a newer token (goal: at most TTL + 3 s).
     var targetsLeader: Bool {
         switch self {
         case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderStorePartition,
-            .clockSkew:
+            .leaderPauseDuringStoreIsolation, .leaderClockStep:
             true
         default: false
         }
@@ -73,13 +84,16 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     var weight: Int {
         switch self {
         case .coldStart: 1
-        case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused: 1
-        case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .clockSkew,
-            .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome:
+        case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused, .leaderPauseDuringStoreIsolation: 1
+        case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .leaderClockStep, .databaseClockStep,
+            .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .databasePause:
             2
         default: 3
         }
     }
+
+    /// Whether the fault steps a clock (it needs libfaketime).
+    var stepsAClock: Bool { self == .leaderClockStep || self == .databaseClockStep }
 
     /// Whether the fault needs a store of several servers.
     var needsReplicatedStore: Bool { self == .storeFollowerKill || self == .storeServerCutFromPeers }
