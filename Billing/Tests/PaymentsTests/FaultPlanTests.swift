@@ -14,6 +14,8 @@ struct FaultPlanTests {
             ("429", FaultPlan(action: .rateLimited(retryAfter: nil))),
             ("429=3s", FaultPlan(action: .rateLimited(retryAfter: .seconds(3)))),
             ("garbage", FaultPlan(action: .garbage)),
+            ("late", FaultPlan(action: .late(nil))),
+            ("late=10s", FaultPlan(action: .late(.seconds(10)))),
             ("none", FaultPlan.none),
         ])
     func valid(_ text: String, _ expected: FaultPlan) throws {

@@ -105,6 +105,34 @@ struct StripeFaultTests {
         }
     }
 
+    @Test("late: the client times out (unknown); the charge lands afterwards, once; the retry with the key then gets its answer")
+    func late() async throws {
+        try await withSandbox { server, url in
+            let request = charge()
+            let first = try await stripeClient(url, fault: "late=1500ms", timeout: .milliseconds(300)).charge(request)
+            guard case .unknown = first else {
+                Issue.record("expected unknown, got \(first)")
+                return
+            }
+            #expect(server.ledger().isEmpty, "not applied while held")
+            // Applied once the hold ends (1.5 s, longer on a loaded machine): ask until the answer is not a conflict.
+            var after = try await stripeClient(url).charge(request)
+            let limit = ContinuousClock.now + .seconds(30)
+            while after.conflictMessage != nil, ContinuousClock.now < limit {
+                try await Task.sleep(for: .milliseconds(100))
+                after = try await stripeClient(url).charge(request)
+            }
+            guard case .succeeded = after else {
+                Issue.record("expected the late charge's success, got \(after)")
+                return
+            }
+            #expect(server.ledger().map(\.count) == [1])
+            #expect(server.ledger().first?.replays == 1, "the retry got the late charge's saved answer")
+            #expect(server.statistics().lateFaults == 1)
+            #expect(server.statistics().faultsOnFirstRequests.late == 1)
+        }
+    }
+
     @Test("garbage body: a clear unknown that quotes it; the retry gets the saved success")
     func garbage() async throws {
         try await withSandbox { server, url in

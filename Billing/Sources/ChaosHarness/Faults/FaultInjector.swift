@@ -65,7 +65,7 @@ struct FaultInjector: Sendable {
             return record
         case .coldStart:
             return try await coldStart()
-        case .sandboxLostResponse, .sandboxServerError, .sandboxHang, .sandboxRateLimit:
+        case .sandboxLostResponse, .sandboxServerError, .sandboxHang, .sandboxRateLimit, .sandboxLateApply:
             return try await sandboxFault(kind, seed: random.next())
         }
     }
@@ -352,6 +352,9 @@ struct FaultInjector: Sendable {
         case .sandboxRateLimit:
             rates.rateLimitRate = 0.3
             rates.retryAfter = .milliseconds(500)
+        case .sandboxLateApply:
+            rates.lateRate = 0.15
+            rates.lateDuration = .seconds(ChaosCommand.providerTimeoutSeconds + 5)
         default: preconditionFailure("\(kind) is not a sandbox fault")
         }
         var record = FaultRecord(
@@ -369,6 +372,7 @@ struct FaultInjector: Sendable {
                 case .sandboxLostResponse: after.lost - earlier.lost
                 case .sandboxServerError: after.serverError - earlier.serverError
                 case .sandboxHang: after.hang - earlier.hang
+                case .sandboxLateApply: after.late - earlier.late
                 default: after.rateLimited - earlier.rateLimited
                 }
             if applied > 0, record.confirmedMs == nil { record.confirmedMs = now() }

@@ -58,6 +58,9 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     case sandboxServerError = "sandbox-500"
     /// The sandbox holds requests unanswered, for a few seconds.
     case sandboxHang = "sandbox-hang"
+    /// The sandbox holds requests past the client's timeout, then applies them, for a few seconds:
+    /// charges land after their client gave up on them.
+    case sandboxLateApply = "sandbox-late-apply"
     /// The sandbox answers 429 with Retry-After, for a few seconds.
     case sandboxRateLimit = "sandbox-429"
     /// The leading node's wall clock stepped an hour forward or back (libfaketime) for 3 × TTL,

@@ -12,6 +12,10 @@ public enum FaultAction: Sendable, Hashable, CustomStringConvertible {
     /// Apply the request and save its answer, but send this client HTTP 200 with a body that is
     /// not JSON (a mangling proxy): a retry with the same key gets the saved answer.
     case garbage
+    /// Hold the request (the key in flight, so a retry gets 409) for `duration`, or the configured
+    /// late time, longer than a client waits; then apply it and save its answer, and close the
+    /// connection without answering: a charge its client gave up on lands afterwards.
+    case late(Duration?)
     /// Answer HTTP 429 with `Retry-After` (whole seconds, rounded up) before the idempotency layer.
     case rateLimited(retryAfter: Duration?)
 
@@ -22,6 +26,7 @@ public enum FaultAction: Sendable, Hashable, CustomStringConvertible {
         case .lost: "lost"
         case .hang(let duration): duration.map { "hang=\($0)" } ?? "hang"
         case .garbage: "garbage"
+        case .late(let duration): duration.map { "late=\($0)" } ?? "late"
         case .rateLimited(let retryAfter): retryAfter.map { "429=\($0)" } ?? "429"
         }
     }

@@ -12,6 +12,7 @@ import Foundation
 /// | `hang` or `hang=2s` | ``FaultAction/hang(_:)`` |
 /// | `429` or `429=3s` | ``FaultAction/rateLimited(retryAfter:)`` |
 /// | `garbage` | ``FaultAction/garbage`` |
+/// | `late` or `late=10s` | ``FaultAction/late(_:)`` |
 /// | `none` | no fault, and no fault drawn from the configured rates |
 ///
 /// For example `Sandbox-Fault: latency=200ms, lost`. At most one action per request.
@@ -65,12 +66,13 @@ public struct FaultPlan: Sendable, Hashable, CustomStringConvertible {
             case "hang": action = .hang(try duration())
             case "429", "rate-limit", "ratelimit": action = .rateLimited(retryAfter: try duration())
             case "garbage": action = .garbage
+            case "late": action = .late(try duration())
             case "none", "0": action = nil
             default:
                 throw PaymentSandboxError(
                     code: .invalidFaultSpecification,
                     message:
-                        "Sandbox-Fault item \"\(item)\" is unknown: use latency=<ms>, 500, lost, hang[=<duration>], 429[=<duration>], garbage or none"
+                        "Sandbox-Fault item \"\(item)\" is unknown: use latency=<ms>, 500, lost, hang[=<duration>], 429[=<duration>], garbage, late[=<duration>] or none"
                 )
             }
             if let action {

@@ -7,10 +7,11 @@
 ///
 /// ```json
 /// {"latency_ms": 50, "latency_jitter_ms": 10, "server_error_rate": 0.02, "lost_rate": 0.02,
-///  "hang_rate": 0.01, "rate_limit_rate": 0.02, "garbage_rate": 0, "retry_after_ms": 1000, "hang_ms": 2000, "seed": 7}
+///  "hang_rate": 0.01, "rate_limit_rate": 0.02, "garbage_rate": 0, "late_rate": 0, "retry_after_ms": 1000, "hang_ms": 2000,
+///  "late_ms": 10000, "seed": 7}
 /// ```
 ///
-/// Missing fields are zero (seed: 1; `hang_ms`: 30000; `retry_after_ms`: 1000).
+/// Missing fields are zero (seed: 1; `hang_ms`: 30000; `late_ms`: 40000; `retry_after_ms`: 1000).
 public struct FaultRates: Sendable, Hashable, Codable {
     /// Added to every provider API request.
     public var latency: Duration
@@ -26,10 +27,15 @@ public struct FaultRates: Sendable, Hashable, Codable {
     public var rateLimitRate: Double
     /// The probability of ``FaultAction/garbage``.
     public var garbageRate: Double
+    /// The probability of ``FaultAction/late(_:)``.
+    public var lateRate: Double
     /// The `Retry-After` of a 429 that does not give its own. Default 1 s.
     public var retryAfter: Duration
     /// How long a hang that does not give its own lasts. Default 30 s.
     public var hangDuration: Duration
+    /// How long a late request is held before it is applied, when it does not say. Default 40 s
+    /// (past the 30 s a Stripe client waits by default).
+    public var lateDuration: Duration
     /// The seed of the generator that draws the faults. Setting the rates restarts it.
     public var seed: UInt64
 
@@ -42,8 +48,10 @@ public struct FaultRates: Sendable, Hashable, Codable {
         hangRate: Double = 0,
         rateLimitRate: Double = 0,
         garbageRate: Double = 0,
+        lateRate: Double = 0,
         retryAfter: Duration = .seconds(1),
         hangDuration: Duration = .seconds(30),
+        lateDuration: Duration = .seconds(40),
         seed: UInt64 = 1
     ) {
         self.latency = latency
@@ -53,8 +61,10 @@ public struct FaultRates: Sendable, Hashable, Codable {
         self.hangRate = hangRate
         self.rateLimitRate = rateLimitRate
         self.garbageRate = garbageRate
+        self.lateRate = lateRate
         self.retryAfter = retryAfter
         self.hangDuration = hangDuration
+        self.lateDuration = lateDuration
         self.seed = seed
     }
 
@@ -64,14 +74,14 @@ public struct FaultRates: Sendable, Hashable, Codable {
     /// Throws ``PaymentSandboxError`` (``PaymentSandboxError/Code/invalidConfiguration``) when a
     /// rate is outside 0...1, the rates add up past 1, or a duration is negative.
     public func validate() throws {
-        let rates = [serverErrorRate, lostRate, hangRate, rateLimitRate, garbageRate]
+        let rates = [serverErrorRate, lostRate, hangRate, rateLimitRate, garbageRate, lateRate]
         guard rates.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }), rates.reduce(0, +) <= 1 + 1e-9 else {
             throw PaymentSandboxError(
                 code: .invalidConfiguration,
                 message: "fault rates must each lie in 0...1 and add up to at most 1, not \(rates)"
             )
         }
-        guard latency >= .zero, latencyJitter >= .zero, retryAfter >= .zero, hangDuration >= .zero else {
+        guard latency >= .zero, latencyJitter >= .zero, retryAfter >= .zero, hangDuration >= .zero, lateDuration >= .zero else {
             throw PaymentSandboxError(code: .invalidConfiguration, message: "fault durations must not be negative")
         }
     }
@@ -90,7 +100,9 @@ public struct FaultRates: Sendable, Hashable, Codable {
         threshold += rateLimitRate
         if unit < threshold { plan.action = .rateLimited(retryAfter: nil); return plan }
         threshold += garbageRate
-        if unit < threshold { plan.action = .garbage }
+        if unit < threshold { plan.action = .garbage; return plan }
+        threshold += lateRate
+        if unit < threshold { plan.action = .late(nil) }
         return plan
     }
 
@@ -102,8 +114,10 @@ public struct FaultRates: Sendable, Hashable, Codable {
         case hangRate = "hang_rate"
         case rateLimitRate = "rate_limit_rate"
         case garbageRate = "garbage_rate"
+        case lateRate = "late_rate"
         case retryAfter = "retry_after_ms"
         case hangDuration = "hang_ms"
+        case lateDuration = "late_ms"
         case seed
     }
 
@@ -121,8 +135,10 @@ public struct FaultRates: Sendable, Hashable, Codable {
             hangRate: try container.decodeIfPresent(Double.self, forKey: .hangRate) ?? 0,
             rateLimitRate: try container.decodeIfPresent(Double.self, forKey: .rateLimitRate) ?? 0,
             garbageRate: try container.decodeIfPresent(Double.self, forKey: .garbageRate) ?? 0,
+            lateRate: try container.decodeIfPresent(Double.self, forKey: .lateRate) ?? 0,
             retryAfter: try milliseconds(.retryAfter, .seconds(1)),
             hangDuration: try milliseconds(.hangDuration, .seconds(30)),
+            lateDuration: try milliseconds(.lateDuration, .seconds(40)),
             seed: try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         )
     }
@@ -137,8 +153,10 @@ public struct FaultRates: Sendable, Hashable, Codable {
         try container.encode(hangRate, forKey: .hangRate)
         try container.encode(rateLimitRate, forKey: .rateLimitRate)
         try container.encode(garbageRate, forKey: .garbageRate)
+        try container.encode(lateRate, forKey: .lateRate)
         try container.encode(retryAfter.milliseconds, forKey: .retryAfter)
         try container.encode(hangDuration.milliseconds, forKey: .hangDuration)
+        try container.encode(lateDuration.milliseconds, forKey: .lateDuration)
         try container.encode(seed, forKey: .seed)
     }
 }

@@ -8,8 +8,9 @@ import ServiceLifecycle
 /// Order: the `Sandbox-Fault` header (or a draw from the rates) decides the faults; a 429 or 500
 /// is answered before the idempotency layer (nothing applied, nothing saved); then the key is
 /// claimed (replay, 400 conflict or 409 in flight otherwise); latency passes with the key in
-/// flight; a hang ends here (key released unapplied, connection closed); otherwise the request is
-/// processed and its answer saved in one critical section; a lost answer closes the connection.
+/// flight; a hang ends here (key released unapplied, connection closed); a late request is held
+/// longer still; otherwise the request is processed and its answer saved in one critical section;
+/// a lost or late answer closes the connection.
 struct SandboxPipeline: Sendable {
     let state: SandboxState
     let logger: Logger
@@ -82,6 +83,11 @@ struct SandboxPipeline: Sendable {
                     await close(context)
                     return Response(status: .ok)
                 }
+                if case .late(let duration) = plan.action {
+                    try? await hold(for: duration ?? state.withStorage { $0.faults.lateDuration })
+                    await close(context)
+                    return Response(status: .ok)
+                }
                 if case .garbage = plan.action { return marked(Self.garbage, plan) }
                 var response = saved.response(replayed: true)
                 response.headers[SandboxHeaders.originalRequest] = originalRequestID
@@ -99,6 +105,10 @@ struct SandboxPipeline: Sendable {
                 await close(context)
                 return Response(status: .ok)
             }
+            if case .late(let duration) = plan.action {
+                // Held past the client's patience, the key in flight; applied below all the same.
+                try? await hold(for: duration ?? state.withStorage { $0.faults.lateDuration })
+            }
             answer = state.process(claimed, fingerprint: idempotency?.fingerprint ?? "") { storage in
                 process(&storage, requestID)
             }
@@ -107,7 +117,7 @@ struct SandboxPipeline: Sendable {
             throw error
         }
         switch plan.action {
-        case .lost:
+        case .lost, .late:
             logger.debug("sandbox: applied a request and dropped its answer")
             await close(context)
             return Response(status: .ok)

@@ -144,6 +144,7 @@ final class SandboxState: Sendable {
             case .hang: storage.statistics.hangFaults += 1
             case .rateLimited: storage.statistics.rateLimitFaults += 1
             case .garbage: storage.statistics.garbageFaults += 1
+            case .late: storage.statistics.lateFaults += 1
             case nil: break
             }
         }

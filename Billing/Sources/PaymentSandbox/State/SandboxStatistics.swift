@@ -22,6 +22,8 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
     public var rateLimitFaults: Int = 0
     /// Answers replaced by a body that is not JSON.
     public var garbageFaults: Int = 0
+    /// Requests applied late, after their clients gave up.
+    public var lateFaults: Int = 0
     /// Idempotency keys forgotten because their retention passed on the sandbox clock; a request
     /// that reuses one is processed (and charged) as new.
     public var keysForgotten: Int = 0
@@ -36,12 +38,13 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
         public var hang = 0
         public var rateLimited = 0
         public var garbage = 0
+        public var late = 0
 
         /// Zero counts.
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case lost, hang, garbage
+            case lost, hang, garbage, late
             case serverError = "server_error"
             case rateLimited = "rate_limited"
         }
@@ -53,6 +56,7 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
             case .hang: hang += 1
             case .rateLimited: rateLimited += 1
             case .garbage: garbage += 1
+            case .late: late += 1
             }
         }
     }
@@ -71,6 +75,7 @@ public struct SandboxStatistics: Sendable, Hashable, Codable {
         case hangFaults = "hang_faults"
         case rateLimitFaults = "rate_limit_faults"
         case garbageFaults = "garbage_faults"
+        case lateFaults = "late_faults"
         case keysForgotten = "keys_forgotten"
         case faultsOnFirstRequests = "faults_on_first_requests"
     }
