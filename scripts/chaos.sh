@@ -13,7 +13,8 @@
 #   scripts/chaos.sh long [SEED]    # 30 minutes of faults per store (20 renewals due per second), then the controls
 #   scripts/chaos.sh totals DIR     # totals over every report in DIR
 #
-# CHAOS_STORES limits the stores (default "etcd zookeeper postgres"). Extra options for the harness
+# CHAOS_STORES limits the stores (default "etcd zookeeper postgres"); CHAOS_BIN runs the binaries
+# in that directory (with CHAOS_SKIP_BUILD=1). Extra options for the harness
 # can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5". CHAOS_NETWORK picks the network
 # (auto, namespaces, proxy, loopback; default auto: namespaces as root, else TCP proxies on
 # loopback), e.g. CHAOS_NETWORK=proxy beside a namespace run.
@@ -89,8 +90,9 @@ if [[ -z ${CHAOS_SKIP_BUILD:-} ]]; then
     swift build "${build[@]}" --product billing
     swift build "${build[@]}" --product ChaosHarness
 fi
-# SwiftPM's link to the debug build directory (`--show-bin-path` would plan the build again).
-bin=.build/debug
+# SwiftPM's link to the debug build directory (`--show-bin-path` would plan the build again), or
+# CHAOS_BIN: a copy of the binaries, so that a long run is not disturbed by builds meanwhile.
+bin=${CHAOS_BIN:-.build/debug}
 out=chaos-results/$tier
 mkdir -p "$out"
 # shellcheck disable=SC2206

@@ -231,7 +231,8 @@ struct ChaosCommand: AsyncParsableCommand {
             }
             for node in chaosNodes { try node.start() }
             let cluster = ChaosCluster(
-                lab: lab, postgres: postgres, databaseClock: databaseClock, coordination: store, observer: observer, sandbox: sandbox, sandboxPort: sandboxPort,
+                lab: lab, postgres: postgres, databaseClock: databaseClock, coordination: store, observer: observer, sandbox: sandbox,
+                sandboxPort: sandboxPort,
                 providerOutage: .seconds(Self.providerTimeoutSeconds * 3 + 7), nodes: chaosNodes, probe: probe,
                 leaseTTL: .milliseconds(Int64(leaseTTL * 1000))
             )
@@ -375,7 +376,8 @@ struct ChaosCommand: AsyncParsableCommand {
             let unreplicated = kinds.filter(\.needsReplicatedStore)
             if !unreplicated.isEmpty && faults != nil {
                 throw HarnessError(
-                    "\(unreplicated.map(\.rawValue).joined(separator: ", ")) need a store of several servers; the postgres coordination store has one")
+                    "\(unreplicated.map(\.rawValue).joined(separator: ", ")) need a store of several servers; the postgres coordination store has one"
+                )
             }
             kinds.removeAll(where: \.needsReplicatedStore)
         }

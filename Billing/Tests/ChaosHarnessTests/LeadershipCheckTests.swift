@@ -16,14 +16,18 @@ import Testing
         NodeEvent(timeMs: time, node: node, kind: .leadershipEnded, token: token, deadlineMs: deadline)
     }
 
-    func check(_ events: [NodeEvent], writes: [WriteAudit.Entry] = [], store: LeadershipObserver.Record = Self.store)
+    func check(
+        _ events: [NodeEvent], writes: [WriteAudit.Entry] = [], store: LeadershipObserver.Record = Self.store
+    )
         -> LeadershipCheck.Findings
     {
         LeadershipCheck(events: events, store: store, writes: writes).check()
     }
 
     @Test func aTermThatEndsBeforeItsSuccessorBeginsIsClean() {
-        let findings = check([Self.leading("node-1", 1, at: 0), Self.ended("node-1", 1, at: 98, deadline: 400), Self.leading("node-2", 2, at: 100)])
+        let findings = check([
+            Self.leading("node-1", 1, at: 0), Self.ended("node-1", 1, at: 98, deadline: 400), Self.leading("node-2", 2, at: 100),
+        ])
         #expect(findings.violations == [])
         #expect(!findings.foundOverlap)
     }
@@ -56,7 +60,9 @@ import Testing
     }
 
     @Test func aTokenHeldInTheStoreByAnotherNodeIsAMismatch() {
-        let findings = check([Self.leading("node-1", 1, at: 0), Self.ended("node-1", 1, at: 90, deadline: 95), Self.leading("node-3", 2, at: 100)])
+        let findings = check([
+            Self.leading("node-1", 1, at: 0), Self.ended("node-1", 1, at: 90, deadline: 95), Self.leading("node-3", 2, at: 100),
+        ])
         #expect(findings.holderMismatches == 1)
         #expect(findings.foundOverlap)
     }

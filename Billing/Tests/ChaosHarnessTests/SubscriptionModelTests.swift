@@ -31,7 +31,9 @@ import Testing
             createdAt: ms / 1000, appliedAtMs: ms)
     }
 
-    func check(_ seeded: RenewalSeeder.Seeded, _ ledger: [LedgerEntry], status: String, periodEnd: Int64? = nil, failed: Int64 = 0)
+    func check(
+        _ seeded: RenewalSeeder.Seeded, _ ledger: [LedgerEntry], status: String, periodEnd: Int64? = nil, failed: Int64 = 0
+    )
         -> SubscriptionModel.Findings
     {
         let row = SubscriptionModel.FinalRow(
@@ -67,7 +69,9 @@ import Testing
 
     @Test func aCatchingUpSubscriptionEndsPastItsLastOverduePeriod() throws {
         let seeded = try Self.seeded(.succeeds, periods: 3)
-        let ledger = seeded.duePeriodStarts.enumerated().map { Self.attempt(1, at: Int64($0.offset) * 100, period: $0.element, status: "succeeded") }
+        let ledger = seeded.duePeriodStarts.enumerated().map {
+            Self.attempt(1, at: Int64($0.offset) * 100, period: $0.element, status: "succeeded")
+        }
         let end = BillingCalendar.boundary(anchor: Self.anchor, interval: .monthly, index: 3).millisecondsSinceEpoch
         let findings = check(seeded, ledger, status: "active", periodEnd: end)
         #expect(findings.violations == [])

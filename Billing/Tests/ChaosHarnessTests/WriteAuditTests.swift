@@ -66,7 +66,8 @@ import Testing
     @Test func psqlOutputIsParsedAndAMalformedRowIsAnError() throws {
         let entries = try WriteAudit.parse("1\tfences\tINSERT\t\t\t3\t\tnode-2\n2\tcharges\tUPDATE\tsub_1\t1700\t3\t3\t\n")
         #expect(entries.count == 2)
-        #expect(entries[0].table == "fences" && entries[0].writerToken == 3 && entries[0].fenceToken == nil && entries[0].writer == "node-2")
+        #expect(
+            entries[0].table == "fences" && entries[0].writerToken == 3 && entries[0].fenceToken == nil && entries[0].writer == "node-2")
         #expect(entries[1].subscriptionID == "sub_1" && entries[1].periodStartMs == 1700 && entries[1].fenceToken == 3)
         #expect(entries[1].writer == nil)
         #expect(throws: HarnessError.self) { try WriteAudit.parse("garbage") }

@@ -64,7 +64,10 @@ struct LeadershipCheck {
                 case .started:
                     // The process was killed while leading: its term ended by its last event.
                     if let current = open {
-                        claims.append(Claim(node: node, token: current.token, startMs: current.start, endMs: last ?? current.start, endKnownBy: "last-event"))
+                        claims.append(
+                            Claim(
+                                node: node, token: current.token, startMs: current.start, endMs: last ?? current.start,
+                                endKnownBy: "last-event"))
                         open = nil
                     }
                 case .leading:
@@ -86,7 +89,8 @@ struct LeadershipCheck {
                 last = event.startMs ?? event.timeMs
             }
             if let current = open {
-                claims.append(Claim(node: node, token: current.token, startMs: current.start, endMs: last ?? current.start, endKnownBy: "last-event"))
+                claims.append(
+                    Claim(node: node, token: current.token, startMs: current.start, endMs: last ?? current.start, endKnownBy: "last-event"))
             }
         }
         return claims.sorted { $0.startMs < $1.startMs }

@@ -189,7 +189,10 @@ final class NetworkLab: Sendable {
     /// fail at once (an `unreachable` route: EHOSTUNREACH), otherwise they go unanswered (a
     /// `blackhole` route: the connect times out).
     func cutNodeFromProvider(_ index: Int, refuse: Bool) throws {
-        try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", refuse ? "unreachable" : "blackhole", "\(sandboxAddress(forNode: index))/32"])
+        try Shell.check([
+            "ip", "-n", nodeNamespace(index), "route", "replace", refuse ? "unreachable" : "blackhole",
+            "\(sandboxAddress(forNode: index))/32",
+        ])
     }
 
     /// Removes node `index`'s partitions.

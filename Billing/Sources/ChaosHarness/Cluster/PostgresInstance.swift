@@ -60,7 +60,9 @@ final class PostgresInstance: Sendable {
     func start() async throws {
         try process.start()
         for _ in 0..<300 {
-            if (try? Shell.run(launchPrefix + ["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?.status == 0 {
+            if (try? Shell.run(launchPrefix + ["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?
+                .status == 0
+            {
                 return
             }
             // Right after a SIGKILL, a backend that is still exiting can hold the old shared memory
@@ -76,9 +78,9 @@ final class PostgresInstance: Sendable {
     func createDatabase() throws {
         try Shell.check(
             launchPrefix + [
-            "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "postgres", "-q",
-            "-c", "ALTER USER billing PASSWORD 'billing'", "-c", "CREATE DATABASE billing",
-        ])
+                "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "postgres", "-q",
+                "-c", "ALTER USER billing PASSWORD 'billing'", "-c", "CREATE DATABASE billing",
+            ])
     }
 
     /// Runs `sql` in the `billing` database as one transaction and returns its rows, one per line,
@@ -87,9 +89,9 @@ final class PostgresInstance: Sendable {
     func query(_ sql: String) throws -> String {
         try Shell.check(
             launchPrefix + [
-            "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "billing", "-q", "-At", "-F", "\t",
-            "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", sql,
-        ])
+                "\(binDirectory)/psql", "-h", "127.0.0.1", "-p", String(port), "-U", "billing", "-d", "billing", "-q", "-At", "-F", "\t",
+                "-v", "ON_ERROR_STOP=1", "--single-transaction", "-c", sql,
+            ])
     }
 
     /// The URL a client uses at `host` (and `port`, a proxy's, when it is not the server's own).

@@ -21,7 +21,8 @@ final class ZooKeeperEnsemble: CoordinationCluster {
     init(lab: NetworkLab, directory: String) throws {
         self.lab = lab
         guard FileManager.default.fileExists(atPath: Self.jar), FileManager.default.isExecutableFile(atPath: Self.java) else {
-            throw HarnessError("no ZooKeeper (\(Self.jar) and \(Self.java)); install Debian's zookeeper package (scripts/install-test-deps.sh does)")
+            throw HarnessError(
+                "no ZooKeeper (\(Self.jar) and \(Self.java)); install Debian's zookeeper package (scripts/install-test-deps.sh does)")
         }
         let members = 1...lab.memberCount
         servers = try members.map { id in
@@ -63,7 +64,8 @@ final class ZooKeeperEnsemble: CoordinationCluster {
     }
 
     var observerURL: String {
-        "zookeeper://" + (1...lab.memberCount).map { "\(lab.memberEndpoint($0).host):\(lab.memberEndpoint($0).client)" }.joined(separator: ",")
+        "zookeeper://"
+            + (1...lab.memberCount).map { "\(lab.memberEndpoint($0).host):\(lab.memberEndpoint($0).client)" }.joined(separator: ",")
     }
 
     func serverName(_ index: Int) -> String { "zookeeper z\(index)" }

@@ -70,7 +70,9 @@ struct FaultInjector: Sendable {
         }
     }
 
-    private func hitLeader(_ kind: FaultKind, leader node: ChaosNode, token: Int64, skewSeconds: Int, server: Int) async throws
+    private func hitLeader(
+        _ kind: FaultKind, leader node: ChaosNode, token: Int64, skewSeconds: Int, server: Int
+    ) async throws
         -> FaultRecord
     {
         let start = now()
@@ -132,7 +134,8 @@ struct FaultInjector: Sendable {
             let reachedBefore = lab.nodeReachesCoordination(node.index, request: request)
             let before = lab.proxyCounters(node: node.index)
             try lab.partitionNodeFromCoordination(node.index)
-            if reachedBefore, !lab.nodeReachesCoordination(node.index, request: request), lab.holdsCut(node: node.index, coordination: true) {
+            if reachedBefore, !lab.nodeReachesCoordination(node.index, request: request), lab.holdsCut(node: node.index, coordination: true)
+            {
                 record.confirmedMs = now()
             }
             let next = await cluster.waitForLeader(above: token, timeout: ttl * 4 + .seconds(10))
@@ -158,7 +161,9 @@ struct FaultInjector: Sendable {
             guard let clock = node.clock else { throw HarnessError(FakeClock.missing) }
             try clock.set(offsetSeconds: skewSeconds)
             // Confirmed by the time the node itself reports.
-            if await waitForClock(offset: skewSeconds, read: { await node.status(probe: cluster.probe)?.nowMs }) { record.confirmedMs = now() }
+            if await waitForClock(offset: skewSeconds, read: { await node.status(probe: cluster.probe)?.nowMs }) {
+                record.confirmedMs = now()
+            }
             try await Task.sleep(for: ttl * 3)
             try clock.set(offsetSeconds: 0)
             let back = await waitForClock(offset: 0, read: { await node.status(probe: cluster.probe)?.nowMs })
@@ -227,7 +232,8 @@ struct FaultInjector: Sendable {
         try await Task.sleep(for: ttl * 2)
         try lab.healMember(index)
         record.endMs = now()
-        record.detail = "\(name) isolated from its peers and the nodes for 2 × TTL\(reachedBefore ? "" : " (node-1 did not reach it before the cut)")"
+        record.detail =
+            "\(name) isolated from its peers and the nodes for 2 × TTL\(reachedBefore ? "" : " (node-1 did not reach it before the cut)")"
         return record
     }
 
@@ -286,7 +292,8 @@ struct FaultInjector: Sendable {
         let lab = cluster.lab
         let node = leader.node
         let host = lab.sandboxAddress(forNode: node.index)
-        var record = FaultRecord(kind: kind, target: node.id, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
+        var record = FaultRecord(
+            kind: kind, target: node.id, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
         let reachedBefore = lab.canConnect(fromNode: node.index, to: host, port: cluster.sandboxPort)
         var dropped = 0
         if kind == .providerLostThenRefused {

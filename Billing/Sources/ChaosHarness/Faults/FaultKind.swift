@@ -88,7 +88,8 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
         switch self {
         case .coldStart: 1
         case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused, .leaderPauseDuringStoreIsolation: 1
-        case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .leaderClockStep, .databaseClockStep,
+        case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .leaderClockStep,
+            .databaseClockStep,
             .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .databasePause:
             2
         default: 3
