@@ -2,7 +2,8 @@
 # The fault-injection suite: the harness (Billing/Sources/ChaosHarness) against each coordination
 # store in turn (three etcd members, a three-server ZooKeeper ensemble, a PostgreSQL server of its
 # own), with PostgreSQL as the billing database, the payment sandbox and five billing nodes (each in
-# its own network namespace when run as root), then the negative controls, each of which must be
+# its own network namespace when run as root), then SQLite for both on one host, then the negative
+# controls, each of which must be
 # caught by its own signal: no-fencing (etcd) by the database's record of stale writes,
 # retryable-closes-charge (etcd) and new-key-per-attempt (PostgreSQL) by double charges in the
 # provider's ledger, renew-by-ping (ZooKeeper) by overlapping leadership in the store's own record.
@@ -13,7 +14,7 @@
 #   scripts/chaos.sh long [SEED]    # 30 minutes of faults per store (20 renewals due per second), then the controls
 #   scripts/chaos.sh totals DIR     # totals over every report in DIR
 #
-# CHAOS_STORES limits the stores (default "etcd zookeeper postgres"); CHAOS_BIN runs the binaries
+# CHAOS_STORES limits the stores (default "etcd zookeeper postgres sqlite"); CHAOS_BIN runs the binaries
 # in that directory (with CHAOS_SKIP_BUILD=1). Extra options for the harness
 # can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5". CHAOS_NETWORK picks the network
 # (auto, namespaces, proxy, loopback; default auto: namespaces as root, else TCP proxies on
@@ -102,7 +103,7 @@ extra=(${CHAOS_OPTIONS:-} --network "${CHAOS_NETWORK:-auto}")
 # partition arrives after it (only plain loopback has no partitions; auto falls back to proxies).
 if [[ ${CHAOS_NETWORK:-auto} != loopback ]]; then stale_faults=leader-stop-before-pending,leader-stop-before-outcome,leader-database-partition; else stale_faults=leader-stop-before-pending,leader-stop-before-outcome; fi
 status=0
-stores=${CHAOS_STORES:-etcd zookeeper postgres}
+stores=${CHAOS_STORES:-etcd zookeeper postgres sqlite}
 for store in $stores; do
     "$bin/ChaosHarness" "${phase[@]}" --coordination "$store" --seed "$seed" --output "$out" "${extra[@]}" || status=1
 done

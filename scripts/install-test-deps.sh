@@ -7,7 +7,8 @@
 # tested in a real headless browser), and the Python libraries stripe (the sandbox is checked
 # against it), kazoo (the ZooKeeper backend is checked against its Election recipe) and selenium
 # (drives the dashboard test); iproute2 and util-linux's setpriv for the fault-injection suite's
-# network namespaces and its PostgreSQL, and faketime (libfaketime) for its clock faults.
+# network namespaces and its PostgreSQL, faketime (libfaketime) for its clock faults and sqlite3 for
+# reading its SQLite tier's database.
 set -euo pipefail
 packages=()
 command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
@@ -16,6 +17,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
 [[ -f /usr/share/java/zookeeper.jar ]] || packages+=(zookeeper)
 command -v ip >/dev/null 2>&1 || packages+=(iproute2)
 command -v setpriv >/dev/null 2>&1 || packages+=(util-linux)
+command -v sqlite3 >/dev/null 2>&1 || packages+=(sqlite3)
 [[ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ]] || ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || packages+=(faketime)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)

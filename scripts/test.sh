@@ -3,8 +3,8 @@
 # conformance suite against every backend (in-memory, SQLite, etcd, PostgreSQL, ZooKeeper), the
 # billing engine against SQLite and PostgreSQL, the payment clients against the sandbox, and the
 # integration tests with real processes, and finally the fault-injection suite's short tier
-# (scripts/chaos.sh short: faults against etcd, PostgreSQL, the sandbox and five billing nodes,
-# checked afterwards, and its two negative controls).
+# (scripts/chaos.sh short: faults against five billing nodes on each coordination store, their
+# billing database and the sandbox, checked afterwards, and its four negative controls).
 #
 #   scripts/test.sh                      # everything (what CI runs)
 #   scripts/test.sh --filter Simulation  # with arguments: one run of the library package's tests

@@ -65,7 +65,10 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "The seed of the fault schedule, the subscriptions and the sandbox's faults.")
     var seed: UInt64 = 1
 
-    @Option(help: "The coordination store: etcd (three members), zookeeper (three servers) or postgres (a server of its own).")
+    @Option(
+        help:
+            "The coordination store: etcd (three members), zookeeper (three servers), postgres (a server of its own) or sqlite (a file on one host, with the billing database an SQLite file too)."
+    )
     var coordination: CoordinationKind = .etcd
 
     @Option(help: "The nodes' lease TTL in seconds.")
@@ -140,8 +143,11 @@ struct ChaosCommand: AsyncParsableCommand {
         say("records in \(directory)")
 
         var random = SplitMix64(seed: seed)
-        let servers = coordination == .postgres ? 1 : 3
-        let lab = try await NetworkLab.make(requested: NetworkLab.Mode(rawValue: network), nodes: nodes, members: servers, say: say)
+        let servers = coordination == .postgres || coordination == .sqlite ? 1 : 3
+        // SQLite's nodes share files on one host: nothing to partition.
+        if coordination == .sqlite, network != "loopback" { say("the SQLite tier runs on one host: network loopback") }
+        let lab = try await NetworkLab.make(
+            requested: coordination == .sqlite ? .loopback : NetworkLab.Mode(rawValue: network), nodes: nodes, members: servers, say: say)
         defer { lab.tearDown() }
         say("network: \(lab.mode.rawValue)")
         let kinds = try faultKinds(lab: lab)
@@ -150,13 +156,20 @@ struct ChaosCommand: AsyncParsableCommand {
         logger.logLevel = .critical
         let probe = HTTPProbe(client: HTTPClient.shared)
 
-        try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
-        let databaseClock = FakeClock.library == nil ? nil : try FakeClock(file: "\(directory)/pg/billing-database.faketime")
-        let postgres = try PostgresInstance(
-            directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort,
-            clock: databaseClock)
-        try await postgres.start()
-        try postgres.createDatabase()
+        let database: any BillingDatabase
+        var databaseClock: FakeClock?
+        if coordination == .sqlite {
+            database = SQLiteBillingFile(path: "\(directory)/billing.sqlite")
+        } else {
+            try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
+            databaseClock = FakeClock.library == nil ? nil : try FakeClock(file: "\(directory)/pg/billing-database.faketime")
+            let postgres = try PostgresInstance(
+                directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort,
+                clock: databaseClock)
+            try await postgres.start()
+            try postgres.createDatabase()
+            database = postgres
+        }
         let store: any CoordinationCluster
         switch coordination {
         case .etcd:
@@ -169,6 +182,8 @@ struct ChaosCommand: AsyncParsableCommand {
             let postgresStore = try PostgresCoordination(lab: lab, directory: directory)
             try await postgresStore.start()
             store = postgresStore
+        case .sqlite:
+            store = SQLiteCoordination(path: "\(directory)/election.sqlite")
         }
         guard await store.waitForLeader(timeout: .seconds(60)) != nil else {
             throw HarnessError("the \(coordination.rawValue) store elected no leading server within 60 s; see the logs in \(directory)")
@@ -181,7 +196,7 @@ struct ChaosCommand: AsyncParsableCommand {
             group.addTask { try await sandbox.run() }
             group.addTask { await observer.run() }
             let sandboxPort = try await sandbox.port()
-            let databaseURL = try BillingStoreURL(postgres.url(host: "127.0.0.1"))
+            let databaseURL = try BillingStoreURL(database.url(host: "127.0.0.1", port: nil))
 
             // Renewals fall due from 8 s from now; the first 30 s of them are saved before the
             // nodes start and the rest while they run, so that the load starts on time however
@@ -199,7 +214,7 @@ struct ChaosCommand: AsyncParsableCommand {
             let ahead = seeded.filter { $0.saveAtMs == nil }
             let catchingUp = seeded.filter { $0.saveAtMs != nil }
             // The database's own record of every write and fence, from here on.
-            try postgres.query(WriteAudit.installation)
+            try database.query(WriteAudit.installation(database.dialect))
             let seedingLogger = logger
             async let laterSaved: Void = databaseURL.withStore(logger: seedingLogger) { store in
                 try await RenewalSeeder.save(ahead[firstLater...].map(\.subscription), to: store)
@@ -221,17 +236,17 @@ struct ChaosCommand: AsyncParsableCommand {
             ]
             if control != .none { environment["BILLING_NEGATIVE_CONTROL"] = control.rawValue }
             let chaosNodes = try (1...nodes).map { index in
-                let database = lab.databaseEndpoint(forNode: index, serverPort: postgres.port)
+                let endpoint = database.server.map { lab.databaseEndpoint(forNode: index, serverPort: $0.port) }
                 return try ChaosNode(
                     index: index, executable: executable, lab: lab, coordination: store.coordinationURL(forNode: index),
-                    database: postgres.url(host: database.host, port: database.port),
+                    database: database.url(host: endpoint?.host ?? "127.0.0.1", port: endpoint?.port),
                     sandboxURL: "http://\(lab.sandboxAddress(forNode: index)):\(sandboxPort)", leaseTTL: leaseTTL,
                     directory: directory, environment: environment
                 )
             }
             for node in chaosNodes { try node.start() }
             let cluster = ChaosCluster(
-                lab: lab, postgres: postgres, databaseClock: databaseClock, coordination: store, observer: observer, sandbox: sandbox,
+                lab: lab, database: database, databaseClock: databaseClock, coordination: store, observer: observer, sandbox: sandbox,
                 sandboxPort: sandboxPort,
                 providerOutage: .seconds(Self.providerTimeoutSeconds * 3 + 7), nodes: chaosNodes, probe: probe,
                 leaseTTL: .milliseconds(Int64(leaseTTL * 1000))
@@ -296,7 +311,7 @@ struct ChaosCommand: AsyncParsableCommand {
                 if dueRenewals.allSatisfy(charged.contains) {
                     let open = try? await databaseURL.withStore(logger: logger) { try await $0.unresolvedCharges(after: nil, limit: 1) }
                     // And dunning over: every declined subscription went through its schedule.
-                    let pastDue = try? postgres.query("SELECT count(*) FROM subscriptions WHERE status = 'past_due'")
+                    let pastDue = try? database.query("SELECT count(*) FROM subscriptions WHERE status = 'past_due'")
                     if open?.isEmpty == true, pastDue?.trimmingCharacters(in: .whitespacesAndNewlines) == "0" { settled = true; break }
                 }
                 try await Task.sleep(for: .seconds(1))
@@ -305,8 +320,8 @@ struct ChaosCommand: AsyncParsableCommand {
             say(settled ? "settled after \(Int(quietSeconds)) s" : "not settled after \(quietPeriod) s")
 
             let charges = try await databaseURL.withStore(logger: logger) { try await $0.allCharges() }
-            let writes = try WriteAudit.parse(try postgres.query(WriteAudit.query))
-            let rows = try SubscriptionModel.parseRows(try postgres.query(SubscriptionModel.rowsQuery))
+            let writes = try WriteAudit.parse(try database.query(WriteAudit.query))
+            let rows = try SubscriptionModel.parseRows(try database.query(SubscriptionModel.rowsQuery))
             let ledger = sandbox.ledger()
             await cluster.stopAll()
             let leadershipRecord = observer.record
@@ -372,11 +387,23 @@ struct ChaosCommand: AsyncParsableCommand {
         }
         let dropped = kinds.filter { !lab.supports($0) }
         kinds.removeAll { !lab.supports($0) }
-        if coordination == .postgres {
+        if coordination == .sqlite {
+            // One host: no servers to fail, and one clock that every process shares (a step of one
+            // process's clock would be a fault no such host has). The failpoints that stop a leader
+            // holding a database connection are the PostgreSQL store's: an SQLite writer stopped
+            // inside its transaction would hold the file's lock, and no successor could raise the fence.
+            let needless = kinds.filter { $0.needsDatabaseServer || $0.needsStoreServer || $0.stepsAClock || $0.stopsHoldingAConnection }
+            if !needless.isEmpty && faults != nil {
+                throw HarnessError(
+                    "\(needless.map(\.rawValue).joined(separator: ", ")) do not apply to the SQLite tier (one host, files, one clock)")
+            }
+            kinds.removeAll { $0.needsDatabaseServer || $0.needsStoreServer || $0.stepsAClock || $0.stopsHoldingAConnection }
+        }
+        if coordination == .postgres || coordination == .sqlite {
             let unreplicated = kinds.filter(\.needsReplicatedStore)
             if !unreplicated.isEmpty && faults != nil {
                 throw HarnessError(
-                    "\(unreplicated.map(\.rawValue).joined(separator: ", ")) need a store of several servers; the postgres coordination store has one"
+                    "\(unreplicated.map(\.rawValue).joined(separator: ", ")) need a store of several servers; the \(coordination.rawValue) coordination store has one"
                 )
             }
             kinds.removeAll(where: \.needsReplicatedStore)

@@ -28,8 +28,60 @@ struct WriteAudit {
         var writer: String? = nil
     }
 
-    /// Creates the audit table and its triggers; run once the billing schema exists.
-    static let installation = """
+    /// The SQL the audit is installed in.
+    enum Dialect: Sendable {
+        case postgres
+        case sqlite
+    }
+
+    /// Creates the audit table and its triggers in `dialect`; run once the billing schema exists.
+    static func installation(_ dialect: Dialect) -> String {
+        switch dialect {
+        case .postgres: postgresInstallation
+        case .sqlite: sqliteInstallation
+        }
+    }
+
+    /// SQLite has no session name: its rows name no writer. Its writers take turns (one write
+    /// transaction at a time), so the sequence is the commit order.
+    private static let sqliteInstallation = ([
+        """
+        CREATE TABLE chaos_write_audit (
+            sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
+            table_name      TEXT NOT NULL,
+            operation       TEXT NOT NULL,
+            subscription_id TEXT,
+            period_start_ms INTEGER,
+            writer_token    INTEGER,
+            fence_token     INTEGER,
+            writer          TEXT
+        )
+        """
+    ]
+        + ["INSERT", "UPDATE"].flatMap { operation in
+            [
+                """
+                CREATE TRIGGER chaos_audit_fences_\(operation.lowercased()) AFTER \(operation) ON fences BEGIN
+                    INSERT INTO chaos_write_audit (table_name, operation, writer_token, fence_token)
+                    VALUES ('fences', '\(operation)', NEW.token, \(operation == "UPDATE" ? "OLD.token" : "NULL"));
+                END
+                """,
+                """
+                CREATE TRIGGER chaos_audit_charges_\(operation.lowercased()) AFTER \(operation) ON charges BEGIN
+                    INSERT INTO chaos_write_audit (table_name, operation, subscription_id, period_start_ms, writer_token, fence_token)
+                    VALUES ('charges', '\(operation)', NEW.subscription_id, NEW.period_start_ms, NEW.fencing_token, (SELECT max(token) FROM fences));
+                END
+                """,
+                """
+                CREATE TRIGGER chaos_audit_subscriptions_\(operation.lowercased()) AFTER \(operation) ON subscriptions BEGIN
+                    INSERT INTO chaos_write_audit (table_name, operation, subscription_id, writer_token, fence_token)
+                    VALUES ('subscriptions', '\(operation)', NEW.id, NEW.fencing_token, (SELECT max(token) FROM fences));
+                END
+                """,
+            ]
+        }).joined(separator: ";\n")
+
+    private static let postgresInstallation = """
         CREATE TABLE chaos_write_audit (
             sequence        BIGSERIAL PRIMARY KEY,
             table_name      TEXT NOT NULL,

@@ -2,12 +2,13 @@ import BillingNode
 import Foundation
 import PaymentSandbox
 
-/// Everything a run brings up: the network lab, the billing database (PostgreSQL), the
+/// Everything a run brings up: the network lab, the billing database (PostgreSQL, or SQLite), the
 /// coordination store and the harness's observer of it, the payment sandbox (in this process: it
 /// is the outside world, never killed) and the billing nodes.
 struct ChaosCluster: Sendable {
     let lab: NetworkLab
-    let postgres: PostgresInstance
+    /// The billing database: a PostgreSQL server, or (the SQLite tier) a file on this host.
+    let database: any BillingDatabase
     /// The billing database's wall clock, which `database-clock-step` steps (nil without libfaketime).
     let databaseClock: FakeClock?
     let coordination: any CoordinationCluster
@@ -55,7 +56,7 @@ struct ChaosCluster: Sendable {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while clock.now < end {
-            let answer = try? postgres.query("SELECT coalesce(max(token), 0) FROM fences")
+            let answer = try? database.query("SELECT coalesce(max(token), 0) FROM fences")
             if let fence = answer.flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }), fence > token { return fence }
             try? await Task.sleep(for: .milliseconds(20))
         }
@@ -64,8 +65,10 @@ struct ChaosCluster: Sendable {
 
     /// Restarts whatever a fault left down or stopped, and removes every partition and sandbox fault.
     func healEverything() async throws {
-        if postgres.process.current == .down { try await postgres.start() }
-        postgres.process.resume()
+        if let server = database.server {
+            if server.process.current == .down { try await server.start() }
+            server.process.resume()
+        }
         for (offset, server) in coordination.servers.enumerated() {
             if lab.canIsolateMembers { try lab.healMember(offset + 1) }
             server.resume()
@@ -87,6 +90,6 @@ struct ChaosCluster: Sendable {
             for node in nodes { group.addTask { await node.process.terminate(grace: .seconds(15)) } }
         }
         for server in coordination.servers { await server.terminate(grace: .seconds(5)) }
-        await postgres.process.terminate(grace: .seconds(10))
+        await database.server?.process.terminate(grace: .seconds(10))
     }
 }

@@ -8,6 +8,8 @@ enum CoordinationKind: String, Codable, Sendable, CaseIterable, ExpressibleByArg
     case zookeeper
     /// A PostgreSQL server of its own, distinct from the billing database.
     case postgres
+    /// An SQLite file on one host, with the billing database an SQLite file too.
+    case sqlite
 }
 
 /// The coordination store as a run brings it up, breaks and heals it. Server `i` (1-based) runs

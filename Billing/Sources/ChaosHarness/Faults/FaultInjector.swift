@@ -38,7 +38,7 @@ struct FaultInjector: Sendable {
             let offset = Bool.random(using: &random) ? 3600 : -3600
             var record = FaultRecord(
                 kind: kind, target: "postgres", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
-            let postgres = cluster.postgres
+            guard let postgres = cluster.database.server else { throw HarnessError("\(kind.rawValue) needs a database server") }
             let serverTime: @Sendable () async -> Int64? = {
                 (try? postgres.query("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint")).flatMap {
                     Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -57,9 +57,10 @@ struct FaultInjector: Sendable {
         case .databasePause:
             var record = FaultRecord(
                 kind: kind, target: "postgres", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
-            if await cluster.postgres.process.pause() { record.confirmedMs = now() }
+            guard let server = cluster.database.server else { throw HarnessError("\(kind.rawValue) needs a database server") }
+            if await server.process.pause() { record.confirmedMs = now() }
             try await Task.sleep(for: ttl * 2)
-            cluster.postgres.process.resume()
+            server.process.resume()
             record.endMs = now()
             record.detail = "SIGSTOP the billing database for 2 × TTL, then SIGCONT"
             return record
@@ -145,10 +146,11 @@ struct FaultInjector: Sendable {
             record.detail =
                 "\(node.id) (token \(token)) cut off from the coordination store\(reachedBefore ? "" : " (which it did not reach before the cut either)"); next leader \(next.map { "\($0.node.id) token \($0.token)" } ?? "none seen"); healed\(healed ? "" : " (the store not yet reachable again)")\(Self.proxyNote(before, during))"
         case .leaderDatabasePartition:
-            let reachedBefore = lab.nodeReachesDatabase(node.index, serverPort: cluster.postgres.port)
+            guard let server = cluster.database.server else { throw HarnessError("\(kind.rawValue) needs a database server") }
+            let reachedBefore = lab.nodeReachesDatabase(node.index, serverPort: server.port)
             let before = lab.proxyCounters(node: node.index)
             try lab.partitionNodeFromDatabase(node.index)
-            if reachedBefore, !lab.nodeReachesDatabase(node.index, serverPort: cluster.postgres.port),
+            if reachedBefore, !lab.nodeReachesDatabase(node.index, serverPort: server.port),
                 lab.holdsCut(node: node.index, coordination: false)
             {
                 record.confirmedMs = now()
@@ -335,14 +337,14 @@ struct FaultInjector: Sendable {
             return all
         }
         for server in cluster.coordination.servers { killed = await server.kill() && killed }
-        killed = await cluster.postgres.process.kill() && killed
+        if let server = cluster.database.server { killed = await server.process.kill() && killed }
         if killed { record.confirmedMs = now() }
-        try await cluster.postgres.start()
+        try await cluster.database.server?.start()
         try await cluster.coordination.startAll()
         for node in cluster.nodes { try node.start() }
         record.endMs = now()
         record.detail =
-            "SIGKILL of \(cluster.nodes.count) nodes, \(cluster.coordination.servers.count) coordination server(s) and PostgreSQL, then a cold start"
+            "SIGKILL of \(cluster.nodes.count) nodes, \(cluster.coordination.servers.count) coordination server(s)\(cluster.database.server == nil ? "" : " and PostgreSQL"), then a cold start"
         return record
     }
 

@@ -99,6 +99,23 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     /// Whether the fault steps a clock (it needs libfaketime).
     var stepsAClock: Bool { self == .leaderClockStep || self == .databaseClockStep }
 
+    /// Whether the fault stops the leader at a failpoint of the PostgreSQL billing store, with a
+    /// connection in hand.
+    var stopsHoldingAConnection: Bool { self == .leaderStopBeforePending || self == .leaderStopBeforeOutcome }
+
+    /// Whether the fault needs a billing database server (the SQLite tier has a file).
+    var needsDatabaseServer: Bool { self == .leaderDatabasePartition || self == .databasePause || self == .databaseClockStep }
+
+    /// Whether the fault needs coordination servers (the SQLite tier has a file).
+    var needsStoreServer: Bool {
+        switch self {
+        case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers,
+            .leaderPauseDuringStoreIsolation, .leaderStorePartition:
+            true
+        default: false
+        }
+    }
+
     /// Whether the fault needs a store of several servers.
     var needsReplicatedStore: Bool { self == .storeFollowerKill || self == .storeServerCutFromPeers }
 
