@@ -26,6 +26,28 @@ import Testing
         #expect(proxy.droppedBytes == 0)
     }
 
+    @Test func anImpairedLinkDelaysEachWayButKeepsEveryByteInOrder() async throws {
+        let server = try await EchoServer.start()
+        let proxy = try await TCPProxy.start(name: "test", upstreamHost: "127.0.0.1", upstreamPort: server.port)
+        defer { proxy.close(); server.close() }
+        let client = try TestClient(port: proxy.port)
+        try client.send("warm")
+        #expect(client.receive(4) == "warm")
+
+        proxy.impair(LinkImpairment(latency: .milliseconds(100), lossRate: 0.5, retransmission: .milliseconds(100)))
+        let clock = ContinuousClock()
+        let start = clock.now
+        for chunk in ["a", "b", "c", "d", "e", "f"] { try client.send(chunk) }
+        #expect(client.receive(6) == "abcdef")
+        // 100 ms on the way there and 100 ms on the way back, at the least.
+        #expect(clock.now - start >= .milliseconds(200))
+        #expect(proxy.droppedBytes == 0)
+
+        proxy.impair(nil)
+        try client.send("quick")
+        #expect(client.receive(5) == "quick")
+    }
+
     @Test func cutBlackholesBothDirectionsAndNewConnections() async throws {
         let server = try await EchoServer.start()
         let proxy = try await TCPProxy.start(name: "test", upstreamHost: "127.0.0.1", upstreamPort: server.port)

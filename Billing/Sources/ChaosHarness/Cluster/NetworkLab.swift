@@ -161,6 +161,8 @@ final class NetworkLab: Sendable {
         case .storeServerIsolation, .storeServerCutFromPeers, .leaderPauseDuringStoreIsolation: canIsolateMembers
         // The sandbox is not proxied: only a namespace's route can cut a node off from it.
         case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused: mode == .namespaces
+        // Delays need a relay: the proxies.
+        case .leaderSlowLinks: mode == .proxy
         default: true
         }
     }
@@ -195,10 +197,30 @@ final class NetworkLab: Sendable {
         ])
     }
 
-    /// Removes node `index`'s partitions.
+    /// Makes node `index`'s links to the coordination store and the database slow and lossy (proxy
+    /// mode), or, with nil, restores them.
+    func impairNode(_ index: Int, _ impairment: LinkImpairment?) {
+        for proxy in proxies?.links(ofNode: index) ?? [] { proxy.impair(impairment) }
+    }
+
+    /// The time a round trip to the billing database takes through node `index`'s proxy (proxy
+    /// mode; nil without proxies or without an answer within 2 s).
+    func databaseRoundTrip(node index: Int) -> Duration? {
+        guard let proxies else { return nil }
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard RoundTrip.succeeds(port: proxies.databaseProxy(forNode: index).port, request: RoundTrip.postgresRequest, timeout: .seconds(2))
+        else { return nil }
+        return clock.now - start
+    }
+
+    /// Removes node `index`'s partitions and impairments.
     func healNode(_ index: Int) throws {
         if let proxies {
-            for proxy in proxies.links(ofNode: index) { proxy.heal() }
+            for proxy in proxies.links(ofNode: index) {
+                proxy.heal()
+                proxy.impair(nil)
+            }
             return
         }
         var targets = (1...memberCount).map { "\(memberSubnet($0)).2/32" }

@@ -14,7 +14,7 @@ struct FaultInjector: Sendable {
     func inject(_ kind: FaultKind, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
         switch kind {
         case .leaderKill, .leaderPause, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .leaderStorePartition,
-            .leaderDatabasePartition, .leaderPauseDuringStoreIsolation, .leaderClockStep:
+            .leaderDatabasePartition, .leaderPauseDuringStoreIsolation, .leaderClockStep, .leaderSlowLinks:
             guard let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30)) else {
                 return FaultRecord(
                     kind: kind, target: "-", startMs: now(), confirmedMs: nil, endMs: now(), leaderTokenBefore: nil,
@@ -92,6 +92,18 @@ struct FaultInjector: Sendable {
             try await Task.sleep(for: ttl * 2.5)
             node.process.resume()
             record.detail = "SIGSTOP \(node.id) (token \(token)) for 2.5 × TTL, then SIGCONT"
+        case .leaderSlowLinks:
+            let before = lab.databaseRoundTrip(node: node.index)
+            lab.impairNode(node.index, .slowAndLossy)
+            let during = lab.databaseRoundTrip(node: node.index)
+            // Confirmed by a round trip that was fast before and takes both ways' latency during.
+            if let before, let during, before < .milliseconds(150), during >= LinkImpairment.slowAndLossy.latency * 2 {
+                record.confirmedMs = now()
+            }
+            try await Task.sleep(for: ttl * 3)
+            try lab.healNode(node.index)
+            record.detail =
+                "\(node.id) (token \(token)): its links to the store and the database slow and lossy for 3 × TTL (a round trip to the database \(before.map { "\($0)" } ?? "unanswered") before, \(during.map { "\($0)" } ?? "unanswered") during)"
         case .leaderPauseDuringStoreIsolation:
             let endpoint = lab.memberEndpoint(server)
             let reachedBefore = lab.canConnect(fromNode: node.index, to: endpoint.host, port: endpoint.client)

@@ -32,6 +32,10 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     /// leading node's connections to the provider are refused for ``ChaosCluster/providerOutage``,
     /// so that it settles a charge that was applied while it cannot reach the provider.
     case providerLostThenRefused = "provider-lost-then-refused"
+    /// The leading node's links to the coordination store and the billing database made slow and
+    /// lossy (``LinkImpairment/slowAndLossy``) for 3 × TTL (proxy mode: the proxies delay what
+    /// they relay).
+    case leaderSlowLinks = "leader-slow-links"
     /// SIGKILL of the coordination store's leading server (etcd's Raft leader, ZooKeeper's
     /// leader, the coordination PostgreSQL), restarted 3 s later.
     case storeLeaderKill = "store-leader-kill"
@@ -88,6 +92,7 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
         switch self {
         case .coldStart: 1
         case .leaderProviderRefused, .leaderProviderBlackholed, .providerLostThenRefused, .leaderPauseDuringStoreIsolation: 1
+        case .leaderSlowLinks: 2
         case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .leaderClockStep,
             .databaseClockStep,
             .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .databasePause:

@@ -6,6 +6,7 @@ import Synchronization
 final class ProxyLink: Sendable {
     private struct State {
         var isCut = false
+        var impairment: LinkImpairment?
         var connections: [ObjectIdentifier: ProxyConnection] = [:]
         var droppedBytes = 0
     }
@@ -14,6 +15,12 @@ final class ProxyLink: Sendable {
 
     /// Whether the link is cut now.
     var isCut: Bool { state.withLock { $0.isCut } }
+
+    /// How the link slows what it relays now, if it does.
+    var impairment: LinkImpairment? { state.withLock { $0.impairment } }
+
+    /// Slows the link (or, with nil, restores it); connections it carries feel it at once.
+    func impair(_ impairment: LinkImpairment?) { state.withLock { $0.impairment = impairment } }
 
     /// Bytes read from either end of a blackholed connection and thrown away, over the proxy's life.
     var droppedBytes: Int { state.withLock { $0.droppedBytes } }

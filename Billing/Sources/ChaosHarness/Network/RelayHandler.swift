@@ -1,7 +1,8 @@
 import NIOCore
 
 /// Relays the bytes one end of a ``ProxyConnection`` reads to the other end, or drops them
-/// (counted by the ``ProxyLink``) once the connection is blackholed.
+/// (counted by the ``ProxyLink``) once the connection is blackholed, each chunk after the delay of
+/// the link's ``LinkImpairment`` when it has one (never before a chunk read earlier).
 ///
 /// The client's handler has no partner until the upstream connects; what the client sends until
 /// then waits in `pending`, and the partner arrives as an ``Event`` on the client's pipeline, so
@@ -17,6 +18,9 @@ final class RelayHandler: ChannelInboundHandler {
     private let link: ProxyLink
     private var partner: (any Channel)?
     private var pending: [ByteBuffer] = []
+    /// When the last delayed chunk goes out: a later one never overtakes it.
+    private var lastRelease: NIODeadline = .uptimeNanoseconds(0)
+    private var random = SystemRandomNumberGenerator()
 
     init(connection: ProxyConnection, link: ProxyLink, partner: (any Channel)?) {
         self.connection = connection
@@ -29,7 +33,17 @@ final class RelayHandler: ChannelInboundHandler {
         if connection.isBlackholed {
             link.recordDropped(buffer.readableBytes)
         } else if let partner {
-            partner.writeAndFlush(buffer, promise: nil)
+            guard let impairment = link.impairment else {
+                partner.writeAndFlush(buffer, promise: nil)
+                return
+            }
+            let delay = impairment.delay(draw: Double.random(in: 0..<1, using: &random))
+            let release = max(lastRelease, .now() + .nanoseconds(delay.nanoseconds))
+            lastRelease = release
+            let connection = connection
+            context.eventLoop.scheduleTask(deadline: release) {
+                if !connection.isBlackholed { partner.writeAndFlush(buffer, promise: nil) }
+            }
         } else {
             pending.append(buffer)
         }

@@ -98,6 +98,9 @@ final class TCPProxy: Sendable {
     /// Heals the link: new connections pass again; the blackholed ones are closed.
     func heal() { link.heal() }
 
+    /// Slows what the link relays (``LinkImpairment``), or, with nil, restores it.
+    func impair(_ impairment: LinkImpairment?) { link.impair(impairment) }
+
     /// Stops listening and closes every connection.
     func close() {
         listener.close(promise: nil)
