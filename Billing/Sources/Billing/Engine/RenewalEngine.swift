@@ -211,19 +211,22 @@ public final class RenewalEngine: Sendable {
         let fence: Fence
         /// The billing clock when the pass began.
         let now: Timestamp
-        /// The engine's clock then, so that ``billingTime()`` can move `now` on.
-        private let startedAt: Duration
+        /// The engine's clock when the billing clock was asked, so that ``billingTime()`` can move
+        /// `now` on.
+        private let askedAt: Duration
         let checkLeadership: @Sendable () throws -> Void
         /// Group commit of steps (a) and (c) when the store writes batches cheaper than rows
         /// (``BillingStore/writesInBatches``); nil: every write goes alone.
         private let begins: WriteBatcher<ChargeIntent, Charge>?
         private let records: WriteBatcher<RenewalRecord, Void>?
 
-        init(engine: RenewalEngine, fence: Fence, now: Timestamp, checkLeadership: @escaping @Sendable () throws -> Void) {
+        init(
+            engine: RenewalEngine, fence: Fence, now: Timestamp, askedAt: Duration, checkLeadership: @escaping @Sendable () throws -> Void
+        ) {
             self.engine = engine
             self.fence = fence
             self.now = now
-            self.startedAt = engine.clock.now()
+            self.askedAt = askedAt
             self.checkLeadership = checkLeadership
             let store = engine.store
             if store.writesInBatches {
@@ -235,12 +238,13 @@ public final class RenewalEngine: Sendable {
             }
         }
 
-        /// The billing time now: the pass's reading moved on by the time the pass has run, without
-        /// another round trip to the database. A decline is dated by it, so that its dunning retry
-        /// waits the schedule's gap from the decline, not from the start of a pass that ran long
-        /// (a slow provider, a paused database).
+        /// The billing time now: the pass's reading moved on by the time since it was asked for,
+        /// without another round trip to the database (so at most that round trip late, never
+        /// early). A decline is dated by it, so that its dunning retry waits the schedule's gap
+        /// from the decline, not from the start of a pass that ran long (a slow provider, a
+        /// paused database).
         func billingTime() -> Timestamp {
-            now + max(.zero, engine.clock.now() - startedAt)
+            now + max(.zero, engine.clock.now() - askedAt)
         }
 
         /// Step (a), fenced: writes the pending charge of `intent` (see ``BillingStore/beginCharge(_:fence:at:)``).

@@ -49,8 +49,11 @@ public final class RenewalSession: Sendable {
     /// One pass that waits for its renewals at most `grace` (nil: until all have ended).
     func runPass(grace: Duration?) async throws -> RenewalReport {
         try await engine.fenced(fence, checkLeadership) { try await engine.store.claimFence(fence) }
+        // Taken before the billing clock is asked: the pass's billing time then runs ahead of the
+        // database's by up to the round trip, never behind it.
+        let asked = engine.clock.now()
         let now = try await engine.billingClock.now()
-        let pass = RenewalEngine.Pass(engine: engine, fence: fence, now: now, checkLeadership: checkLeadership)
+        let pass = RenewalEngine.Pass(engine: engine, fence: fence, now: now, askedAt: asked, checkLeadership: checkLeadership)
         let ledger = PassLedger(now: now)
         // Each subscription at most once per pass, and none that a straggler still renews.
         var seen = Set<String>()

@@ -96,8 +96,9 @@ struct FaultInjector: Sendable {
             let before = lab.databaseRoundTrip(node: node.index)
             lab.impairNode(node.index, .slowAndLossy)
             let during = lab.databaseRoundTrip(node: node.index)
-            // Confirmed by a round trip that was fast before and takes both ways' latency during.
-            if let before, let during, before < .milliseconds(150), during >= LinkImpairment.slowAndLossy.latency * 2 {
+            // Confirmed by a round trip that takes at least the link's latency longer during than
+            // before (a fresh connection's first bytes wait for the upstream, undelayed).
+            if let before, let during, during - before >= LinkImpairment.slowAndLossy.latency {
                 record.confirmedMs = now()
             }
             try await Task.sleep(for: ttl * 3)
