@@ -41,6 +41,10 @@ struct CLIErrorTests {
                 "error: --database: billing store URL 'mysql://x' names no known database"
             ),
             (
+                base + ["--coordination", election, "--database", database, "--dunning", "1d,3x"], ["STRIPE_API_KEY": "k"],
+                "error: --dunning: dunning offset '3x' in '1d,3x' is not a positive number with a unit (s, m, h or d); write for example 1d,3d,5d,7d, or none"
+            ),
+            (
                 base + ["--coordination", "sqlite:/nonexistent-dir/e.sqlite", "--database", database],
                 ["STRIPE_API_KEY": "k"],
                 "error: coordination store sqlite:/nonexistent-dir/e.sqlite: cannot open or create the election store /nonexistent-dir/e.sqlite: "

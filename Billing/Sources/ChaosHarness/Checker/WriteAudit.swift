@@ -44,20 +44,21 @@ struct WriteAudit {
 
     /// SQLite has no session name: its rows name no writer. Its writers take turns (one write
     /// transaction at a time), so the sequence is the commit order.
-    private static let sqliteInstallation = ([
-        """
-        CREATE TABLE chaos_write_audit (
-            sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
-            table_name      TEXT NOT NULL,
-            operation       TEXT NOT NULL,
-            subscription_id TEXT,
-            period_start_ms INTEGER,
-            writer_token    INTEGER,
-            fence_token     INTEGER,
-            writer          TEXT
-        )
-        """
-    ]
+    private static let sqliteInstallation =
+        ([
+            """
+            CREATE TABLE chaos_write_audit (
+                sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
+                table_name      TEXT NOT NULL,
+                operation       TEXT NOT NULL,
+                subscription_id TEXT,
+                period_start_ms INTEGER,
+                writer_token    INTEGER,
+                fence_token     INTEGER,
+                writer          TEXT
+            )
+            """
+        ]
         + ["INSERT", "UPDATE"].flatMap { operation in
             [
                 """
