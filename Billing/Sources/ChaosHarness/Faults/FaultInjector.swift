@@ -8,8 +8,8 @@ import PaymentSandbox
 struct FaultInjector: Sendable {
     let cluster: ChaosCluster
 
-    private var ttl: Duration { cluster.leaseTTL }
-    private func now() -> Int64 { NodeEventLog.realNowMs() }
+    var ttl: Duration { cluster.leaseTTL }
+    func now() -> Int64 { NodeEventLog.realNowMs() }
 
     func inject(_ kind: FaultKind, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
         switch kind {
@@ -206,136 +206,8 @@ struct FaultInjector: Sendable {
         return "; the proxies dropped \(during.dropped - before.dropped) bytes and held \(during.held) connections blackholed"
     }
 
-    private func failed(_ kind: FaultKind, _ detail: String) -> FaultRecord {
+    func failed(_ kind: FaultKind, _ detail: String) -> FaultRecord {
         FaultRecord(kind: kind, target: "-", startMs: now(), confirmedMs: nil, endMs: now(), leaderTokenBefore: nil, detail: detail)
-    }
-
-    private func killServer(leader: Bool, random: inout some RandomNumberGenerator) async throws -> FaultRecord {
-        let kind: FaultKind = leader ? .storeLeaderKill : .storeFollowerKill
-        let coordination = cluster.coordination
-        guard let storeLeader = await coordination.waitForLeader(timeout: .seconds(20)) else {
-            return failed(kind, "no server of the coordination store said it leads within 20 s")
-        }
-        let followers = (1...cluster.lab.memberCount).filter { $0 != storeLeader }
-        guard leader || !followers.isEmpty else { return failed(kind, "the coordination store has no followers") }
-        let target = leader ? storeLeader : followers.randomElement(using: &random)!
-        let server = coordination.servers[target - 1]
-        var record = FaultRecord(
-            kind: kind, target: coordination.serverName(target), startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil,
-            detail: "")
-        if await server.kill() { record.confirmedMs = now() }
-        try await Task.sleep(for: .seconds(3))
-        try await coordination.startAll()
-        let newLeader = await coordination.waitForLeader(timeout: .seconds(20))
-        record.endMs = now()
-        record.detail =
-            "SIGKILL \(coordination.serverName(target)) (\(leader ? "leading" : "following")), restarted after 3 s; leading server now \(newLeader.map { coordination.serverName($0) } ?? "unknown")"
-        return record
-    }
-
-    /// Cuts server `index` off from its peers and from every node for 2 × TTL; confirmed by a
-    /// connection from a node's namespace that opens before the cut and fails during it.
-    private func isolateServer(_ index: Int) async throws -> FaultRecord {
-        let lab = cluster.lab
-        let endpoint = lab.memberEndpoint(index)
-        let name = cluster.coordination.serverName(index)
-        var record = FaultRecord(
-            kind: .storeServerIsolation, target: name, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
-        let reachedBefore = lab.canConnect(fromNode: 1, to: endpoint.host, port: endpoint.client)
-        try lab.isolateMember(index)
-        if reachedBefore, !lab.canConnect(fromNode: 1, to: endpoint.host, port: endpoint.client) { record.confirmedMs = now() }
-        try await Task.sleep(for: ttl * 2)
-        try lab.healMember(index)
-        record.endMs = now()
-        record.detail =
-            "\(name) isolated from its peers and the nodes for 2 × TTL\(reachedBefore ? "" : " (node-1 did not reach it before the cut)")"
-        return record
-    }
-
-    /// SIGSTOP of server `index` for 2 × TTL.
-    private func pauseServer(_ index: Int) async throws -> FaultRecord {
-        let server = cluster.coordination.servers[index - 1]
-        let name = cluster.coordination.serverName(index)
-        var record = FaultRecord(
-            kind: .storeServerPause, target: name, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
-        if await server.pause() { record.confirmedMs = now() }
-        try await Task.sleep(for: ttl * 2)
-        server.resume()
-        record.endMs = now()
-        record.detail = "SIGSTOP \(name) for 2 × TTL, then SIGCONT"
-        return record
-    }
-
-    /// Cuts the server that the leader's lease lives on (as the store tells; a random one
-    /// otherwise) off from its peers for 8 s, while the nodes still reach it. Confirmed by a
-    /// connection from a peer's namespace to its peer port that opens before the cut and fails
-    /// during it, and one from the leading node's namespace to its client port that still opens.
-    private func cutServerFromPeers(random: inout some RandomNumberGenerator) async throws -> FaultRecord {
-        let lab = cluster.lab
-        let coordination = cluster.coordination
-        let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30))
-        let holding: Int? =
-            if let lease = cluster.observer.latest?.lease { await coordination.serverHolding(lease: lease) } else { nil }
-        let target = holding ?? Int.random(in: 1...lab.memberCount, using: &random)
-        let name = coordination.serverName(target)
-        var record = FaultRecord(
-            kind: .storeServerCutFromPeers, target: name, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: leader?.token,
-            detail: "")
-        let endpoint = lab.memberEndpoint(target)
-        let peer = target == 1 ? 2 : 1
-        // ZooKeeper's followers listen for peers on the election port only; etcd on its peer port.
-        let peerPort = coordination.kind == .zookeeper ? endpoint.election : endpoint.peer
-        let reachedBefore = lab.canConnect(fromMember: peer, to: endpoint.host, port: peerPort)
-        try lab.cutMemberFromPeers(target)
-        let clientsReach = leader.map { lab.canConnect(fromNode: $0.node.index, to: endpoint.host, port: endpoint.client) } ?? true
-        if reachedBefore, !lab.canConnect(fromMember: peer, to: endpoint.host, port: peerPort), clientsReach { record.confirmedMs = now() }
-        try await Task.sleep(for: max(ttl * 2, .seconds(8)))
-        try lab.healMember(target)
-        record.endMs = now()
-        record.detail =
-            "\(name) (\(holding != nil ? "the leader's lease lives there" : "chosen at random")) cut off from its peers for 8 s; clients \(clientsReach ? "still reached it" : "did NOT reach it")"
-        return record
-    }
-
-    /// Cuts the leading node off from the provider for ``ChaosCluster/providerOutage``; confirmed
-    /// by a connection from its namespace to the sandbox that opens before the cut and fails during
-    /// it (and, for `provider-lost-then-refused`, by an answer the sandbox dropped first).
-    private func cutLeaderFromProvider(_ kind: FaultKind, seed: UInt64) async throws -> FaultRecord {
-        guard let leader = await cluster.waitForLeader(above: nil, timeout: .seconds(30)) else {
-            return failed(kind, "no leader to hit within 30 s")
-        }
-        let lab = cluster.lab
-        let node = leader.node
-        let host = lab.sandboxAddress(forNode: node.index)
-        var record = FaultRecord(
-            kind: kind, target: node.id, startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
-        let reachedBefore = lab.canConnect(fromNode: node.index, to: host, port: cluster.sandboxPort)
-        var dropped = 0
-        if kind == .providerLostThenRefused {
-            let sandbox = cluster.sandbox
-            let before = sandbox.statistics().faultsOnFirstRequests.lost
-            var rates = FaultRates(seed: seed)
-            rates.lostRate = 1
-            try sandbox.setFaultRates(rates)
-            let clock = ContinuousClock()
-            let end = clock.now + .seconds(10)
-            while clock.now < end, sandbox.statistics().faultsOnFirstRequests.lost == before { try await Task.sleep(for: .milliseconds(2)) }
-            // The engine replays a lost answer's key after 500 ms: the cut must come first.
-            try lab.cutNodeFromProvider(node.index, refuse: true)
-            try sandbox.setFaultRates(.none)
-            dropped = sandbox.statistics().faultsOnFirstRequests.lost - before
-        } else {
-            try lab.cutNodeFromProvider(node.index, refuse: kind == .leaderProviderRefused)
-        }
-        let cut = !lab.canConnect(fromNode: node.index, to: host, port: cluster.sandboxPort)
-        if reachedBefore, cut, kind != .providerLostThenRefused || dropped > 0 { record.confirmedMs = now() }
-        try await Task.sleep(for: cluster.providerOutage)
-        try lab.healNode(node.index)
-        record.endMs = now()
-        let how = kind == .leaderProviderBlackholed ? "blackholed" : "refused"
-        record.detail =
-            "\(node.id) (token \(leader.token))\(kind == .providerLostThenRefused ? " had \(dropped) answers dropped, then" : "") cut off from the provider (\(how)) for \(cluster.providerOutage)\(reachedBefore ? "" : " (it did not reach the provider before the cut either)")"
-        return record
     }
 
     private func coldStart() async throws -> FaultRecord {
@@ -358,50 +230,6 @@ struct FaultInjector: Sendable {
         record.endMs = now()
         record.detail =
             "SIGKILL of \(cluster.nodes.count) nodes, \(cluster.coordination.servers.count) coordination server(s)\(cluster.database.server == nil ? "" : " and PostgreSQL"), then a cold start"
-        return record
-    }
-
-    private func sandboxFault(_ kind: FaultKind, seed: UInt64) async throws -> FaultRecord {
-        let sandbox = cluster.sandbox
-        let before = sandbox.statistics()
-        var rates = FaultRates(seed: seed)
-        switch kind {
-        case .sandboxLostResponse: rates.lostRate = 0.3
-        case .sandboxServerError: rates.serverErrorRate = 0.3
-        case .sandboxHang:
-            rates.hangRate = 0.15
-            rates.hangDuration = .seconds(3)
-        case .sandboxRateLimit:
-            rates.rateLimitRate = 0.3
-            rates.retryAfter = .milliseconds(500)
-        case .sandboxLateApply:
-            rates.lateRate = 0.15
-            rates.lateDuration = .seconds(ChaosCommand.providerTimeoutSeconds + 5)
-        default: preconditionFailure("\(kind) is not a sandbox fault")
-        }
-        var record = FaultRecord(
-            kind: kind, target: "sandbox", startMs: now(), confirmedMs: nil, endMs: 0, leaderTokenBefore: nil, detail: "")
-        try sandbox.setFaultRates(rates)
-        let clock = ContinuousClock()
-        let end = clock.now + .seconds(3)
-        var applied = 0
-        while clock.now < end || (applied == 0 && clock.now < end + .seconds(7)) {
-            try await Task.sleep(for: .milliseconds(100))
-            // Only faults that met a request's first delivery count: one on a replay repeats an answer.
-            let (after, earlier) = (sandbox.statistics().faultsOnFirstRequests, before.faultsOnFirstRequests)
-            applied =
-                switch kind {
-                case .sandboxLostResponse: after.lost - earlier.lost
-                case .sandboxServerError: after.serverError - earlier.serverError
-                case .sandboxHang: after.hang - earlier.hang
-                case .sandboxLateApply: after.late - earlier.late
-                default: after.rateLimited - earlier.rateLimited
-                }
-            if applied > 0, record.confirmedMs == nil { record.confirmedMs = now() }
-        }
-        try sandbox.setFaultRates(.none)
-        record.endMs = now()
-        record.detail = "\(applied) first-time requests hit by \(kind.rawValue) in the window"
         return record
     }
 }
