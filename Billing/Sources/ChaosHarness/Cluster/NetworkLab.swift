@@ -178,6 +178,13 @@ final class NetworkLab: Sendable {
         }
     }
 
+    /// Cuts node `index` off from every coordination server but `kept` (namespaces only).
+    func partitionNodeFromMembers(_ index: Int, except kept: Int) throws {
+        for member in 1...memberCount where member != kept {
+            try Shell.check(["ip", "-n", nodeNamespace(index), "route", "replace", "blackhole", "\(memberSubnet(member)).2/32"])
+        }
+    }
+
     /// Cuts node `index` off from PostgreSQL; it still reaches the coordination store and the sandbox.
     func partitionNodeFromDatabase(_ index: Int) throws {
         if let proxies {

@@ -59,7 +59,8 @@ extension FaultInjector {
     }
 
     /// Cuts the server that the leader's lease lives on (as the store tells; a random one
-    /// otherwise) off from its peers for 8 s, while the nodes still reach it. Confirmed by a
+    /// otherwise) off from its peers for 8 s, while the nodes still reach it, and the leading node
+    /// off from every other server. Confirmed by a
     /// connection from a peer's namespace to its peer port that opens before the cut and fails
     /// during it, and one from the leading node's namespace to its client port that still opens.
     func cutServerFromPeers(random: inout some RandomNumberGenerator) async throws -> FaultRecord {
@@ -79,13 +80,17 @@ extension FaultInjector {
         let peerPort = coordination.kind == .zookeeper ? endpoint.election : endpoint.peer
         let reachedBefore = lab.canConnect(fromMember: peer, to: endpoint.host, port: peerPort)
         try lab.cutMemberFromPeers(target)
+        // The leading node keeps only that server (as if it shared its rack): every session it
+        // has, its lease's and its observer's, can only go there, and hears only what it says.
+        if let leader { try lab.partitionNodeFromMembers(leader.node.index, except: target) }
         let clientsReach = leader.map { lab.canConnect(fromNode: $0.node.index, to: endpoint.host, port: endpoint.client) } ?? true
         if reachedBefore, !lab.canConnect(fromMember: peer, to: endpoint.host, port: peerPort), clientsReach { record.confirmedMs = now() }
         try await Task.sleep(for: max(ttl * 2, .seconds(8)))
         try lab.healMember(target)
+        if let leader { try lab.healNode(leader.node.index) }
         record.endMs = now()
         record.detail =
-            "\(name) (\(holding != nil ? "the leader's lease lives there" : "chosen at random")) cut off from its peers for 8 s; clients \(clientsReach ? "still reached it" : "did NOT reach it")"
+            "\(name) (\(holding != nil ? "the leader's lease lives there" : "chosen at random")) cut off from its peers for 8 s, the leading node from every other server; it \(clientsReach ? "still reached" : "did NOT reach") the cut server"
         return record
     }
 }
