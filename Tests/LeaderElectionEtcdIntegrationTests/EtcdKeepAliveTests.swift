@@ -130,7 +130,7 @@ final class PendingRenewal: Sendable {
         let keepAlive = backend.keepAlive
         task = Task {
             do {
-                let ttl = try await keepAlive.renew(lease.rawValue, timeout: .seconds(60))
+                let ttl = try await keepAlive.renew(lease.rawValue, timeout: .seconds(60)).ttl
                 result.withLock { $0 = .success(ttl) }
                 return ttl
             } catch {

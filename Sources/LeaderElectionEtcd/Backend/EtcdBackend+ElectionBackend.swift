@@ -19,11 +19,21 @@ extension EtcdBackend {
     }
 
     public func renewLease(_ lease: LeaseID) async throws {
-        let ttl = try await keepAlive.renew(lease.rawValue, timeout: client.configuration.requestTimeout)
-        if ttl <= 0 { throw ElectionError.leaseExpired(lease) }
+        let answer = try await keepAlive.renew(lease.rawValue, timeout: client.configuration.requestTimeout)
+        if answer.ttl <= 0 { throw ElectionError.leaseExpired(lease) }
+        // A lease without a candidacy leads nothing: its renewal needs no proof.
+        guard let key = candidacyKeys.withLock({ $0[lease.rawValue] }) else { return }
+        let read = try await range(
+            "confirming the Raft term of a renewal of lease \(lease)",
+            .with {
+                $0.key = key
+                $0.countOnly = true
+            })
+        try answer.confirm(byLinearizableReadInTerm: read.header.raftTerm, lease: lease)
     }
 
     public func revokeLease(_ lease: LeaseID) async throws {
+        candidacyKeys.withLock { $0[lease.rawValue] = nil }
         let request = Etcdserverpb_LeaseRevokeRequest.with { $0.id = lease.rawValue }
         do {
             _ = try await client.unary("lease revoke", lease: lease) { grpc, metadata, options in
@@ -73,6 +83,7 @@ extension EtcdBackend {
             }
         }
         logger.debug("joined etcd election", metadata: ["key": "\(candidate.key)", "token": "\(candidate.token)"])
+        candidacyKeys.withLock { $0[lease.rawValue] = key }
         return candidate
     }
 
@@ -126,6 +137,7 @@ extension EtcdBackend {
             $0.success = [.with { $0.requestDeleteRange = .with { $0.key = key } }]
         }
         _ = try await txn("resignation from election \(candidacy.election)", request, lease: nil)
+        candidacyKeys.withLock { $0[candidacy.lease.rawValue] = nil }
     }
 
     public func leader(election: String) async throws -> Candidacy? {
@@ -289,7 +301,7 @@ extension EtcdBackend {
         }
     }
 
-    private func range(_ what: String, _ request: Etcdserverpb_RangeRequest) async throws -> Etcdserverpb_RangeResponse {
+    func range(_ what: String, _ request: Etcdserverpb_RangeRequest) async throws -> Etcdserverpb_RangeResponse {
         try await client.unary(what) { grpc, metadata, options in
             try await Etcdserverpb_KV.Client(wrapping: grpc).range(request, metadata: metadata, options: options)
         }

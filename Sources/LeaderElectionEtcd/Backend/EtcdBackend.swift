@@ -1,3 +1,4 @@
+import Foundation
 import LeaderElection
 import Logging
 import ServiceLifecycle
@@ -25,6 +26,9 @@ public final class EtcdBackend: ElectionBackendService {
     let logger: Logger
     /// Whether ``shutdown()`` was called; ``run()`` then has nothing to do.
     private let stopped = Atomic<Bool>(false)
+    /// Each lease's candidacy key, once it campaigned: what a renewal's confirming read reads
+    /// (inside the election's prefix, which a restricted etcd role may be limited to).
+    let candidacyKeys = Mutex<[Int64: Data]>([:])
 
     /// The configuration the backend was created with.
     public var configuration: EtcdConfiguration { client.configuration }

@@ -14,7 +14,7 @@ import Synchronization
 /// Not guaranteed: that a request whose caller gave up was not processed (it may still renew the
 /// lease, later); that a request is answered at all (the caller's timeout bounds the wait).
 final class LeaseKeepAlive: Sendable {
-    private typealias Waiter = CheckedContinuation<Int64, any Error>
+    private typealias Waiter = CheckedContinuation<KeepAliveAnswer, any Error>
 
     private struct State {
         /// Every request not answered yet, and the open stream's generation.
@@ -59,11 +59,11 @@ final class LeaseKeepAlive: Sendable {
         stuckAfter = client.configuration.requestTimeout / 10
     }
 
-    /// Sends one keep-alive for `lease` and returns the TTL etcd answered (0 or less: the lease is gone).
+    /// Sends one keep-alive for `lease` and returns etcd's answer (a TTL of 0 or less: the lease is gone).
     /// - Throws: `ElectionError.Code.storeUnavailable` when no answer arrives within `timeout`
     ///   or the stream breaks (a stuck stream then moves to another member); `CancellationError`.
-    func renew(_ lease: Int64, timeout: Duration) async throws -> Int64 {
-        try await withThrowingTaskGroup(of: Int64?.self) { group in
+    func renew(_ lease: Int64, timeout: Duration) async throws -> KeepAliveAnswer {
+        try await withThrowingTaskGroup(of: KeepAliveAnswer?.self) { group in
             group.addTask { try await self.renew(lease) }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -71,17 +71,17 @@ final class LeaseKeepAlive: Sendable {
             }
             // Cancelling the request gives it up (see `giveUp`), which also moves a stuck stream on.
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let ttl = first else {
+            guard let first = try await group.next(), let answer = first else {
                 try Task.checkCancellation()
                 throw ElectionError.storeUnavailable(
                     "etcd did not answer the keep-alive of lease \(LeaseID(lease)) within \(timeout) (endpoints \(client.endpointList)); the stream moves to the next member"
                 )
             }
-            return ttl
+            return answer
         }
     }
 
-    private func renew(_ lease: Int64) async throws -> Int64 {
+    private func renew(_ lease: Int64) async throws -> KeepAliveAnswer {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             state.unregistered.insert(state.nextID)
@@ -160,7 +160,7 @@ final class LeaseKeepAlive: Sendable {
         }
         switch match {
         case .waiter(let waiter):
-            waiter.resume(returning: response.ttl)
+            waiter.resume(returning: KeepAliveAnswer(ttl: response.ttl, raftTerm: response.header.raftTerm))
         case .abandoned:
             client.logger.trace("dropped the answer to a keep-alive whose caller gave up", metadata: ["lease": "\(LeaseID(response.id))"])
         case .staleStream:
