@@ -14,11 +14,3 @@ struct LinkImpairment: Sendable, Equatable {
         latency + (draw < lossRate ? retransmission : .zero)
     }
 }
-
-extension Duration {
-    /// The duration in whole nanoseconds.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

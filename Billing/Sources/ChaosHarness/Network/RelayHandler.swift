@@ -38,7 +38,7 @@ final class RelayHandler: ChannelInboundHandler {
                 return
             }
             let delay = impairment.delay(draw: Double.random(in: 0..<1, using: &random))
-            let release = max(lastRelease, .now() + .nanoseconds(delay.nanoseconds))
+            let release = max(lastRelease, .now() + TimeAmount(delay))
             lastRelease = release
             let connection = connection
             context.eventLoop.scheduleTask(deadline: release) {
