@@ -107,6 +107,32 @@ extension ZooKeeperIntegrationTests {
             }
         }
 
+        @Test("the ensemble's leader cut off from its followers may answer a sync, but not a lease renewal")
+        func renewalThroughCutOffEnsembleLeader() async throws {
+            try await ZooKeeperEnsemble.with(servers: 3, partitionable: true) { ensemble in
+                // A fresh ensemble elects its highest server id.
+                let cut = ensemble.servers[2]
+                try #require(try ensemble.mode(of: cut) == "leader", "server 3 should lead a fresh ensemble")
+                var configuration = ensemble.configuration(of: [cut])
+                configuration.requestTimeout = .seconds(2)
+                try await ZooKeeperBackend.withBackend(configuration: configuration, logger: TestLogger.make()) { backend in
+                    let lease = try await backend.grantLease(ttl: .seconds(3))
+                    try await backend.renewLease(lease)
+
+                    try ensemble.isolate(cut)
+                    // The cut-off leader keeps answering until it notices it lost its quorum (up to
+                    // syncLimit ticks, 5 s here); the other two elect a new leader meanwhile. Whether
+                    // it answers a sync is the server's affair; a renewal must not be acknowledged.
+                    do {
+                        try await backend.renewLease(lease)
+                        Issue.record("a renewal was acknowledged by an ensemble leader cut off from its quorum")
+                    } catch let error as ElectionError {
+                        #expect(error.code == .storeUnavailable || error.code == .leaseExpired, "\(error)")
+                    }
+                }
+            }
+        }
+
         /// The first event line named `name` that `process` prints (waiting up to a minute).
         static func event(_ process: TestProcess, _ name: String) async throws -> LeaderEvent {
             let line = try await process.waitForLine { LeaderEvent($0)?.name == name }

@@ -35,19 +35,21 @@ extension ZooKeeperBackend {
         return LeaseID(id)
     }
 
-    /// Sends a `sync` through the lease's session and returns once it is answered (reconnecting
-    /// to another server of the ensemble if needed).
+    /// Has the ensemble commit a transaction through the lease's session and returns once it is
+    /// answered (reconnecting to another server of the ensemble if needed). The transaction is a
+    /// `multi` holding one `check` of `/`, which changes nothing.
     ///
-    /// What an answer proves: the server the session is connected to forwarded the sync to the
-    /// ensemble's leader, the leader processed it after this call began, and the session was not
-    /// expired then (an expiry the leader decided earlier is applied before the sync's answer and
-    /// closes the connection instead). A server cut off from the leader cannot answer, unlike a
-    /// ping, which the server answers on its own and keeps answering until it notices the lost
-    /// leader, `syncLimit` ticks later, while the leader may already have expired the session. The
-    /// leader counts the session's timeout (TTL plus the allowance) from the last time the session's
-    /// server reported it alive, which it heard before answering: with renewals every TTL / 3 (and
-    /// the servers' `tickTime` / 2 shorter than that) the leader cannot expire the session before
-    /// the TTL has passed since this call began, which is when `Election` counts its deadline from.
+    /// What an answer proves: the ensemble's leader checked, after this call began, that the
+    /// session had not expired, and a quorum accepted the transaction, so that leader still led
+    /// the ensemble then. Neither a ping nor a `sync` proves that much. A server cut off from its
+    /// peers answers pings until it notices the lost ensemble, `syncLimit` ticks later. And when the
+    /// server cut off is the ensemble's leader itself, it answers syncs on its own authority for
+    /// those ticks while the others may already have elected a new leader, which expires the session
+    /// a session timeout after taking over. The leader counts the session's timeout (TTL plus the
+    /// allowance) from the last time the session's server reported it alive, which it heard before
+    /// committing: with renewals every TTL / 3 (and the servers' `tickTime` / 2 shorter than that)
+    /// it cannot expire the session before the TTL has passed since this call began, which is when
+    /// `Election` counts its deadline from.
     ///
     /// - Throws: `ElectionError.Code.leaseExpired` when the session expired, is not this
     ///   backend's, or moved to a server that granted it a timeout shorter than the TTL (the
@@ -56,7 +58,7 @@ extension ZooKeeperBackend {
     public func renewLease(_ lease: LeaseID) async throws {
         guard let session = leaseSession(lease) else { throw ElectionError.leaseExpired(lease) }
         try await withTimeout("renewing lease \(lease)", lease: lease) {
-            if PingRenewal.isEnabled { try await session.ping() } else { try await session.sync() }
+            if PingRenewal.isEnabled { try await session.ping() } else { try await session.checkThroughQuorum() }
         }
     }
 

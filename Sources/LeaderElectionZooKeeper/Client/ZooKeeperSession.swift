@@ -135,6 +135,28 @@ final class ZooKeeperSession: Sendable {
         _ = try await request(ZooKeeperRequest.sync(path: path), path: path)
     }
 
+    /// Has the ensemble commit a transaction that changes nothing (a `multi` holding one `check`
+    /// of `path`) and returns once it is answered. Unlike ``sync(_:)``, which the ensemble's
+    /// leader answers on its own authority, this needs a quorum: a leader cut off from its
+    /// followers keeps answering syncs until it notices, `syncLimit` ticks later, while the others
+    /// may already have elected a new leader and expired the session; it cannot commit this. The
+    /// leader also checks, before committing, that the session has not expired.
+    /// - Throws: ``ZooKeeperFailure``, as ``request(_:path:)``; `.server` with the operation's
+    ///   own error code when the check failed.
+    func checkThroughQuorum(_ path: String = "/") async throws {
+        var reply = try await request(ZooKeeperRequest.checkThroughQuorum(path: path), path: path)
+        // MultiResponse: the operation's MultiHeader (type 13 and err 0 when it succeeded, type -1
+        // and an ErrorResult otherwise), then a closing header with done set.
+        let type = try reply.body.readJuteInt()
+        _ = try reply.body.readJuteBool()
+        let error = try reply.body.readJuteInt()
+        if type == ZooKeeperOpCode.check.rawValue, error == 0 { return }
+        if type == -1, let code = try? reply.body.readJuteInt(), code != 0 {
+            throw ZooKeeperFailure.server(code: code, path: path)
+        }
+        throw ZooKeeperFailure.server(code: error == 0 ? -1 : error, path: path)
+    }
+
     /// Ends the session at the server (its ephemeral znodes go at once) and closes the connection.
     /// Whatever happens, the session is unusable afterwards; if the server could not be told, it
     /// expires the session after its timeout.

@@ -7,6 +7,8 @@ enum ZooKeeperOpCode: Int32, Sendable {
     case getChildren = 8
     case sync = 9
     case ping = 11
+    case check = 13
+    case multi = 14
     case getChildren2 = 12
     case create2 = 15
     case closeSession = -11

@@ -53,6 +53,24 @@ enum ZooKeeperRequest {
         return (.sync, buffer)
     }
 
+    /// `multi` holding one `check` of `path` at any version: a transaction that changes nothing,
+    /// but that the ensemble's leader must commit through a quorum, after checking that the
+    /// session is alive (and `path` exists), before any server can answer it.
+    static func checkThroughQuorum(path: String) -> (ZooKeeperOpCode, ByteBuffer) {
+        var buffer = ByteBuffer()
+        // MultiHeader (type, done, err), then the operation's CheckVersionRequest (path, version).
+        buffer.writeJuteInt(ZooKeeperOpCode.check.rawValue)
+        buffer.writeJuteBool(false)
+        buffer.writeJuteInt(-1)
+        buffer.writeJuteString(path)
+        buffer.writeJuteInt(-1)  // any version
+        // The closing MultiHeader.
+        buffer.writeJuteInt(-1)
+        buffer.writeJuteBool(true)
+        buffer.writeJuteInt(-1)
+        return (.multi, buffer)
+    }
+
     private static func pathAndWatch(_ op: ZooKeeperOpCode, _ path: String, _ watch: Bool) -> (ZooKeeperOpCode, ByteBuffer) {
         var buffer = ByteBuffer()
         buffer.writeJuteString(path)
