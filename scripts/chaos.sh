@@ -105,15 +105,7 @@ if [[ ${CHAOS_NETWORK:-auto} != loopback ]]; then stale_faults=leader-stop-befor
 status=0
 stores=${CHAOS_STORES:-etcd zookeeper postgres sqlite}
 for store in $stores; do
-    skip=()
-    # Open findings (docs/fault-injection.md, "What it found"): after a paused etcd member resumes,
-    # two leaders overlapped once for 203 ms even with the renewal's term check; on ZooKeeper, a
-    # leader that reaches only a server cut off from its peers led 128 ms past its successor's
-    # election. The long tier keeps those faults; the short tier, which gates every change, leaves
-    # them out of the normal runs until they are fixed (the renew-by-ping control keeps its fault).
-    if [[ $tier == short && $store == etcd ]]; then skip=(--skip-faults store-server-pause); fi
-    if [[ $tier == short && $store == zookeeper ]]; then skip=(--skip-faults store-server-cut-from-peers); fi
-    "$bin/ChaosHarness" "${phase[@]}" --coordination "$store" --seed "$seed" "${skip[@]}" --output "$out" "${extra[@]}" || status=1
+    "$bin/ChaosHarness" "${phase[@]}" --coordination "$store" --seed "$seed" --output "$out" "${extra[@]}" || status=1
 done
 for store in $stores; do
     case $store in

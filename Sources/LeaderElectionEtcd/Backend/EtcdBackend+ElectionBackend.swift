@@ -22,7 +22,7 @@ extension EtcdBackend {
         let answer = try await keepAlive.renew(lease.rawValue, timeout: client.configuration.requestTimeout)
         if answer.ttl <= 0 { throw ElectionError.leaseExpired(lease) }
         // A lease without a candidacy leads nothing: its renewal needs no proof.
-        guard let key = candidacyKeys.withLock({ $0[lease.rawValue] }) else { return }
+        guard let key = candidacyKeys.withLock({ $0[lease.rawValue]?.key }) else { return }
         let read = try await range(
             "confirming the Raft term of a renewal of lease \(lease)",
             .with {
@@ -33,7 +33,17 @@ extension EtcdBackend {
     }
 
     public func revokeLease(_ lease: LeaseID) async throws {
-        candidacyKeys.withLock { $0[lease.rawValue] = nil }
+        let candidacy = candidacyKeys.withLock { $0.removeValue(forKey: lease.rawValue) }
+        if let candidacy {
+            // Mark the end as a step-down before the revocation deletes the key, so that the
+            // successor need not wait out this lease (see `PredecessorLeaseClock`). Best effort:
+            // without the mark the successor waits one TTL, no more.
+            do {
+                _ = try await txn("step-down of lease \(lease)", stepDown(candidacy, lease: lease, ifCreatedAt: nil), lease: lease)
+            } catch {
+                logger.debug("could not mark the step-down before revoking", metadata: ["lease": "\(lease)", "error": "\(error)"])
+            }
+        }
         let request = Etcdserverpb_LeaseRevokeRequest.with { $0.id = lease.rawValue }
         do {
             _ = try await client.unary("lease revoke", lease: lease) { grpc, metadata, options in
@@ -83,7 +93,7 @@ extension EtcdBackend {
             }
         }
         logger.debug("joined etcd election", metadata: ["key": "\(candidate.key)", "token": "\(candidate.token)"])
-        candidacyKeys.withLock { $0[lease.rawValue] = key }
+        candidacyKeys.withLock { $0[lease.rawValue] = CandidacyKey(election: election, key: key) }
         return candidate
     }
 
@@ -119,24 +129,38 @@ extension EtcdBackend {
             // oldest: a key created later, even under an old name, gets a newer create revision,
             // so no older one can appear. Then no read is needed after the deletion.
             let predecessorIsOldest = older.count == 1
+            // Only the leader's successor needs to know when the leader's lease can expire.
+            let leaseClock = SharedLeaseClock()
+            let poller =
+                predecessorIsOldest && predecessor.lease != 0 ? await pollTimeToLive(of: LeaseID(predecessor.lease), into: leaseClock) : nil
+            defer { poller?.cancel() }
             let outcome = try await watchDeletion(
                 of: predecessorKey, ownKey: ownKey, after: response.header.revision, oneWatcher: predecessorIsOldest,
                 failures: &watchFailures)
+            let deletedAt = ContinuousClock.now
+            poller?.cancel()
             switch outcome {
             case .ownKeyDeleted: throw ElectionError.leaseExpired(candidacy.lease)
-            case .predecessorDeleted where predecessorIsOldest: return
+            case .predecessorDeleted(let revision) where predecessorIsOldest:
+                let wait = await waitAfterDeletion(
+                    of: predecessor, keys: keys, at: revision, deletedAt: deletedAt, leaseClock: leaseClock.state.withLock { $0 })
+                guard let wait else { return }
+                try await Task.sleep(for: wait)
+                continue
             case .predecessorDeleted, .watchFailed: continue
             }
         }
     }
 
     public func resign(_ candidacy: Candidacy) async throws {
-        let key = Data(candidacy.key.utf8)
-        let request = Etcdserverpb_TxnRequest.with {
-            $0.compare = [.createRevision(of: key, equals: candidacy.token.rawValue)]
-            $0.success = [.with { $0.requestDeleteRange = .with { $0.key = key } }]
+        let key = CandidacyKey(election: candidacy.election, key: Data(candidacy.key.utf8))
+        do {
+            _ = try await txn(
+                "resignation from election \(candidacy.election)",
+                stepDown(key, lease: candidacy.lease, ifCreatedAt: candidacy.token.rawValue), lease: candidacy.lease)
+        } catch let error as ElectionError where error.code == .leaseExpired {
+            // The mark needs the lease; without it the key is gone already, or goes with the lease.
         }
-        _ = try await txn("resignation from election \(candidacy.election)", request, lease: nil)
         candidacyKeys.withLock { $0[candidacy.lease.rawValue] = nil }
     }
 
@@ -199,7 +223,8 @@ extension EtcdBackend {
 
     /// What ended a wait for the predecessor's deletion.
     private enum WaitOutcome {
-        case predecessorDeleted
+        /// The predecessor's key was deleted at this revision.
+        case predecessorDeleted(revision: Int64)
         case ownKeyDeleted
         /// The watch broke; read again and watch anew.
         case watchFailed
@@ -244,10 +269,10 @@ extension EtcdBackend {
         do {
             let outcome = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) {
                 message -> WaitOutcome? in
-                let deleted = message.events.filter { $0.type == .delete }.map(\.kv.key)
+                let deleted = message.events.filter { $0.type == .delete }.map(\.kv)
                 // The own key first: gone is gone, even when the predecessor went before it.
-                if deleted.contains(ownKey) { return .ownKeyDeleted }
-                if deleted.contains(predecessorKey) { return .predecessorDeleted }
+                if deleted.contains(where: { $0.key == ownKey }) { return .ownKeyDeleted }
+                if let gone = deleted.first(where: { $0.key == predecessorKey }) { return .predecessorDeleted(revision: gone.modRevision) }
                 return nil
             }
             failures = 0

@@ -28,7 +28,7 @@ public final class EtcdBackend: ElectionBackendService {
     private let stopped = Atomic<Bool>(false)
     /// Each lease's candidacy key, once it campaigned: what a renewal's confirming read reads
     /// (inside the election's prefix, which a restricted etcd role may be limited to).
-    let candidacyKeys = Mutex<[Int64: Data]>([:])
+    let candidacyKeys = Mutex<[Int64: CandidacyKey]>([:])
 
     /// The configuration the backend was created with.
     public var configuration: EtcdConfiguration { client.configuration }

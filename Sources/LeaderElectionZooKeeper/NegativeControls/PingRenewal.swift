@@ -2,7 +2,7 @@ import Synchronization
 
 /// The switch that puts back the renewal this backend must not use, for the billing fault suite's
 /// `renew-by-ping` negative control: a lease renewed by a ping, which the session's server answers
-/// on its own, instead of a `sync` that the ensemble's leader must answer.
+/// on its own, instead of a transaction that a quorum of the ensemble must commit.
 ///
 /// A server cut off from the rest of the ensemble keeps answering pings for `syncLimit` ticks
 /// while the others expire the session and elect another candidate, so a candidate whose server is

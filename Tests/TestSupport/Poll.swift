@@ -1,11 +1,9 @@
-import TestSupport
-
 /// Waits for a condition by asking again, with a generous limit: tests wait for what they expect
 /// to happen, never for a fixed time.
-enum Poll {
+package enum Poll {
     /// Calls `probe` every `interval` until it returns a value; throws after `timeout`
     /// (with `what` and the last error the probe threw, if any).
-    static func until<T: Sendable>(
+    package static func until<T: Sendable>(
         _ what: String,
         timeout: Duration = .seconds(60),
         interval: Duration = .milliseconds(20),

@@ -1,0 +1,119 @@
+import Foundation
+import LeaderElection
+import LeaderElectionEtcd
+import TestSupport
+import Testing
+
+extension EtcdIntegrationTests {
+    /// etcd deleting a leader's key while the leader still renews its lease: what a Raft leader
+    /// does when it resumes from a pause and revokes the leases it counted down in its stale view
+    /// (etcd-io/etcd#12528; Debian 12's etcd 3.4.23 has it). Here a third client revokes the lease,
+    /// which looks the same to both candidates.
+    @Suite("etcd ending a live leader's lease early", .serialized, .timeLimit(.minutes(3)))
+    struct EtcdEarlyRevocationTests {
+        /// A leader that renews every second, with its last confirmed renewal and when it learned
+        /// that its lease was gone.
+        final class RenewingLeader: Sendable {
+            let lastConfirmedSentAt = Locked<ContinuousClock.Instant?>(nil)
+            let lostAt = Locked<ContinuousClock.Instant?>(nil)
+
+            func run(_ backend: EtcdBackend, _ lease: LeaseID) async {
+                while !Task.isCancelled {
+                    let sentAt = ContinuousClock.now
+                    do {
+                        try await backend.renewLease(lease)
+                        lastConfirmedSentAt.withLock { $0 = sentAt }
+                    } catch let error as ElectionError where error.code == .leaseExpired {
+                        lostAt.withLock { $0 = .now }
+                        return
+                    } catch {}
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+
+            /// When it stopped leading: its deadline, or the moment it learned, whichever first.
+            func ended(ttl: Duration) -> ContinuousClock.Instant? {
+                guard let lost = lostAt.withLock({ $0 }) else { return nil }
+                guard let sent = lastConfirmedSentAt.withLock({ $0 }) else { return lost }
+                return min(lost, sent + ttl)
+            }
+        }
+
+        @Test("the successor leads only after the leader whose lease etcd revoked has stopped")
+        func successorWaitsOutEarlyRevocation() async throws {
+            let ttl = Duration.seconds(3)
+            try await EtcdCluster.with(members: 1) { cluster in
+                let messages = Locked<[String]>([])
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { first in
+                    try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: RecordingLogHandler.logger(messages))
+                    {
+                        second in
+                        let firstLease = try await first.grantLease(ttl: ttl)
+                        let leading = try await first.campaign(election: "early", lease: firstLease, value: "first")
+                        try await first.waitUntilLeader(leading)
+                        let leader = RenewingLeader()
+                        let renewals = Task { await leader.run(first, firstLease) }
+                        defer { renewals.cancel() }
+
+                        let secondLease = try await second.grantLease(ttl: .seconds(30))
+                        let waiting = try await second.campaign(election: "early", lease: secondLease, value: "second")
+                        let watchersBefore = try await cluster.watchers()
+                        let successor = Task { () throws -> ContinuousClock.Instant in
+                            try await second.waitUntilLeader(waiting)
+                            return .now
+                        }
+                        _ = try await Poll.until("the successor to watch its predecessor") {
+                            try await cluster.watchers() > watchersBefore ? true : nil
+                        }
+
+                        // The store ends the live leader's lease.
+                        try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { store in
+                            try await store.revokeLease(firstLease)
+                        }
+                        let successorLedAt = try await successor.value
+                        _ = try await Poll.until("the first leader to learn its lease is gone") { leader.ended(ttl: ttl) }
+                        let firstEnded = try #require(leader.ended(ttl: ttl))
+                        #expect(
+                            firstEnded < successorLedAt,
+                            "two leaders for \(firstEnded - successorLedAt): the successor led before the leader whose lease etcd revoked had stopped"
+                        )
+                        #expect(messages.withLock { $0.contains { $0.contains("before its lease could have expired") } })
+                    }
+                }
+            }
+        }
+
+        @Test("a leader that steps down hands over at once: its successor does not wait")
+        func stepDownHandsOverAtOnce() async throws {
+            try await EtcdCluster.with(members: 1) { cluster in
+                let messages = Locked<[String]>([])
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { first in
+                    try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: RecordingLogHandler.logger(messages))
+                    {
+                        second in
+                        for round in 0..<3 {
+                            let firstLease = try await first.grantLease(ttl: .seconds(30))
+                            let leading = try await first.campaign(election: "handover-\(round)", lease: firstLease, value: "first")
+                            try await first.waitUntilLeader(leading)
+                            let secondLease = try await second.grantLease(ttl: .seconds(30))
+                            let waiting = try await second.campaign(election: "handover-\(round)", lease: secondLease, value: "second")
+                            let watchersBefore = try await cluster.watchers()
+                            let successor = Task { try await second.waitUntilLeader(waiting) }
+                            _ = try await Poll.until("the successor to watch its predecessor") {
+                                try await cluster.watchers() > watchersBefore ? true : nil
+                            }
+                            // Round 0 revokes (as Election does when a term ends), round 1 resigns and
+                            // then revokes, round 2 resigns and keeps the lease.
+                            if round == 1 || round == 2 { try await first.resign(leading) }
+                            if round < 2 { try await first.revokeLease(firstLease) }
+                            try await successor.value
+                            try await second.revokeLease(secondLease)
+                            if round == 2 { try await first.revokeLease(firstLease) }
+                        }
+                        #expect(!messages.withLock { $0.contains { $0.contains("before its lease could have expired") } })
+                    }
+                }
+            }
+        }
+    }
+}
