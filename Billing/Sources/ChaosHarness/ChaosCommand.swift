@@ -161,11 +161,16 @@ struct ChaosCommand: AsyncParsableCommand {
 
         let database: any BillingDatabase
         var databaseClock: FakeClock?
+        var databaseVolume: SmallVolume?
+        defer { databaseVolume?.unmount() }
         if coordination == .sqlite {
             database = SQLiteBillingFile(path: "\(directory)/billing.sqlite")
         } else {
             try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
             databaseClock = FakeClock.library == nil ? nil : try FakeClock(file: "\(directory)/pg/billing-database.faketime")
+            if SmallVolume.available, kinds.contains(.databaseDiskFull) {
+                databaseVolume = try SmallVolume(path: "\(directory)/pg/data", megabytes: 2048, owner: "postgres")
+            }
             let postgres = try PostgresInstance(
                 directory: "\(directory)/pg", listenAddresses: lab.databaseListenAddresses, port: lab.databasePort,
                 clock: databaseClock)
@@ -249,7 +254,8 @@ struct ChaosCommand: AsyncParsableCommand {
             }
             for node in chaosNodes { try node.start() }
             let cluster = ChaosCluster(
-                lab: lab, database: database, databaseClock: databaseClock, coordination: store, observer: observer, sandbox: sandbox,
+                lab: lab, database: database, databaseClock: databaseClock, databaseVolume: databaseVolume, coordination: store,
+                observer: observer, sandbox: sandbox,
                 sandboxPort: sandboxPort,
                 providerOutage: .seconds(Self.providerTimeoutSeconds * 3 + 7), nodes: chaosNodes, probe: probe,
                 leaseTTL: .milliseconds(Int64(leaseTTL * 1000))
@@ -389,6 +395,12 @@ struct ChaosCommand: AsyncParsableCommand {
                 throw HarnessError("\(clockFaults.map(\.rawValue).joined(separator: ", ")) need libfaketime: \(FakeClock.missing)")
             }
             kinds.removeAll(where: \.stepsAClock)
+        }
+        if !SmallVolume.available {
+            if kinds.contains(.databaseDiskFull) && faults != nil {
+                throw HarnessError("database-disk-full mounts a small tmpfs for the database: run the harness as root")
+            }
+            kinds.removeAll { $0 == .databaseDiskFull }
         }
         let dropped = kinds.filter { !lab.supports($0) }
         kinds.removeAll { !lab.supports($0) }

@@ -11,6 +11,8 @@ struct ChaosCluster: Sendable {
     let database: any BillingDatabase
     /// The billing database's wall clock, which `database-clock-step` steps (nil without libfaketime).
     let databaseClock: FakeClock?
+    /// The billing database's data directory, which `database-disk-full` fills (nil without root).
+    let databaseVolume: SmallVolume?
     let coordination: any CoordinationCluster
     let observer: LeadershipObserver
     let sandbox: PaymentSandboxServer
@@ -80,6 +82,7 @@ struct ChaosCluster: Sendable {
             if node.process.current == .down { try node.start() }
         }
         try sandbox.setFaultRates(.none)
+        databaseVolume?.drain()
         try databaseClock?.set(offsetSeconds: 0)
         for node in nodes { try node.clock?.set(offsetSeconds: 0) }
     }

@@ -64,6 +64,8 @@ struct FaultInjector: Sendable {
             record.endMs = now()
             record.detail = "SIGSTOP the billing database for 2 × TTL, then SIGCONT"
             return record
+        case .databaseDiskFull:
+            return try await fillDatabaseDisk()
         case .coldStart:
             return try await coldStart()
         case .sandboxLostResponse, .sandboxServerError, .sandboxHang, .sandboxRateLimit, .sandboxLateApply:

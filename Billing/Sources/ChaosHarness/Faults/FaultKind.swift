@@ -54,6 +54,10 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     case leaderPauseDuringStoreIsolation = "leader-pause-during-store-isolation"
     /// SIGSTOP of the billing database (PostgreSQL) for 2 × TTL, then SIGCONT.
     case databasePause = "database-pause"
+    /// The billing database's disk full (its data directory is a small tmpfs, filled to the last
+    /// byte) for 3 × TTL, then freed; PostgreSQL is started again if it gave up meanwhile.
+    /// Confirmed by a table the server cannot create while it is full, and could before.
+    case databaseDiskFull = "database-disk-full"
     /// SIGKILL of every node, every coordination server and PostgreSQL, then a cold start.
     case coldStart = "cold-start"
     /// The sandbox applies charges and drops the responses, for a few seconds.
@@ -95,7 +99,8 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
         case .leaderSlowLinks: 2
         case .storeLeaderKill, .storeFollowerKill, .storeServerIsolation, .storeServerPause, .storeServerCutFromPeers, .leaderClockStep,
             .databaseClockStep,
-            .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .databasePause:
+            .leaderDatabasePartition, .leaderStopBeforePending, .leaderStopBeforeCall, .leaderStopBeforeOutcome, .databasePause,
+            .databaseDiskFull:
             2
         default: 3
         }
@@ -109,7 +114,9 @@ enum FaultKind: String, Codable, Sendable, CaseIterable, Comparable {
     var stopsHoldingAConnection: Bool { self == .leaderStopBeforePending || self == .leaderStopBeforeOutcome }
 
     /// Whether the fault needs a billing database server (the SQLite tier has a file).
-    var needsDatabaseServer: Bool { self == .leaderDatabasePartition || self == .databasePause || self == .databaseClockStep }
+    var needsDatabaseServer: Bool {
+        self == .leaderDatabasePartition || self == .databasePause || self == .databaseClockStep || self == .databaseDiskFull
+    }
 
     /// Whether the fault needs coordination servers (the SQLite tier has a file).
     var needsStoreServer: Bool {
