@@ -170,6 +170,7 @@ let package = Package(
                 .product(name: "_ChildProcesses", package: "swift-leader-election"),
                 .product(name: "LeaderElection", package: "swift-leader-election"),
                 .product(name: "LeaderElectionStores", package: "swift-leader-election"),
+                .product(name: "LeaderElectionEtcd", package: "swift-leader-election"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

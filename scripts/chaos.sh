@@ -38,7 +38,7 @@ print(f"== totals over {len(runs)} run(s) in {sys.argv[1]}")
 grand = {"confirmed": 0, "checked": 0, "violations": 0}
 for store in sorted({run["coordination"] for run in runs}):
     kinds = {}
-    checked = violations = double = missed = stale = fenced = audited = overlaps = terms = reads = retries = later = departures = 0
+    checked = violations = double = missed = stale = fenced = audited = overlaps = terms = reads = retries = later = departures = early = 0
     lateness = []
     for run in (r for r in runs if r["coordination"] == store):
         check = run["check"]
@@ -49,7 +49,7 @@ for store in sorted({run["coordination"] for run in runs}):
         audited += check["database"]["writesChecked"]
         leadership = check["leadership"]
         overlaps += leadership["overlappingClaims"] + leadership["claimsPastStore"] + leadership["holderMismatches"] + leadership["writesByNonHolder"]
-        terms += leadership["storeTerms"]; reads += leadership["storeReads"]
+        terms += leadership["storeTerms"]; reads += leadership["storeReads"]; early += leadership.get("leasesEndedEarlyByStore", 0)
         model = check["model"]
         retries += model["dunningRetries"]; later += model["laterRenewals"]; departures += model["departures"]
         lateness += check.get("lateness", {}).get("samples", [])
@@ -66,7 +66,7 @@ for store in sorted({run["coordination"] for run in runs}):
         print(f"  {kind:<30}{k['injected']:>8}{k['confirmed']:>10}{k['survived']:>9}  {pct(samples, .5)} / {pct(samples, .99)} / {max(samples) if samples else '-'}{censored}")
     confirmed = sum(k["confirmed"] for k in kinds.values())
     print(f"  lateness (charged minus due, ms) over {len(lateness)} renewals: p50 {pct(lateness, .5)}, p99 {pct(lateness, .99)}, max {max(lateness) if lateness else '-'}")
-    print(f"  faults confirmed {confirmed}; renewals checked {checked}; double {double}, missed {missed}, stale writes accepted {stale} (of {audited} engine writes in the database's record); fenced rejections seen {fenced}; leadership overlaps {overlaps} ({terms} terms in {reads} reads of the store); model departures {departures} ({later} renewals beyond a subscription's first, {retries} dunning retries); violations {violations}")
+    print(f"  faults confirmed {confirmed}; renewals checked {checked}; double {double}, missed {missed}, stale writes accepted {stale} (of {audited} engine writes in the database's record); fenced rejections seen {fenced}; leadership overlaps {overlaps} ({terms} terms in {reads} reads of the store; {early} claims past a lease the store ended before its promised expiry); model departures {departures} ({later} renewals beyond a subscription's first, {retries} dunning retries); violations {violations}")
     grand["retries"] = grand.get("retries", 0) + retries; grand["later"] = grand.get("later", 0) + later
     grand["confirmed"] += confirmed; grand["checked"] += checked; grand["violations"] += violations
 print(f"all stores: faults confirmed {grand['confirmed']}; renewals checked {grand['checked']} ({grand.get('later', 0)} beyond a subscription's first, {grand.get('retries', 0)} dunning retries); violations {grand['violations']}")

@@ -50,6 +50,28 @@ import Testing
         #expect(findings.claimsPastStore == 1)
     }
 
+    /// etcd revoking a live lease (a Raft leader resuming from a pause): the store showed token 2
+    /// at 101…102 ms, while its own accounting had promised token 1's lease until 1,000 ms.
+    @Test func aClaimPastALeaseTheStoreEndedEarlyIsCountedApartButStillMayNotOverlap() {
+        var store = Self.store
+        store.terms[0].promisedUntilMs = 1000
+        let apart = check([Self.leading("node-1", 1, at: 0), Self.ended("node-1", 1, at: 300, deadline: 900)], store: store)
+        #expect(apart.claimsPastStore == 0)
+        #expect(apart.leasesEndedEarlyByStore == 1)
+        #expect(apart.violations == [])
+        // Promised only until before the successor showed: an ordinary claim past the store.
+        store.terms[0].promisedUntilMs = 101
+        #expect(
+            check([Self.leading("node-1", 1, at: 0), Self.ended("node-1", 1, at: 300, deadline: 900)], store: store).claimsPastStore == 1)
+        // Two nodes' claims overlapping stay a violation, whatever the store did.
+        store.terms[0].promisedUntilMs = 1000
+        let overlapping = check(
+            [Self.leading("node-1", 1, at: 0), Self.leading("node-2", 2, at: 100), Self.ended("node-1", 1, at: 300, deadline: 900)],
+            store: store)
+        #expect(overlapping.overlappingClaims == 1)
+        #expect(overlapping.foundOverlap)
+    }
+
     @Test func aKilledLeadersTermEndsAtTheStartOfItsLastEvent() {
         let write = NodeEvent(
             timeMs: 400, node: "node-1", kind: .write, token: 1, startMs: 60, operation: "begin_charge", result: "stale")

@@ -1,5 +1,6 @@
 import BillingNode
 import LeaderElection
+import LeaderElectionEtcd
 import LeaderElectionStores
 import Logging
 import Synchronization
@@ -25,6 +26,10 @@ final class LeadershipObserver: Sendable {
         var firstReadAnsweredMs: Int64
         /// When the last read that showed it leading was answered.
         var lastReadAnsweredMs: Int64
+        /// etcd only: the latest expiry the store's own lease accounting promised the holder's
+        /// lease (a time-to-live read's send time plus the whole seconds it reported left), so
+        /// that a lease the store ended before that is known as the store's doing.
+        var promisedUntilMs: Int64?
     }
 
     /// What the observer saw over a run.
@@ -67,6 +72,12 @@ final class LeadershipObserver: Sendable {
                         do {
                             let leader = try await backend.leader(election: election)
                             note(leader, sent: sent, answered: NodeEventLog.realNowMs())
+                            if let etcd = backend as? EtcdBackend, let leader {
+                                let askedAt = NodeEventLog.realNowMs()
+                                if let left = try await etcd.remainingTime(of: leader.lease) {
+                                    notePromise(token: leader.token.rawValue, until: askedAt + left.components.seconds * 1000)
+                                }
+                            }
                         } catch is CancellationError {
                             return
                         } catch {
@@ -79,6 +90,14 @@ final class LeadershipObserver: Sendable {
                 state.withLock { $0.failed += 1 }
                 try? await Task.sleep(for: .milliseconds(200))
             }
+        }
+    }
+
+    private func notePromise(token: Int64, until: Int64) {
+        state.withLock { state in
+            guard var term = state.terms[token] else { return }
+            term.promisedUntilMs = max(term.promisedUntilMs ?? until, until)
+            state.terms[token] = term
         }
     }
 

@@ -76,7 +76,7 @@ struct RunReport: Codable, Sendable {
         )
         let leadership = check.leadership
         lines.append(
-            "the coordination store's record: \(leadership.storeTerms) terms in \(leadership.storeReads) reads (\(leadership.failedStoreReads) failed); nodes' claims \(leadership.claims); overlapping claims \(leadership.overlappingClaims), claims past the store's successor \(leadership.claimsPastStore), holder mismatches \(leadership.holderMismatches), writes by a non-holder \(leadership.writesByNonHolder) of \(leadership.writesChecked)"
+            "the coordination store's record: \(leadership.storeTerms) terms in \(leadership.storeReads) reads (\(leadership.failedStoreReads) failed); nodes' claims \(leadership.claims); overlapping claims \(leadership.overlappingClaims), claims past the store's successor \(leadership.claimsPastStore) (and \(leadership.leasesEndedEarlyByStore) after the store ended a lease before the expiry it had promised), holder mismatches \(leadership.holderMismatches), writes by a non-holder \(leadership.writesByNonHolder) of \(leadership.writesChecked)"
         )
         lines.append(
             "the subscriptions' model: \(check.model.subscriptionsChecked) subscriptions, \(check.model.laterRenewals) renewals beyond a subscription's first, \(check.model.dunningRetries) dunning retries; departures \(check.model.departures)"
