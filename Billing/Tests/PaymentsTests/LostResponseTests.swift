@@ -64,7 +64,7 @@
                     print(
                         "lost answers: \(total) charges, \(held.count) connections held, \(succeeded.count) succeeded, "
                             + "\(unknown.count) unknown (\(server.statistics().lostFaults) lost faults); "
-                            + "p50 \(sorted[sorted.count / 2]), p99 \(sorted[sorted.count * 99 / 100]), max \(sorted.last ?? .zero), over 1 s: \(slow.count)"
+                            + "p50 \(sorted[sorted.count / 2]), p99 \(sorted[sorted.count * 99 / 100]), max \(sorted.last ?? .zero), over 5 s: \(slow.count)"
                     )
                     #expect(succeeded.count + unknown.count == total)
                     #expect(unknown.count == server.statistics().lostFaults)
@@ -88,7 +88,10 @@
                 return false
             }
 
-            var slow: Bool { elapsed > .seconds(1) }
+            /// Slower than the test's title allows: without the FIN, an answer waits out the whole
+            /// 30 s timeout. (Normal answers take milliseconds, but over a second on a loaded machine:
+            /// the bound is the title's, not a timing goal.)
+            var slow: Bool { elapsed > .seconds(5) }
         }
 
         /// Charges every key once, `concurrency` at a time, timing each.
