@@ -15,8 +15,9 @@
 #   scripts/chaos.sh totals DIR     # totals over every report in DIR
 #
 # CHAOS_STORES limits the stores (default "etcd zookeeper postgres sqlite"); CHAOS_BIN runs the binaries
-# in that directory (with CHAOS_SKIP_BUILD=1). Extra options for the harness
-# can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5". CHAOS_NETWORK picks the network
+# in that directory (with CHAOS_SKIP_BUILD=1). Extra options for the harness (every run, the
+# controls' too) can come from CHAOS_OPTIONS, e.g. CHAOS_OPTIONS="--lease-ttl 5"; CHAOS_DURATION
+# sets the fault phase, in seconds, of the stores' runs only (not the controls'). CHAOS_NETWORK picks the network
 # (auto, namespaces, proxy, loopback; default auto: namespaces as root, else TCP proxies on
 # loopback), e.g. CHAOS_NETWORK=proxy beside a namespace run.
 set -euo pipefail
@@ -83,6 +84,7 @@ long) tier=long; phase=(--tier long --rate 20); control_phase=(--duration 90) ;;
 *) echo "usage: $0 short|long [SEED] | totals DIR" >&2; exit 2 ;;
 esac
 seed=${2:-1}
+if [[ -n ${CHAOS_DURATION:-} ]]; then phase+=(--duration "$CHAOS_DURATION"); fi
 # The billing package builds into the repository's .build, beside the library (scripts/test.sh).
 # CHAOS_SKIP_BUILD=1: the binaries are built already (scripts/test.sh's `swift build
 # --build-tests` builds them, and a product build after it would compile everything again).
