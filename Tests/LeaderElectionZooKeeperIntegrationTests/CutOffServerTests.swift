@@ -9,10 +9,11 @@ extension ZooKeeperIntegrationTests {
     /// A server of a three-server ensemble cut off from the other two (network namespaces, see
     /// ``PartitionableNetwork``) while its clients still reach it.
     ///
-    /// Server 1 is the one cut: a fresh ensemble never elects it (the first quorum votes for its
-    /// highest server id), so it is a follower, which keeps answering its clients on its own until
-    /// it notices the lost leader, `syncLimit` ticks later (here 25 × 200 ms = 5 s). Meanwhile the
-    /// other two expire the sessions it can no longer vouch for.
+    /// Mostly server 1 is the one cut: a fresh ensemble never elects it (the first quorum votes for
+    /// its highest server id), so it is a follower, which keeps answering its clients on its own
+    /// until it notices the lost leader, `syncLimit` ticks later (here 25 × 200 ms = 5 s). Meanwhile
+    /// the other two expire the sessions it can no longer vouch for. One test cuts server 3, the
+    /// ensemble's leader, which answers syncs on its own for those ticks.
     @Suite(
         "a ZooKeeper server cut off from its ensemble",
         .serialized,

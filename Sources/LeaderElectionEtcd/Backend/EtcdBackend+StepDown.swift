@@ -2,17 +2,6 @@ import Foundation
 import LeaderElection
 import Synchronization
 
-/// A ``PredecessorLeaseClock`` shared between a waiting candidate and its time-to-live reads.
-final class SharedLeaseClock: Sendable {
-    let state = Mutex(PredecessorLeaseClock())
-}
-
-/// A lease's candidacy: the election it is in, and its key.
-struct CandidacyKey: Sendable {
-    var election: String
-    var key: Data
-}
-
 extension EtcdBackend {
     /// The transaction by which a candidate that stopped leading ends its candidacy: delete its
     /// key and, in the same revision, write the step-down mark (``ElectionKeys/steppedDownKey(_:)``)

@@ -44,3 +44,9 @@ struct ElectionKeys: Sendable {
         )
     }
 }
+
+/// A lease's candidacy: the election it is in, and its key.
+struct CandidacyKey: Sendable {
+    var election: String
+    var key: Data
+}

@@ -1,4 +1,5 @@
 import LeaderElection
+import Synchronization
 
 /// What a waiting candidate knows about when its predecessor's lease can expire, from the lease's
 /// time-to-live polled while it waits; and, when the predecessor's key goes, whether that can
@@ -41,4 +42,9 @@ struct PredecessorLeaseClock: Sendable {
         guard let promisedExpiry, deletedAt < promisedExpiry else { return nil }
         return grantedTTL
     }
+}
+
+/// A ``PredecessorLeaseClock`` shared between a waiting candidate and its time-to-live reads.
+final class SharedLeaseClock: Sendable {
+    let state = Mutex(PredecessorLeaseClock())
 }
