@@ -1,6 +1,5 @@
 import Foundation
 import LeaderElection
-import Synchronization
 
 extension EtcdBackend {
     /// The transaction by which a candidate that stopped leading ends its candidacy: delete its
@@ -38,12 +37,9 @@ extension EtcdBackend {
 
     private func readTimeToLive(of lease: LeaseID, into clock: SharedLeaseClock) async {
         let sentAt = ContinuousClock.now
-        let request = Etcdserverpb_LeaseTimeToLiveRequest.with { $0.id = lease.rawValue }
         do {
-            let response = try await client.unary("time-to-live of the leader's lease") { grpc, metadata, options in
-                try await Etcdserverpb_Lease.Client(wrapping: grpc).leaseTimeToLive(request, metadata: metadata, options: options)
-            }
-            clock.state.withLock { $0.record(sentAt: sentAt, remaining: response.ttl, granted: response.grantedTtl) }
+            let (remaining, granted) = try await timeToLive(of: lease)
+            clock.state.withLock { $0.record(sentAt: sentAt, remaining: remaining, granted: granted) }
         } catch {
             logger.trace("could not read the leader's lease", metadata: ["lease": "\(lease)", "error": "\(error)"])
         }

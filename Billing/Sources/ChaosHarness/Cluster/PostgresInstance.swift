@@ -59,12 +59,12 @@ final class PostgresInstance: Sendable {
     /// Starts the server and waits until it accepts connections.
     func start() async throws {
         try process.start()
-        try await waitUntilReady(restartingIfGone: true)
+        try await waitUntilReady()
     }
 
-    /// Waits until the server accepts connections (after a crash, its recovery may take a moment);
-    /// with `restartingIfGone`, starts it again when it exited meanwhile.
-    func waitUntilReady(restartingIfGone: Bool) async throws {
+    /// Waits until the server accepts connections (after a crash, its recovery may take a moment),
+    /// starting it again when it exited meanwhile.
+    func waitUntilReady() async throws {
         for _ in 0..<300 {
             if (try? Shell.run(launchPrefix + ["\(binDirectory)/pg_isready", "-q", "-U", "billing", "-h", "127.0.0.1", "-p", String(port)]))?
                 .status == 0
@@ -74,7 +74,7 @@ final class PostgresInstance: Sendable {
             // Right after a SIGKILL, a backend that is still exiting can hold the old shared memory
             // block; the new postmaster then gives up at once ("pre-existing shared memory block is
             // still in use"), and a second start a moment later finds it released.
-            if restartingIfGone, process.reapIfFailed() != nil { try process.start() }
+            if process.reapIfFailed() != nil { try process.start() }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw HarnessError("PostgreSQL did not accept connections within 30 s; see \(process.logPath)")

@@ -26,7 +26,7 @@ extension FaultInjector {
         // by itself: start it again then, as its supervisor would.
         let gone = postgres.process.reapIfFailed() != nil
         if gone { try postgres.process.start() }
-        try await postgres.waitUntilReady(restartingIfGone: true)
+        try await postgres.waitUntilReady()
         record.endMs = now()
         record.detail =
             "the billing database's volume full (\(left) bytes left; creating a table \(before ? "worked" : "failed") before, during: \(refusal.isEmpty ? "it worked" : "refused")) for 3 × TTL, then freed\(gone ? "; PostgreSQL had stopped and was started again" : "")"
