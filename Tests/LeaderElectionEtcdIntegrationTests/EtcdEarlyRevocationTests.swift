@@ -83,6 +83,89 @@ extension EtcdIntegrationTests {
             }
         }
 
+        @Test("a candidate further back waits out the leader when etcd also ends the next-in-line's lease")
+        func furtherBackCandidateWaitsOutEarlyRevocation() async throws {
+            // A resumed Raft leader revokes every lease it counted down, waiting candidates' too
+            // (the chaos suite saw it): the leader's successor then loses its key, and the
+            // candidate behind it becomes the oldest without ever having watched the leader.
+            let ttl = Duration.seconds(3)
+            try await EtcdCluster.with(members: 1) { cluster in
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { first in
+                    try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { second in
+                        try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { third in
+                            let firstLease = try await first.grantLease(ttl: ttl)
+                            let leading = try await first.campaign(election: "sweep", lease: firstLease, value: "first")
+                            try await first.waitUntilLeader(leading)
+                            let leader = RenewingLeader()
+                            let renewals = Task { await leader.run(first, firstLease) }
+                            defer { renewals.cancel() }
+
+                            let secondLease = try await second.grantLease(ttl: .seconds(30))
+                            let next = try await second.campaign(election: "sweep", lease: secondLease, value: "second")
+                            let thirdLease = try await third.grantLease(ttl: .seconds(30))
+                            let behind = try await third.campaign(election: "sweep", lease: thirdLease, value: "third")
+                            let watchersBefore = try await cluster.watchers()
+                            let nextWaits = Task { try await second.waitUntilLeader(next) }
+                            let behindLedAt = Task { () throws -> ContinuousClock.Instant in
+                                try await third.waitUntilLeader(behind)
+                                return .now
+                            }
+                            _ = try await Poll.until("both candidates to watch their predecessors") {
+                                try await cluster.watchers() >= watchersBefore + 2 ? true : nil
+                            }
+
+                            // The sweep: the leader's lease first, then its successor's.
+                            try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { store in
+                                try await store.revokeLease(firstLease)
+                                try await store.revokeLease(secondLease)
+                            }
+                            await #expect(throws: ElectionError.self) { try await nextWaits.value }
+                            let ledAt = try await behindLedAt.value
+                            _ = try await Poll.until("the first leader to learn its lease is gone") { leader.ended(ttl: ttl) }
+                            let firstEnded = try #require(leader.ended(ttl: ttl))
+                            #expect(
+                                firstEnded < ledAt,
+                                "two leaders for \(firstEnded - ledAt): a candidate further back led before the leader whose lease etcd revoked had stopped"
+                            )
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test("a candidate that campaigns after etcd ended the leader's lease waits out the leader")
+        func newCandidateWaitsOutEarlyRevocation() async throws {
+            // The sweep also takes the waiting candidates' leases; each grants a new one and
+            // campaigns again, and the first one back finds no older candidate at all.
+            let ttl = Duration.seconds(3)
+            try await EtcdCluster.with(members: 1) { cluster in
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { first in
+                    try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { second in
+                        let firstLease = try await first.grantLease(ttl: ttl)
+                        let leading = try await first.campaign(election: "rejoin", lease: firstLease, value: "first")
+                        try await first.waitUntilLeader(leading)
+                        let leader = RenewingLeader()
+                        let renewals = Task { await leader.run(first, firstLease) }
+                        defer { renewals.cancel() }
+
+                        try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { store in
+                            try await store.revokeLease(firstLease)
+                        }
+                        let secondLease = try await second.grantLease(ttl: .seconds(30))
+                        let rejoined = try await second.campaign(election: "rejoin", lease: secondLease, value: "second")
+                        try await second.waitUntilLeader(rejoined)
+                        let ledAt = ContinuousClock.now
+                        _ = try await Poll.until("the first leader to learn its lease is gone") { leader.ended(ttl: ttl) }
+                        let firstEnded = try #require(leader.ended(ttl: ttl))
+                        #expect(
+                            firstEnded < ledAt,
+                            "two leaders for \(firstEnded - ledAt): a new candidate led before the leader whose lease etcd revoked had stopped"
+                        )
+                    }
+                }
+            }
+        }
+
         @Test("a leader that steps down hands over at once: its successor does not wait")
         func stepDownHandsOverAtOnce() async throws {
             try await EtcdCluster.with(members: 1) { cluster in
@@ -110,6 +193,12 @@ extension EtcdIntegrationTests {
                             try await second.revokeLease(secondLease)
                             if round == 2 { try await first.revokeLease(firstLease) }
                         }
+                        // A candidate arriving after the leader stepped down has no predecessor to
+                        // watch; it learns how the last leader ended from the election's record.
+                        let lateLease = try await second.grantLease(ttl: .seconds(30))
+                        let late = try await second.campaign(election: "handover-0", lease: lateLease, value: "late")
+                        try await second.waitUntilLeader(late)
+                        try await second.revokeLease(lateLease)
                         #expect(!messages.withLock { $0.contains { $0.contains("before its lease could have expired") } })
                     }
                 }
