@@ -110,8 +110,9 @@ extension EtcdIntegrationTests {
                                 try await third.waitUntilLeader(behind)
                                 return .now
                             }
+                            // Each watches its predecessor and its own key.
                             _ = try await Poll.until("both candidates to watch their predecessors") {
-                                try await cluster.watchers() >= watchersBefore + 2 ? true : nil
+                                try await cluster.watchers() >= watchersBefore + 4 ? true : nil
                             }
 
                             // The sweep: the leader's lease first, then its successor's.

@@ -15,6 +15,7 @@ extension EtcdBackend {
         guard response.error.isEmpty else {
             throw ElectionError.storeUnavailable("etcd refused to grant a lease of \(wholeSeconds) s: \(response.error)")
         }
+        grantedTTLs.withLock { $0[response.id] = response.ttl }
         return LeaseID(response.id)
     }
 
@@ -34,14 +35,16 @@ extension EtcdBackend {
 
     public func revokeLease(_ lease: LeaseID) async throws {
         let candidacy = candidacyKeys.withLock { $0.removeValue(forKey: lease.rawValue) }
+        let ttl = grantedTTLs.withLock { $0.removeValue(forKey: lease.rawValue) }
         if let candidacy {
-            // Mark the end as a step-down before the revocation deletes the key, so that the
-            // successor need not wait out this lease (see `PredecessorLeaseClock`). Best effort:
-            // without the mark the successor waits one TTL, no more.
+            // Record the end as a step-down before the revocation deletes the key, so that the
+            // successor need not wait out this lease (see `LeadershipRecord`). Best effort:
+            // without it the successor waits one TTL, no more.
             do {
-                _ = try await txn("step-down of lease \(lease)", stepDown(candidacy, lease: lease, ifCreatedAt: nil), lease: lease)
+                _ = try await txn(
+                    "step-down of lease \(lease)", stepDown(candidacy, lease: lease, ttl: ttl, ifCreatedAt: nil), lease: lease)
             } catch {
-                logger.debug("could not mark the step-down before revoking", metadata: ["lease": "\(lease)", "error": "\(error)"])
+                logger.debug("could not record the step-down before revoking", metadata: ["lease": "\(lease)", "error": "\(error)"])
             }
         }
         let request = Etcdserverpb_LeaseRevokeRequest.with { $0.id = lease.rawValue }
@@ -101,10 +104,12 @@ extension EtcdBackend {
         let keys = ElectionKeys(election: candidacy.election)
         let ownKey = Data(candidacy.key.utf8)
         var watchFailures = 0
+        /// The last predecessor this candidate saw deleted while it was the oldest.
+        var lastLeader: EndedLeader?
         while true {
             try Task.checkCancellation()
-            // In one read: that the own key still exists, and the two newest older candidates
-            // (two, to learn whether the newest one is the only one).
+            // In one read: that the own key still exists, the two newest older candidates (two,
+            // to learn whether the newest one is the only one), and the election's record.
             let request = Etcdserverpb_TxnRequest.with {
                 $0.compare = [.createRevision(of: ownKey, equals: candidacy.token.rawValue)]
                 $0.success = [
@@ -117,35 +122,43 @@ extension EtcdBackend {
                             $0.limit = 2
                             $0.maxCreateRevision = candidacy.token.rawValue - 1
                         }
-                    }
+                    },
+                    .with { $0.requestRange = .with { $0.key = keys.recordKey } },
                 ]
             }
             let response = try await txn("wait for leadership in election \(candidacy.election)", request, lease: candidacy.lease)
-            guard response.succeeded else { throw ElectionError.leaseExpired(candidacy.lease) }
-            let older = response.responses.first?.responseRange.kvs ?? []
-            guard let predecessor = older.first else { return }
+            guard response.succeeded, response.responses.count == 2 else { throw ElectionError.leaseExpired(candidacy.lease) }
+            let older = response.responses[0].responseRange.kvs
+            guard let predecessor = older.first else {
+                // The oldest: no key created later, even under an old name, can get an older
+                // create revision. Before leading, learn from the record whether the last leader
+                // may still lead, and then record this candidate as the leader.
+                let stored = response.responses[1].responseRange.kvs.first
+                let record = stored.flatMap { LeadershipRecord(parsing: $0.value) }
+                if case .leading(let lease, _) = record, lease == candidacy.lease { return }
+                if let wait = await waitBeforeLeading(candidacy, after: record, lastLeader: lastLeader) {
+                    try await Task.sleep(for: wait)
+                }
+                // Fails when the own key or the record changed since the read: then read again.
+                if try await claimLeadership(candidacy, keys: keys, recordModRevision: stored?.modRevision ?? 0) { return }
+                continue
+            }
             let predecessorKey = predecessor.key
-            // When the predecessor is the only older candidate, its deletion makes this one the
-            // oldest: a key created later, even under an old name, gets a newer create revision,
-            // so no older one can appear. Then no read is needed after the deletion.
+            // When the predecessor is the only older candidate, this one is the leader's successor:
+            // it alone needs to know when the leader's lease can expire.
             let predecessorIsOldest = older.count == 1
-            // Only the leader's successor needs to know when the leader's lease can expire.
             let leaseClock = SharedLeaseClock()
             let poller =
                 predecessorIsOldest && predecessor.lease != 0 ? await pollTimeToLive(of: LeaseID(predecessor.lease), into: leaseClock) : nil
             defer { poller?.cancel() }
             let outcome = try await watchDeletion(
-                of: predecessorKey, ownKey: ownKey, after: response.header.revision, oneWatcher: predecessorIsOldest,
-                failures: &watchFailures)
+                of: predecessorKey, ownKey: ownKey, after: response.header.revision, failures: &watchFailures)
             let deletedAt = ContinuousClock.now
             poller?.cancel()
             switch outcome {
             case .ownKeyDeleted: throw ElectionError.leaseExpired(candidacy.lease)
-            case .predecessorDeleted(let revision) where predecessorIsOldest:
-                let wait = await waitAfterDeletion(
-                    of: predecessor, keys: keys, at: revision, deletedAt: deletedAt, leaseClock: leaseClock.state.withLock { $0 })
-                guard let wait else { return }
-                try await Task.sleep(for: wait)
+            case .predecessorDeleted where predecessorIsOldest:
+                lastLeader = EndedLeader(lease: LeaseID(predecessor.lease), deletedAt: deletedAt, clock: leaseClock.state.withLock { $0 })
                 continue
             case .predecessorDeleted, .watchFailed: continue
             }
@@ -155,9 +168,10 @@ extension EtcdBackend {
     public func resign(_ candidacy: Candidacy) async throws {
         let key = CandidacyKey(election: candidacy.election, key: Data(candidacy.key.utf8))
         do {
+            let ttl = await grantedTTL(of: candidacy.lease)
             _ = try await txn(
                 "resignation from election \(candidacy.election)",
-                stepDown(key, lease: candidacy.lease, ifCreatedAt: candidacy.token.rawValue), lease: candidacy.lease)
+                stepDown(key, lease: candidacy.lease, ttl: ttl, ifCreatedAt: candidacy.token.rawValue), lease: candidacy.lease)
         } catch let error as ElectionError where error.code == .leaseExpired {
             // The mark needs the lease; without it the key is gone already, or goes with the lease.
         }
@@ -223,8 +237,7 @@ extension EtcdBackend {
 
     /// What ended a wait for the predecessor's deletion.
     private enum WaitOutcome {
-        /// The predecessor's key was deleted at this revision.
-        case predecessorDeleted(revision: Int64)
+        case predecessorDeleted
         case ownKeyDeleted
         /// The watch broke; read again and watch anew.
         case watchFailed
@@ -238,33 +251,20 @@ extension EtcdBackend {
     /// reached yet is "synced" at once, while one from a past revision waits for etcd's 100 ms
     /// sync loop before it gets events.
     ///
-    /// With `oneWatcher`, for a caller that reads nothing after the predecessor's deletion, a single
-    /// watcher covers the range from the lower key to the higher one: etcd sends one watcher's
-    /// events in revision order (two watchers' events it may send in any order when its sync loop
-    /// catches them up), so a deletion of the own key before the predecessor's is never missed.
-    /// Deletions of the keys in between (younger candidates) are ignored. Otherwise two watchers on
-    /// the exact keys, so that nothing else wakes this candidate.
+    /// The caller reads again after either deletion, so the order in which etcd sends the two
+    /// watchers' events does not matter.
     private func watchDeletion(
         of predecessorKey: Data,
         ownKey: Data,
         after revision: Int64,
-        oneWatcher: Bool,
         failures: inout Int
     ) async throws -> WaitOutcome {
-        func watcher(_ key: Data, rangeEnd: Data? = nil) -> Etcdserverpb_WatchCreateRequest {
-            .with {
+        let watchers = [predecessorKey, ownKey].map { key in
+            Etcdserverpb_WatchCreateRequest.with {
                 $0.key = key
-                if let rangeEnd { $0.rangeEnd = rangeEnd }
                 $0.startRevision = revision + 1
                 $0.filters = [.noput]
             }
-        }
-        let watchers: [Etcdserverpb_WatchCreateRequest]
-        if oneWatcher {
-            let (low, high) = ownKey.lexicographicallyPrecedes(predecessorKey) ? (ownKey, predecessorKey) : (predecessorKey, ownKey)
-            watchers = [watcher(low, rangeEnd: high + [0])]
-        } else {
-            watchers = [watcher(predecessorKey), watcher(ownKey)]
         }
         do {
             let outcome = try await client.watch("watch of the predecessor \(String(decoding: predecessorKey, as: UTF8.self))", watchers) {
@@ -272,7 +272,7 @@ extension EtcdBackend {
                 let deleted = message.events.filter { $0.type == .delete }.map(\.kv)
                 // The own key first: gone is gone, even when the predecessor went before it.
                 if deleted.contains(where: { $0.key == ownKey }) { return .ownKeyDeleted }
-                if let gone = deleted.first(where: { $0.key == predecessorKey }) { return .predecessorDeleted(revision: gone.modRevision) }
+                if deleted.contains(where: { $0.key == predecessorKey }) { return .predecessorDeleted }
                 return nil
             }
             failures = 0
@@ -332,7 +332,7 @@ extension EtcdBackend {
         }
     }
 
-    private func txn(_ what: String, _ request: Etcdserverpb_TxnRequest, lease: LeaseID?) async throws -> Etcdserverpb_TxnResponse {
+    func txn(_ what: String, _ request: Etcdserverpb_TxnRequest, lease: LeaseID?) async throws -> Etcdserverpb_TxnResponse {
         try await client.unary(what, lease: lease) { grpc, metadata, options in
             try await Etcdserverpb_KV.Client(wrapping: grpc).txn(request, metadata: metadata, options: options)
         }

@@ -29,6 +29,9 @@ public final class EtcdBackend: ElectionBackendService {
     /// Each lease's candidacy key, once it campaigned: what a renewal's confirming read reads
     /// (inside the election's prefix, which a restricted etcd role may be limited to).
     let candidacyKeys = Mutex<[Int64: CandidacyKey]>([:])
+    /// Each lease's granted TTL in whole seconds, from its grant: what a leader writes in the
+    /// election's ``LeadershipRecord``.
+    let grantedTTLs = Mutex<[Int64: Int64]>([:])
 
     /// The configuration the backend was created with.
     public var configuration: EtcdConfiguration { client.configuration }

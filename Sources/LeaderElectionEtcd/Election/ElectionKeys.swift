@@ -25,13 +25,9 @@ struct ElectionKeys: Sendable {
     /// `NAME/<lease id in lowercase hex>`: the key of the candidate attached to `lease`.
     func candidateKey(_ lease: LeaseID) -> String { "\(election)/\(lease)" }
 
-    /// `NAME<NUL>stepped-down/<lease id in hex>`: written with the lease, in the same transaction
-    /// that deletes the candidate's key, by a candidate that stopped leading first. A successor
-    /// that finds it at the deletion's revision knows the deletion was a step-down, not the store
-    /// ending the lease early (see ``PredecessorLeaseClock``). Outside the candidates' prefix
-    /// (NUL sorts before `/`), so no reader of the election, Go's included, sees it; it goes with
-    /// the lease.
-    func steppedDownKey(_ lease: LeaseID) -> String { "\(election)\u{0}stepped-down/\(lease)" }
+    /// `NAME<NUL>leader`: the election's ``LeadershipRecord``. Outside the candidates' prefix (NUL
+    /// sorts before `/`), so no reader of the election, Go's included, sees it.
+    var recordKey: Data { Data("\(election)\u{0}leader".utf8) }
 
     /// The candidacy a stored key describes.
     func candidate(_ kv: Mvccpb_KeyValue) -> Candidacy {
