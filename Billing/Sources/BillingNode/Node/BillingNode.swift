@@ -29,6 +29,8 @@ public final class BillingNode: Service, Sendable {
     let state: NodeState
     let election: Election
     private let engine: RenewalEngine
+    /// The engine's billing clock, also read by the leader's clock watchdog.
+    private let billingClock: CheckedBillingClock
     private let store: any BillingStore
     private let reviewGauge: Metrics.Gauge
     private let logger: Logger
@@ -98,10 +100,12 @@ public final class BillingNode: Service, Sendable {
             name: configuration.electionName, candidateID: configuration.nodeID, backend: backend,
             configuration: configuration.election, logger: logger, metricsFactory: metrics
         )
+        let billingClock = CheckedBillingClock(base: DatabaseBillingClock(store: store), tolerance: configuration.clockTolerance)
+        self.billingClock = billingClock
         do {
             self.engine = try RenewalEngine(
                 store: store, provider: RecordingProvider(base: provider, state: state, eventLog: eventLog),
-                billingClock: CheckedBillingClock(base: DatabaseBillingClock(store: store), tolerance: configuration.clockTolerance),
+                billingClock: billingClock,
                 configuration: configuration.engine, logger: logger, metricsFactory: metrics
             )
         } catch let error as BillingError {
@@ -198,7 +202,8 @@ public final class BillingNode: Service, Sendable {
     }
 
     /// The leader's work: renewal passes until leadership ends or billing is paused, watched by
-    /// a watchdog that steps down when the billing database stops answering.
+    /// two watchdogs that step down when the billing database stops answering and when its clock
+    /// and this host's disagree.
     private func bill(_ leadership: Leadership) async throws {
         let finished = Flag()
         defer { finished.set() }
@@ -213,6 +218,7 @@ public final class BillingNode: Service, Sendable {
                         throw error
                     }
                 }
+                group.addTask { try await self.stepDownWhenClocksDisagree() }
                 defer { group.cancelAll() }
                 try await group.next()
             }
@@ -256,6 +262,25 @@ public final class BillingNode: Service, Sendable {
             let message = "the billing database has not answered for \(stall); stepping down so that a replica that reaches it can bill"
             logger.error("\(message)")
             throw BillingNodeError(code: .storeUnavailable, message: message)
+        }
+    }
+
+    /// Steps down as soon as the billing clock and this host's clock disagree beyond the tolerance
+    /// (``CheckedBillingClock``), read every quarter TTL (at most every 500 ms). A pass reads the
+    /// clock once, at its start, for its due decisions; a long catch-up pass would otherwise lead
+    /// on for seconds with a clock already known to be wrong, while another replica could bill.
+    /// Other failures of the read are the database watchdog's and the passes' to handle.
+    private func stepDownWhenClocksDisagree() async throws {
+        let interval = min(.milliseconds(500), configuration.election.leaseTTL / 4)
+        while true {
+            try await Task.sleep(for: interval)
+            do {
+                _ = try await billingClock.now()
+            } catch let error as BillingError where error.code == .clockDivergence {
+                throw error
+            } catch {
+                continue
+            }
         }
     }
 
