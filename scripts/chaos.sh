@@ -107,13 +107,7 @@ if [[ ${CHAOS_NETWORK:-auto} != loopback ]]; then stale_faults=leader-stop-befor
 status=0
 stores=${CHAOS_STORES:-etcd zookeeper postgres sqlite}
 for store in $stores; do
-    skip=()
-    # Open finding (docs/fault-injection.md, "What it found"): an etcd 3.4 Raft leader resuming
-    # from a pause revokes every lease it counted down, the waiting candidates' too, and a candidate
-    # further back can then lead before the old leader's next renewal. The long tier keeps the
-    # fault; the short tier, which gates every change, leaves it out of the etcd run until then.
-    if [[ $tier == short && $store == etcd ]]; then skip=(--skip-faults store-server-pause); fi
-    "$bin/ChaosHarness" "${phase[@]}" --coordination "$store" --seed "$seed" "${skip[@]}" --output "$out" "${extra[@]}" || status=1
+    "$bin/ChaosHarness" "${phase[@]}" --coordination "$store" --seed "$seed" --output "$out" "${extra[@]}" || status=1
 done
 for store in $stores; do
     case $store in
