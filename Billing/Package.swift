@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "PaymentSandbox", targets: ["PaymentSandbox"]),
         .library(name: "BillingNode", targets: ["BillingNode"]),
         .executable(name: "billing", targets: ["BillingCLI"]),
+        // Preloaded by the fault harness before libfaketime (see its source).
+        .library(name: "FaketimeTimerfdShim", type: .dynamic, targets: ["CFaketimeTimerfdShim"]),
     ],
     dependencies: [
         .package(name: "swift-leader-election", path: ".."),
@@ -27,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // MARK: The renewal engine and its stores
@@ -95,11 +100,24 @@ let package = Package(
 
         // The host's real clock, past a time-faking library (the node's event log).
         .target(name: "CHostClock"),
+        .target(name: "CFaketimeTimerfdShim"),
+
+        // The subscriptions API: types and server protocol generated from openapi.json, which
+        // is also compiled in to be served at /openapi.json.
+        .target(
+            name: "BillingAPI",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")
+            ],
+            resources: [.embedInCode("openapi.json")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
 
         .target(
             name: "BillingNode",
             dependencies: [
                 "Billing",
+                "BillingAPI",
                 "CHostClock",
                 "Payments",
                 "PaymentSandbox",
@@ -113,6 +131,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -92,6 +92,7 @@ build=(--package-path Billing --scratch-path .build --disable-build-manifest-cac
 if [[ -z ${CHAOS_SKIP_BUILD:-} ]]; then
     swift build "${build[@]}" --product billing
     swift build "${build[@]}" --product ChaosHarness
+    swift build "${build[@]}" --product FaketimeTimerfdShim
 fi
 # SwiftPM's link to the debug build directory (`--show-bin-path` would plan the build again), or
 # CHAOS_BIN: a copy of the binaries, so that a long run is not disturbed by builds meanwhile.

@@ -167,7 +167,7 @@ struct ChaosCommand: AsyncParsableCommand {
             database = SQLiteBillingFile(path: "\(directory)/billing.sqlite")
         } else {
             try FileManager.default.createDirectory(atPath: "\(directory)/pg", withIntermediateDirectories: true)
-            databaseClock = FakeClock.library == nil ? nil : try FakeClock(file: "\(directory)/pg/billing-database.faketime")
+            databaseClock = FakeClock.preload == nil ? nil : try FakeClock(file: "\(directory)/pg/billing-database.faketime")
             if SmallVolume.available, kinds.contains(.databaseDiskFull) {
                 databaseVolume = try SmallVolume(path: "\(directory)/pg/data", megabytes: 2048, owner: "postgres")
             }
@@ -389,7 +389,7 @@ struct ChaosCommand: AsyncParsableCommand {
         var kinds = faults.map { $0.split(separator: ",").compactMap { FaultKind(rawValue: String($0)) } } ?? FaultKind.allCases
         let skipped = Set((skipFaults ?? "").split(separator: ",").compactMap { FaultKind(rawValue: String($0)) })
         kinds.removeAll(where: skipped.contains)
-        if FakeClock.library == nil {
+        if FakeClock.preload == nil {
             let clockFaults = kinds.filter(\.stepsAClock)
             if !clockFaults.isEmpty && faults != nil {
                 throw HarnessError("\(clockFaults.map(\.rawValue).joined(separator: ", ")) need libfaketime: \(FakeClock.missing)")

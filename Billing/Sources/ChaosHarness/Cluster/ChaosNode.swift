@@ -27,7 +27,7 @@ final class ChaosNode: Sendable {
         eventLogPath = "\(directory)/\(id).events.jsonl"
         failpointDirectory = "\(directory)/\(id).failpoints"
         try FileManager.default.createDirectory(atPath: failpointDirectory, withIntermediateDirectories: true)
-        let clock = FakeClock.library == nil ? nil : try FakeClock(file: "\(directory)/\(id).faketime")
+        let clock = FakeClock.preload == nil ? nil : try FakeClock(file: "\(directory)/\(id).faketime")
         self.clock = clock
         let arguments = [
             executable, "node", "--id", id, "--coordination", coordination, "--database", database,

@@ -7,10 +7,24 @@ import Foundation
 /// wall clock: leases and timeouts run on it.
 struct FakeClock: Sendable {
     /// The library (the thread-safe build), where Debian installs it; nil when it is missing.
-    static let library: String? = ["x86_64-linux-gnu", "aarch64-linux-gnu"].map { "/usr/lib/\($0)/faketime/libfaketimeMT.so.1" }
+    private static let library: String? = ["x86_64-linux-gnu", "aarch64-linux-gnu"].map { "/usr/lib/\($0)/faketime/libfaketimeMT.so.1" }
         .first { FileManager.default.fileExists(atPath: $0) }
 
-    static let missing = "libfaketime is not installed; install Debian's faketime package (scripts/install-test-deps.sh does)"
+    /// This package's `FaketimeTimerfdShim`, built beside the harness: it keeps libfaketime from
+    /// shifting the monotonic timers that `Task.sleep` runs on (see its source), so that a step of
+    /// the wall clock does to a process what a real step does, no more.
+    private static let shim: String? = Bundle.main.executableURL.map {
+        $0.deletingLastPathComponent().appendingPathComponent("libFaketimeTimerfdShim.so").path
+    }.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+
+    /// What `LD_PRELOAD` holds for a process under a fake clock: the shim first; nil when either
+    /// library is missing.
+    static let preload: String? = shim.flatMap { shim in library.map { "\(shim):\($0)" } }
+
+    static let missing =
+        library == nil
+        ? "libfaketime is not installed; install Debian's faketime package (scripts/install-test-deps.sh does)"
+        : "libFaketimeTimerfdShim.so is not beside the harness; build it: swift build --package-path Billing --product FaketimeTimerfdShim (scripts/chaos.sh does)"
 
     /// The file the library reads the offset from.
     let file: String
@@ -26,9 +40,9 @@ struct FakeClock: Sendable {
     /// too (a wrapper running as root would create the library's shared memory, which the program,
     /// running as another user, could not open).
     func wrap(_ command: [String]) -> [String] {
-        guard let library = Self.library else { return command }
+        guard let preload = Self.preload else { return command }
         let variables = [
-            "LD_PRELOAD=\(library)", "FAKETIME_TIMESTAMP_FILE=\(file)", "FAKETIME_CACHE_DURATION=1", "DONT_FAKE_MONOTONIC=1",
+            "LD_PRELOAD=\(preload)", "FAKETIME_TIMESTAMP_FILE=\(file)", "FAKETIME_CACHE_DURATION=1", "DONT_FAKE_MONOTONIC=1",
         ]
         return ["/usr/bin/env"] + variables + command
     }
