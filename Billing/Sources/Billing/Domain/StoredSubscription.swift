@@ -16,7 +16,7 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
     public var priceMinor: Int64
     /// The ISO 4217 currency code.
     public var currency: String
-    /// The status's name (`active`, `past_due`, `canceled`, `inactive`).
+    /// The status's name (`active`, `past_due`, `paused`, `canceled`, `inactive`).
     public var status: String
     /// The billing-cycle anchor.
     public var billingCycleAnchor: Timestamp
@@ -32,12 +32,29 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
     public var nextAttemptAt: Timestamp?
     /// The row version: every write bumps it, every conditional write checks it (0 for a new row).
     public var version: Int64
+    /// The plan scheduled from the next period on (its interval's name, price and currency), or
+    /// nil: the renewal that charges the next period charges it and makes it the plan.
+    public var pendingPlan: (interval: String, priceMinor: Int64, currency: String)? {
+        get { pendingInterval.flatMap { interval in pendingPriceMinor.flatMap { price in pendingCurrency.map { (interval, price, $0) } } } }
+        set {
+            pendingInterval = newValue?.interval
+            pendingPriceMinor = newValue?.priceMinor
+            pendingCurrency = newValue?.currency
+        }
+    }
+    /// The scheduled plan's interval name, as stored.
+    public var pendingInterval: String?
+    /// The scheduled plan's price in minor units, as stored.
+    public var pendingPriceMinor: Int64?
+    /// The scheduled plan's currency code, as stored.
+    public var pendingCurrency: String?
 
     /// Creates a row.
     public init(
         id: String, customer: String, paymentMethod: String, interval: String, priceMinor: Int64, currency: String,
         status: String, billingCycleAnchor: Timestamp, currentPeriodStart: Timestamp, currentPeriodEnd: Timestamp,
-        cancelAtPeriodEnd: Bool, failedAttempts: Int, nextAttemptAt: Timestamp?, version: Int64 = 0
+        cancelAtPeriodEnd: Bool, failedAttempts: Int, nextAttemptAt: Timestamp?, version: Int64 = 0,
+        pendingInterval: String? = nil, pendingPriceMinor: Int64? = nil, pendingCurrency: String? = nil
     ) {
         self.id = id
         self.customer = customer
@@ -53,15 +70,18 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
         self.failedAttempts = failedAttempts
         self.nextAttemptAt = nextAttemptAt
         self.version = version
+        self.pendingInterval = pendingInterval
+        self.pendingPriceMinor = pendingPriceMinor
+        self.pendingCurrency = pendingCurrency
     }
 
     /// When the engine looks at this row next, judged from the raw status so that rows with other
     /// faults still come up (and are reported): the next attempt while `past_due`, never while
-    /// `canceled` or `inactive`, otherwise the period end.
+    /// `canceled`, `paused` or `inactive`, otherwise the period end.
     public var nextDueAt: Timestamp? {
         switch status {
         case SubscriptionStatus.pastDue.rawValue: nextAttemptAt
-        case SubscriptionStatus.canceled.rawValue, SubscriptionStatus.inactive.rawValue: nil
+        case SubscriptionStatus.canceled.rawValue, SubscriptionStatus.paused.rawValue, SubscriptionStatus.inactive.rawValue: nil
         default: currentPeriodEnd
         }
     }
@@ -101,10 +121,22 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
         guard failedAttempts >= 0 else { throw invalid("negative failed-attempt count \(failedAttempts)") }
         let plan = try Plan(interval: interval, price: Money(minorUnits: priceMinor, currency: currency))
         let retry: RetryState? = status == .pastDue ? RetryState(failedAttempts: failedAttempts, nextAttemptAt: nextAttemptAt) : nil
-        return Subscription(
+        var pending: Plan?
+        if pendingInterval != nil || pendingPriceMinor != nil || pendingCurrency != nil {
+            guard let (name, price, code) = pendingPlan else { throw invalid("a scheduled plan change with missing parts") }
+            do {
+                pending = try Plan(
+                    interval: try BillingInterval(name: name), price: Money(minorUnits: price, currency: try Currency(code: code)))
+            } catch {
+                throw invalid("the scheduled plan: \(error.message)")
+            }
+        }
+        var subscription = Subscription(
             id: id, customer: customer, plan: plan, status: status, billingCycleAnchor: billingCycleAnchor,
             currentPeriodStart: currentPeriodStart, currentPeriodEnd: currentPeriodEnd,
             cancelAtPeriodEnd: cancelAtPeriodEnd, paymentMethod: paymentMethod, retry: retry, version: version
         )
+        subscription.pendingPlan = pending
+        return subscription
     }
 }

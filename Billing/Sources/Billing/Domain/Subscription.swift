@@ -26,6 +26,28 @@ public struct Subscription: Hashable, Sendable, Identifiable {
     public var retry: RetryState?
     /// The stored row's version, which step (c) expects unchanged (see ``StoredSubscription/version``).
     public var version: Int64 = 0
+    /// The plan from the next period on, when a change is scheduled: the renewal of the next
+    /// period charges it and makes it the plan (no proration).
+    public var pendingPlan: Plan?
+
+    /// Whether `charge` is the first charge of the scheduled plan: for the next period, at the
+    /// scheduled price and over the scheduled interval. A charge made before the change was
+    /// scheduled is not, and leaves the schedule for the period after.
+    public func chargeStartsPendingPlan(_ charge: Charge) -> Bool {
+        guard let pendingPlan, charge.periodStart == currentPeriodEnd, charge.amount == pendingPlan.price else { return false }
+        let end = try? BillingCalendar.periodEnd(startingAt: charge.periodStart, anchor: nextPeriodAnchor, interval: pendingPlan.interval)
+        return end == charge.periodEnd
+    }
+
+    /// The plan the next period is charged at: the scheduled one, if any.
+    public var nextPeriodPlan: Plan { pendingPlan ?? plan }
+
+    /// The anchor the next period's boundaries count from: the next period's start when the
+    /// scheduled plan changes the interval (a new cycle begins there), else the current anchor.
+    public var nextPeriodAnchor: Timestamp {
+        guard let pendingPlan, pendingPlan.interval != plan.interval else { return billingCycleAnchor }
+        return currentPeriodEnd
+    }
 
     /// Creates a subscription whose first period starts at `anchor`.
     public init(
@@ -74,7 +96,7 @@ public struct Subscription: Hashable, Sendable, Identifiable {
         switch status {
         case .active: currentPeriodEnd
         case .pastDue: retry?.nextAttemptAt
-        case .canceled, .inactive: nil
+        case .canceled, .paused, .inactive: nil
         }
     }
 
@@ -101,7 +123,9 @@ public struct Subscription: Hashable, Sendable, Identifiable {
             priceMinor: plan.price.minorUnits, currency: plan.currency.code, status: status.rawValue,
             billingCycleAnchor: billingCycleAnchor, currentPeriodStart: currentPeriodStart,
             currentPeriodEnd: currentPeriodEnd, cancelAtPeriodEnd: cancelAtPeriodEnd,
-            failedAttempts: retry?.failedAttempts ?? 0, nextAttemptAt: retry?.nextAttemptAt, version: version
+            failedAttempts: retry?.failedAttempts ?? 0, nextAttemptAt: retry?.nextAttemptAt, version: version,
+            pendingInterval: pendingPlan?.interval.rawValue, pendingPriceMinor: pendingPlan?.price.minorUnits,
+            pendingCurrency: pendingPlan?.currency.code
         )
     }
 }

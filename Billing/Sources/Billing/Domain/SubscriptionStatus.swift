@@ -6,7 +6,10 @@ public enum SubscriptionStatus: String, Hashable, Sendable, CaseIterable, Custom
     case pastDue = "past_due"
     /// Ended: canceled at a period end, or after dunning gave up. Never renews again.
     case canceled
-    /// Not billed (paused, or not yet started); never renews until made active.
+    /// Collection paused (through the API): not charged until resumed; dunning stops where it
+    /// stands, and periods that end meanwhile are skipped, not owed.
+    case paused
+    /// Not billed (imported, or not yet started); never renews until made active.
     case inactive
 
     /// Reads a stored status name (`active`, `past_due`, `canceled`, `inactive`).

@@ -11,8 +11,8 @@ import Payments
 /// - A charge the engine cannot settle at all (the provider rejects the request itself) is parked
 ///   for an operator (``park(charge:reason:)``); nothing more is sent for it.
 /// - Only an active or past-due subscription moves, and only for the period right after its
-///   current one. A charge that succeeds on a subscription canceled meanwhile is recorded, does
-///   not revive it, and asks for a refund review.
+///   current one. A charge that succeeds on a subscription canceled or paused meanwhile is
+///   recorded, does not revive it, and asks for a refund review.
 public struct RenewalDecision: Hashable, Sendable {
     /// How the renewal ended, for reports and metrics.
     public enum Kind: Hashable, Sendable {
@@ -41,6 +41,8 @@ public struct RenewalDecision: Hashable, Sendable {
 
     /// The review reason of a charge that succeeded after its subscription was canceled.
     public static let refundReviewReason = "refund_review: the subscription was canceled before this charge succeeded"
+    /// The review reason of a charge that succeeded after its subscription was paused (or made inactive).
+    public static let pausedReviewReason = "refund_review: the subscription was paused before this charge succeeded"
 
     /// Decides step (c) for `charge` of `subscription` after the provider answered `outcome` at `now`.
     ///
@@ -90,14 +92,15 @@ public struct RenewalDecision: Hashable, Sendable {
         }
         switch outcome {
         case .succeeded(let reference):
-            if subscription.status == .canceled || subscription.status == .inactive {
+            if subscription.status == .canceled || subscription.status == .paused || subscription.status == .inactive {
                 let update = ChargeUpdate(
                     idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference,
-                    reviewReason: refundReviewReason)
+                    reviewReason: subscription.status == .canceled ? refundReviewReason : pausedReviewReason)
                 return RenewalDecision(kind: .charged, record: record(update, nil))
             }
             let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: .succeeded, providerReference: reference)
-            let change = transition(.active, retry: nil, advance: true)
+            var change = transition(.active, retry: nil, advance: true)
+            change.appliesPendingPlan = subscription.chargeStartsPendingPlan(charge)
             return RenewalDecision(kind: .charged, record: record(update, appliesToSubscription ? change : nil))
         case .declined(let code, let declineCode, _, let hard, let reference):
             return failed(code: declineCode ?? code, hard: hard, reference: reference)

@@ -314,13 +314,15 @@ public final class RenewalEngine: Sendable {
                 return report
             }
             let periodStart = subscription.currentPeriodEnd
+            // A scheduled plan change takes effect with this period (its first renewal charges it).
+            let plan = subscription.nextPeriodPlan
             let periodEnd = try BillingCalendar.periodEnd(
-                startingAt: periodStart, anchor: subscription.billingCycleAnchor, interval: subscription.plan.interval)
+                startingAt: periodStart, anchor: subscription.nextPeriodAnchor, interval: plan.interval)
             let attempt = (subscription.retry?.failedAttempts ?? 0) + 1
             let intent = ChargeIntent(
                 subscriptionID: subscription.id, periodStart: periodStart, periodEnd: periodEnd,
                 idempotencyKey: Subscription.idempotencyKey(subscriptionID: subscription.id, periodStart: periodStart, attempt: attempt),
-                amount: subscription.plan.price, customer: subscription.customer, paymentMethod: subscription.paymentMethod,
+                amount: plan.price, customer: subscription.customer, paymentMethod: subscription.paymentMethod,
                 attempt: attempt
             )
             // (a) The pending charge, before the provider hears of it.
@@ -353,6 +355,12 @@ public final class RenewalEngine: Sendable {
             guard try await apply(decision, pass: pass, now: now, into: &report),
                 decision.kind == .charged, let change = decision.record?.subscription
             else { return report }
+            // The store applied a scheduled plan with the period it charged; so does this copy.
+            if change.appliesPendingPlan, let pending = subscription.pendingPlan {
+                subscription.billingCycleAnchor = subscription.nextPeriodAnchor
+                subscription.plan = pending
+                subscription.pendingPlan = nil
+            }
             subscription.status = change.status
             subscription.currentPeriodStart = change.currentPeriodStart
             subscription.currentPeriodEnd = change.currentPeriodEnd

@@ -18,17 +18,25 @@ public protocol BillingStore: Sendable {
 
     /// Inserts or replaces a subscription row, as given (invalid rows included: imports happen),
     /// bumping its version. For changes to a live subscription use the targeted, conditional
-    /// ``createSubscription(_:)`` and ``cancelSubscription(id:atPeriodEnd:)`` instead.
+    /// ``createSubscription(_:recording:)`` and ``changeSubscription(id:ifVersion:_:)`` instead.
     func saveSubscription(_ subscription: StoredSubscription) async throws
-    /// Inserts a new subscription row.
-    /// - Throws: ``BillingError/Code/concurrentModification`` when a row with its id exists (nothing is changed).
-    func createSubscription(_ subscription: StoredSubscription) async throws
-    /// Cancels a live (active or past-due) subscription now, or at the end of its paid period, in
-    /// one conditional update that touches only the fields a cancellation changes and bumps the
-    /// version (so a renewal in flight cannot undo it). Returns the row as written.
-    /// - Throws: ``BillingError/Code/invalidSubscription`` when there is no such subscription or it
-    ///   is not live.
-    func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription
+    /// Inserts a new subscription row and, with `recording`, records the creation under its
+    /// idempotency key, in one transaction.
+    /// - Throws: ``BillingError/Code/transitionNotAllowed`` when a row with its id exists, or
+    ///   ``BillingError/Code/idempotencyKeyReused`` when the key is recorded already (nothing is changed).
+    func createSubscription(_ subscription: StoredSubscription, recording: RecordedCreation?) async throws
+    /// The creation recorded under `idempotencyKey`, if any.
+    func recordedCreation(idempotencyKey: String) async throws -> RecordedCreation?
+    /// Applies `change` (``SubscriptionChange/applied(to:at:)``, at the store's time) in one write
+    /// conditional on the row's version: the version read, which must be `ifVersion` when given.
+    /// Bumps the version and returns the row as written.
+    /// - Throws: ``BillingError/Code/subscriptionNotFound``, ``BillingError/Code/versionMismatch``,
+    ///   ``BillingError/Code/transitionNotAllowed``; ``BillingError/Code/concurrentModification``
+    ///   when the row kept changing under a few attempts.
+    func changeSubscription(id: String, ifVersion: Int64?, _ change: SubscriptionChange) async throws -> StoredSubscription
+    /// Subscriptions in id order after the id `after`, at most `limit`, only those whose status is
+    /// `status` when given, as stored.
+    func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription]
     /// Charges with a review reason (parked, or succeeded and flagged for a refund review), at
     /// most `limit`, in (subscription, period) order.
     func chargesInReview(limit: Int) async throws -> [Charge]
@@ -93,4 +101,18 @@ public protocol BillingStore: Sendable {
     /// only its own record; a stale fence fails every record). Default: the records one by one.
     /// - Throws: when the batch as a whole could not be written (the database unreachable).
     func recordRenewals(_ records: [RenewalRecord], fence: Fence, at now: Timestamp) async throws -> [Result<Void, any Error>]
+}
+
+extension BillingStore {
+    /// Cancels a subscription now, or at the end of its paid period (``SubscriptionChange/cancel(atPeriodEnd:)``),
+    /// in one conditional update that bumps the version, so that a renewal in flight cannot undo
+    /// it. Returns the row as written.
+    public func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
+        try await changeSubscription(id: id, ifVersion: nil, .cancel(atPeriodEnd: atPeriodEnd))
+    }
+
+    /// Inserts a new subscription row (see ``createSubscription(_:recording:)``).
+    public func createSubscription(_ subscription: StoredSubscription) async throws {
+        try await createSubscription(subscription, recording: nil)
+    }
 }

@@ -19,6 +19,10 @@ public struct SubscriptionTransition: Hashable, Sendable {
     public var currentPeriodEnd: Timestamp
     /// The new dunning state (nil clears it).
     public var retry: RetryState?
+    /// Whether the row's scheduled plan becomes its plan: set for the renewal that charged the
+    /// period the scheduled plan starts with, at its price (the version guard makes sure the
+    /// schedule is still the one the engine read).
+    public var appliesPendingPlan: Bool = false
 
     /// Creates a transition.
     public init(
@@ -39,7 +43,7 @@ public struct SubscriptionTransition: Hashable, Sendable {
         switch status {
         case .active: currentPeriodEnd
         case .pastDue: retry?.nextAttemptAt
-        case .canceled, .inactive: nil
+        case .canceled, .paused, .inactive: nil
         }
     }
 }

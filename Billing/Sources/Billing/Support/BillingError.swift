@@ -20,6 +20,10 @@ public struct BillingError: Error, Sendable, CustomStringConvertible {
             case concurrentModification
             case providerFailure
             case clockDivergence
+            case subscriptionNotFound
+            case transitionNotAllowed
+            case versionMismatch
+            case idempotencyKeyReused
         }
 
         private let base: Base
@@ -57,6 +61,15 @@ public struct BillingError: Error, Sendable, CustomStringConvertible {
         /// (``CheckedBillingClock``): one of them was stepped or drifts. Nothing is charged until
         /// they agree; fix the clocks (NTP).
         public static let clockDivergence = Code(.clockDivergence)
+        /// No subscription has the id asked for.
+        public static let subscriptionNotFound = Code(.subscriptionNotFound)
+        /// The subscription's state does not allow the change asked for (resuming one that is not
+        /// paused, changing a canceled one), or its id is taken.
+        public static let transitionNotAllowed = Code(.transitionNotAllowed)
+        /// A conditional change named a row version that is no longer the subscription's.
+        public static let versionMismatch = Code(.versionMismatch)
+        /// An idempotency key was used before for a different request.
+        public static let idempotencyKeyReused = Code(.idempotencyKeyReused)
 
         public var description: String { base.rawValue }
     }

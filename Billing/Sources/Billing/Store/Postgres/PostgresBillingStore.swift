@@ -73,14 +73,22 @@ public final class PostgresBillingStore: BillingStore, Service {
         try await calls.run { [ledger] in try await ledger.saveSubscription(subscription, now: now) }
     }
 
-    public func createSubscription(_ subscription: StoredSubscription) async throws {
+    public func createSubscription(_ subscription: StoredSubscription, recording: RecordedCreation?) async throws {
         let now = try await currentTime()
-        try await calls.run { [ledger] in try await ledger.createSubscription(subscription, now: now) }
+        try await calls.run { [ledger] in try await ledger.createSubscription(subscription, recording: recording, now: now) }
     }
 
-    public func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
+    public func recordedCreation(idempotencyKey: String) async throws -> RecordedCreation? {
+        try await calls.run { [ledger] in try await ledger.recordedCreation(idempotencyKey: idempotencyKey) }
+    }
+
+    public func changeSubscription(id: String, ifVersion: Int64?, _ change: SubscriptionChange) async throws -> StoredSubscription {
         let now = try await currentTime()
-        return try await calls.run { [ledger] in try await ledger.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd, now: now) }
+        return try await calls.run { [ledger] in try await ledger.changeSubscription(id: id, ifVersion: ifVersion, change, now: now) }
+    }
+
+    public func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
+        try await calls.run { [ledger] in try await ledger.subscriptions(status: status, after: after, limit: limit) }
     }
 
     public func chargesInReview(limit: Int) async throws -> [Charge] {

@@ -40,7 +40,7 @@ enum BatchStatements {
     /// both were found. $1 election, $2 token, $3 now, then per row: subscription id; the charge's
     /// period start, key, status, reference (+ has), failure code (+ has); the subscription's
     /// status, period start, period end, failed attempts, next attempt (+ has), next due (+ has),
-    /// expected period end, expected failed attempts, expected version. The charges' outcomes are
+    /// expected period end, expected failed attempts, expected version, whether it applies the scheduled plan (1 or 0). The charges' outcomes are
     /// final ones (no review reason, no back-off, no new send time: those go one by one). Answers one row per renewal: the stored
     /// token (`fence_token`, NULL without a fence), `subscription_id`, whether the charge was
     /// open (`charge_open`) and the subscription as expected (`subscription_expected`), and how
@@ -57,14 +57,14 @@ enum BatchStatements {
                        i.status, i.new_period_start_ms, i.new_period_end_ms, i.failed_attempts,
                        CASE WHEN i.has_next_attempt <> 0 THEN i.next_attempt_ms END AS next_attempt_ms,
                        CASE WHEN i.has_next_due <> 0 THEN i.next_due_ms END AS next_due_ms,
-                       i.expected_period_end_ms, i.expected_failed_attempts, i.expected_version
+                       i.expected_period_end_ms, i.expected_failed_attempts, i.expected_version, i.applies_pending_plan
                 FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bigint[],
                             $12::text[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[],
-                            $20::bigint[], $21::bigint[], $22::bigint[])
+                            $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[])
                     AS i(subscription_id, period_start_ms, idempotency_key, charge_status, provider_reference, has_reference,
                          failure_code, has_failure_code, status, new_period_start_ms, new_period_end_ms, failed_attempts,
                          next_attempt_ms, has_next_attempt, next_due_ms, has_next_due, expected_period_end_ms, expected_failed_attempts,
-                         expected_version)
+                         expected_version, applies_pending_plan)
             ), open_charge AS (
                 SELECT c.subscription_id FROM charges c
                 JOIN input i ON c.subscription_id = i.subscription_id AND c.period_start_ms = i.period_start_ms
@@ -92,7 +92,8 @@ enum BatchStatements {
             ), subscription AS (
                 UPDATE subscriptions s SET status = r.status, period_start_ms = r.new_period_start_ms, period_end_ms = r.new_period_end_ms,
                     failed_attempts = r.failed_attempts, next_attempt_ms = r.next_attempt_ms, next_due_ms = r.next_due_ms, updated_ms = $3,
-                    version = s.version + 1, fencing_token = $2
+                    version = s.version + 1, fencing_token = $2,
+                    \(SQLLedger.pendingPlanAssignments(applies: "r.applies_pending_plan", newPeriodStart: "r.new_period_start_ms", row: "s."))
                 FROM ready r WHERE s.id = r.subscription_id
                 RETURNING s.id
             )

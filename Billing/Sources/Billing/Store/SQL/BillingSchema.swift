@@ -8,7 +8,7 @@
 /// exact in both databases, no floating point, no time zones.
 enum BillingSchema {
     /// The version this library writes and reads.
-    static let currentVersion: Int64 = 3
+    static let currentVersion: Int64 = 4
 
     /// Creates the version table when missing; idempotent.
     static let bootstrap: [String] = [
@@ -121,6 +121,22 @@ enum BillingSchema {
             // so that an audit of the database (the fault-injection suite's triggers) can compare
             // the two.
             "ALTER TABLE subscriptions ADD COLUMN fencing_token BIGINT"
+        ],
+        [
+            // A plan change scheduled through the API, applied by the renewal into the next period.
+            "ALTER TABLE subscriptions ADD COLUMN pending_plan_interval TEXT",
+            "ALTER TABLE subscriptions ADD COLUMN pending_price_minor BIGINT",
+            "ALTER TABLE subscriptions ADD COLUMN pending_currency TEXT",
+            // The API's creations by Idempotency-Key: a retried request answers what the first did.
+            """
+            CREATE TABLE api_idempotency_keys (
+                idempotency_key TEXT PRIMARY KEY NOT NULL,
+                request         TEXT NOT NULL,
+                subscription_id TEXT NOT NULL,
+                response        TEXT NOT NULL,
+                created_ms      BIGINT NOT NULL
+            )
+            """,
         ],
     ]
 

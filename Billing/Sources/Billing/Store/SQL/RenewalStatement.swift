@@ -40,7 +40,7 @@ struct RenewalStatement {
                 .timestamp(transition.currentPeriodEnd), .integer(Int64(transition.retry?.failedAttempts ?? 0)),
                 .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt),
                 .timestamp(transition.expectedPeriodEnd), .integer(Int64(transition.expectedFailedAttempts)),
-                .integer(transition.expectedVersion),
+                .integer(transition.expectedVersion), .integer(transition.appliesPendingPlan ? 1 : 0),
             ]
         }
         return binds
@@ -99,15 +99,15 @@ struct RenewalStatement {
         if subscription {
             let (
                 status, periodStart, periodEnd, failedAttempts, nextAttempt, nextDue, expectedPeriodEnd, expectedFailedAttempts,
-                expectedVersion
+                expectedVersion, appliesPendingPlan
             ) =
-                (next(), next(), next(), next(), next(), next(), next(), next(), next())
+                (next(), next(), next(), next(), next(), next(), next(), next(), next(), next())
             let expected =
                 "id = $4 AND period_end_ms = \(expectedPeriodEnd) AND failed_attempts = \(expectedFailedAttempts) AND version = \(expectedVersion)"
             let update = """
                 UPDATE subscriptions SET status = \(status), period_start_ms = \(periodStart), period_end_ms = \(periodEnd),
                     failed_attempts = \(failedAttempts), next_attempt_ms = \(nextAttempt), next_due_ms = \(nextDue), updated_ms = $3,
-                    version = version + 1, fencing_token = $2
+                    version = version + 1, fencing_token = $2, \(SQLLedger.pendingPlanAssignments(applies: appliesPendingPlan, newPeriodStart: periodStart))
                 """
             if charge {
                 locks.append("expected_subscription AS (SELECT 1 FROM subscriptions WHERE \(expected) AND \(fenced) FOR UPDATE)")

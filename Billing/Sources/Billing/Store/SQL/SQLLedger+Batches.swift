@@ -88,7 +88,7 @@ extension SQLLedger {
             .integers(transitions.map { $0.nextDueAt == nil ? 0 : 1 }),
             .integers(transitions.map(\.expectedPeriodEnd.millisecondsSinceEpoch)),
             .integers(transitions.map { Int64($0.expectedFailedAttempts) }),
-            .integers(transitions.map(\.expectedVersion)),
+            .integers(transitions.map(\.expectedVersion)), .integers(transitions.map { $0.appliesPendingPlan ? 1 : 0 }),
         ]
         let rows = try await database.statement(Self.fenced(BatchStatements.RecordRenewals.self), binds)
         guard rows.count == records.count, let first = rows.first, Self.statementDecided(first, fence) else {

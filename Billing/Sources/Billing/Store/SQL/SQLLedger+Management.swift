@@ -1,14 +1,32 @@
 /// Subscription management and the operators' settlement of parked charges: targeted,
 /// conditional updates that bump the subscription's version, never a rewrite of the whole row.
 extension SQLLedger {
-    func createSubscription(_ row: StoredSubscription, now: Timestamp) async throws {
+    func createSubscription(_ row: StoredSubscription, recording: RecordedCreation?, now: Timestamp) async throws {
         try await database.transaction { connection in
+            if let recording {
+                let recorded = try await connection.query(
+                    """
+                    INSERT INTO api_idempotency_keys (idempotency_key, request, subscription_id, response, created_ms)
+                    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key
+                    """,
+                    [
+                        .text(recording.idempotencyKey), .text(recording.request), .text(recording.subscriptionID),
+                        .text(recording.response), .timestamp(now),
+                    ]
+                )
+                guard !recorded.isEmpty else {
+                    throw BillingError(
+                        code: .idempotencyKeyReused,
+                        message:
+                            "the idempotency key '\(recording.idempotencyKey)' was used by another request meanwhile; nothing was changed")
+                }
+            }
             let inserted = try await connection.query(
                 Self.insertSubscription(onConflict: "DO NOTHING RETURNING id"), Self.subscriptionBinds(row, now: now)
             )
             guard !inserted.isEmpty else {
                 throw BillingError(
-                    code: .concurrentModification,
+                    code: .transitionNotAllowed,
                     message:
                         "a subscription with id '\(row.id)' already exists; nothing was changed (pick another id, or cancel the existing one)"
                 )
@@ -16,28 +34,79 @@ extension SQLLedger {
         }
     }
 
-    func cancelSubscription(id: String, atPeriodEnd: Bool, now: Timestamp) async throws -> StoredSubscription {
-        let change =
-            atPeriodEnd
-            ? "cancel_at_period_end = 1"
-            : "status = 'canceled', next_attempt_ms = NULL, next_due_ms = NULL"
-        return try await database.transaction { connection in
-            let rows = try await connection.query(
-                """
-                UPDATE subscriptions SET \(change), updated_ms = $2, version = version + 1, fencing_token = NULL
-                WHERE id = $1 AND status IN ('active', 'past_due')
-                RETURNING \(Self.subscriptionReadColumns)
-                """,
-                [.text(id), .timestamp(now)]
-            )
-            if let row = rows.first { return try Self.decodeSubscription(row) }
-            guard let existing = try await connection.query("SELECT status FROM subscriptions WHERE id = $1", [.text(id)]).first else {
-                throw BillingError(code: .invalidSubscription, message: "no subscription '\(id)' in \(database.displayName)")
+    func recordedCreation(idempotencyKey: String) async throws -> RecordedCreation? {
+        try await database.transaction { connection in
+            guard
+                let row = try await connection.query(
+                    "SELECT request, subscription_id, response FROM api_idempotency_keys WHERE idempotency_key = $1",
+                    [.text(idempotencyKey)]
+                ).first
+            else { return nil }
+            return RecordedCreation(
+                idempotencyKey: idempotencyKey, request: try row.text("request"), subscriptionID: try row.text("subscription_id"),
+                response: try row.text("response"))
+        }
+    }
+
+    func changeSubscription(
+        id: String, ifVersion: Int64?, _ change: SubscriptionChange, now: Timestamp
+    ) async throws
+        -> StoredSubscription
+    {
+        // Read, change, write only while the version is the one read: a renewal or another change
+        // in between makes the write miss, and the change is made again on the newer row (unless
+        // the caller asked for the older version).
+        for _ in 0..<3 {
+            let written: StoredSubscription? = try await database.transaction { connection in
+                guard
+                    let found = try await connection.query(
+                        "SELECT \(Self.subscriptionReadColumns) FROM subscriptions WHERE id = $1", [.text(id)]
+                    ).first
+                else {
+                    throw BillingError(code: .subscriptionNotFound, message: "no subscription '\(id)' in \(database.displayName)")
+                }
+                let row = try Self.decodeSubscription(found)
+                if let ifVersion, ifVersion != row.version {
+                    throw BillingError(
+                        code: .versionMismatch,
+                        message: "subscription '\(id)' is at version \(row.version), not \(ifVersion): read it again and decide anew")
+                }
+                let changed = try change.applied(to: row, at: now)
+                let updated = try await connection.query(
+                    """
+                    UPDATE subscriptions SET status = $3, payment_method = $4, period_start_ms = $5, period_end_ms = $6,
+                        cancel_at_period_end = $7, next_attempt_ms = $8, next_due_ms = $9, pending_plan_interval = $10,
+                        pending_price_minor = $11, pending_currency = $12, updated_ms = $13, version = version + 1, fencing_token = NULL
+                    WHERE id = $1 AND version = $2
+                    RETURNING \(Self.subscriptionReadColumns)
+                    """,
+                    [
+                        .text(id), .integer(row.version), .text(changed.status), .text(changed.paymentMethod),
+                        .timestamp(changed.currentPeriodStart), .timestamp(changed.currentPeriodEnd),
+                        .integer(changed.cancelAtPeriodEnd ? 1 : 0), .timestamp(changed.nextAttemptAt), .timestamp(changed.nextDueAt),
+                        .text(changed.pendingInterval), .integer(changed.pendingPriceMinor), .text(changed.pendingCurrency),
+                        .timestamp(now),
+                    ]
+                )
+                return try updated.first.map(Self.decodeSubscription)
             }
-            throw BillingError(
-                code: .invalidSubscription,
-                message: "subscription '\(id)' is \(try existing.text("status")), not active or past due: there is nothing to cancel"
-            )
+            if let written { return written }
+        }
+        throw BillingError(
+            code: .concurrentModification,
+            message: "subscription '\(id)' kept changing while it was being changed; nothing was written, try again")
+    }
+
+    func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
+        try await database.transaction { connection in
+            try await connection.query(
+                """
+                SELECT \(Self.subscriptionReadColumns) FROM subscriptions
+                WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) AND (CAST($2 AS TEXT) IS NULL OR id > $2)
+                ORDER BY id LIMIT $3
+                """,
+                [.text(status), .text(after), .integer(Int64(limit))]
+            ).map(Self.decodeSubscription)
         }
     }
 
@@ -113,7 +182,8 @@ extension SQLLedger {
                     let moved = try await connection.query(
                         """
                         UPDATE subscriptions SET status = $2, period_start_ms = $3, period_end_ms = $4, failed_attempts = $5,
-                            next_attempt_ms = $6, next_due_ms = $7, updated_ms = $8, version = version + 1, fencing_token = NULL
+                            next_attempt_ms = $6, next_due_ms = $7, updated_ms = $8, version = version + 1, fencing_token = NULL,
+                            \(Self.pendingPlanAssignments(applies: "$10", newPeriodStart: "$3"))
                         WHERE id = $1 AND version = $9
                         RETURNING id
                         """,
@@ -121,6 +191,9 @@ extension SQLLedger {
                             .text(charge.subscriptionID), .text(status.rawValue), .timestamp(start), .timestamp(end),
                             .integer(Int64(failures)), .timestamp(nextAttempt), .timestamp(nextDue), .timestamp(now),
                             .integer(subscription.version),
+                            .integer(
+                                resolution.outcome == .succeeded && (try? subscription.validated().chargeStartsPendingPlan(charge)) == true
+                                    ? 1 : 0),
                         ]
                     )
                     guard !moved.isEmpty else {

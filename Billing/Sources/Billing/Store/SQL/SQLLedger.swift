@@ -16,7 +16,25 @@ struct SQLLedger: Sendable {
         provider_reference, failure_code, fencing_token, attempts, created_ms, updated_ms
         """
     /// What reads and `RETURNING` clauses take: the written columns and those that later writes fill.
-    static let subscriptionReadColumns = subscriptionColumns + ", version"
+    static let subscriptionReadColumns = subscriptionColumns + ", version, pending_plan_interval, pending_price_minor, pending_currency"
+
+    /// The assignments by which a renewal whose transition ``SubscriptionTransition/appliesPendingPlan``
+    /// (`applies`, an expression that is 1 or 0) makes a scheduled plan the plan, starting a new
+    /// billing cycle at `newPeriodStart` when the interval changes. `row` qualifies the
+    /// subscription's columns (`s.` where an UPDATE joins other tables); SET expressions read the
+    /// row as it was before the UPDATE.
+    static func pendingPlanAssignments(applies: String, newPeriodStart: String, row: String = "") -> String {
+        let advances = "\(applies) = 1 AND \(row)pending_plan_interval IS NOT NULL"
+        return """
+            plan_interval = CASE WHEN \(advances) THEN \(row)pending_plan_interval ELSE \(row)plan_interval END,
+            price_minor = CASE WHEN \(advances) THEN \(row)pending_price_minor ELSE \(row)price_minor END,
+            currency = CASE WHEN \(advances) THEN \(row)pending_currency ELSE \(row)currency END,
+            anchor_ms = CASE WHEN \(advances) AND \(row)pending_plan_interval <> \(row)plan_interval THEN \(newPeriodStart) ELSE \(row)anchor_ms END,
+            pending_plan_interval = CASE WHEN \(advances) THEN NULL ELSE \(row)pending_plan_interval END,
+            pending_price_minor = CASE WHEN \(advances) THEN NULL ELSE \(row)pending_price_minor END,
+            pending_currency = CASE WHEN \(advances) THEN NULL ELSE \(row)pending_currency END
+            """
+    }
     static let chargeReadColumns = chargeColumns + ", key_sent_ms, next_send_ms, send_failures, review_reason"
 
     /// Applies the schema migrations.
@@ -324,7 +342,7 @@ struct SQLLedger: Sendable {
                     """
                     UPDATE subscriptions SET status = $1, period_start_ms = $2, period_end_ms = $3,
                         failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7, version = version + 1,
-                        fencing_token = $12
+                        fencing_token = $12, \(Self.pendingPlanAssignments(applies: "$13", newPeriodStart: "$2"))
                     WHERE id = $8 AND period_end_ms = $9 AND failed_attempts = $10 AND version = $11
                     RETURNING id
                     """,
@@ -334,7 +352,7 @@ struct SQLLedger: Sendable {
                         .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt), .timestamp(now),
                         .text(record.subscriptionID), .timestamp(transition.expectedPeriodEnd),
                         .integer(Int64(transition.expectedFailedAttempts)), .integer(transition.expectedVersion),
-                        .integer(fence.token.rawValue),
+                        .integer(fence.token.rawValue), .integer(transition.appliesPendingPlan ? 1 : 0),
                     ]
                 )
                 guard !updated.isEmpty else { throw Self.subscriptionChanged(record) }
@@ -399,7 +417,8 @@ struct SQLLedger: Sendable {
             billingCycleAnchor: try row.timestamp("anchor_ms"), currentPeriodStart: try row.timestamp("period_start_ms"),
             currentPeriodEnd: try row.timestamp("period_end_ms"), cancelAtPeriodEnd: try row.integer("cancel_at_period_end") != 0,
             failedAttempts: Int(clamping: try row.integer("failed_attempts")), nextAttemptAt: try row.optionalTimestamp("next_attempt_ms"),
-            version: try row.integer("version")
+            version: try row.integer("version"), pendingInterval: try row.optionalText("pending_plan_interval"),
+            pendingPriceMinor: try row.optionalInteger("pending_price_minor"), pendingCurrency: try row.optionalText("pending_currency")
         )
     }
 

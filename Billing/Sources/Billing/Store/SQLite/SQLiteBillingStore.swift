@@ -52,12 +52,20 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.saveSubscription(subscription, now: SystemBillingClock.read())
     }
 
-    public func createSubscription(_ subscription: StoredSubscription) async throws {
-        try await ledger.createSubscription(subscription, now: SystemBillingClock.read())
+    public func createSubscription(_ subscription: StoredSubscription, recording: RecordedCreation?) async throws {
+        try await ledger.createSubscription(subscription, recording: recording, now: SystemBillingClock.read())
     }
 
-    public func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
-        try await ledger.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd, now: SystemBillingClock.read())
+    public func recordedCreation(idempotencyKey: String) async throws -> RecordedCreation? {
+        try await ledger.recordedCreation(idempotencyKey: idempotencyKey)
+    }
+
+    public func changeSubscription(id: String, ifVersion: Int64?, _ change: SubscriptionChange) async throws -> StoredSubscription {
+        try await ledger.changeSubscription(id: id, ifVersion: ifVersion, change, now: SystemBillingClock.read())
+    }
+
+    public func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
+        try await ledger.subscriptions(status: status, after: after, limit: limit)
     }
 
     public func chargesInReview(limit: Int) async throws -> [Charge] {
