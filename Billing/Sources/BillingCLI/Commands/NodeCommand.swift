@@ -1,5 +1,6 @@
 import ArgumentParser
 import Billing
+import BillingAPI
 import BillingNode
 import LeaderElection
 import LeaderElectionStores
@@ -135,6 +136,12 @@ struct NodeCommand: AsyncParsableCommand {
         }
         configuration.listenAddress = Environment.pick(listen, "BILLING_LISTEN") ?? "127.0.0.1"
         configuration.adminToken = Environment.values["BILLING_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            configuration.apiTokens = try APITokens(
+                parsing: try Environment.secret("BILLING_API_TOKENS"), adminToken: configuration.adminToken)
+        } catch let error as APITokensError {
+            throw CLIError("BILLING_API_TOKENS: \(error.description)")
+        }
         let ttlText = leaseTTL.map { String($0) } ?? Environment.values["BILLING_LEASE_TTL"]
         if let ttlText {
             guard let seconds = Double(ttlText), seconds > 0 else {

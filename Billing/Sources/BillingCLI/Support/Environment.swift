@@ -47,6 +47,23 @@ enum Environment {
     }
 
     /// The flag's value, else the variable's, else nil.
+    /// A secret from `variable`, or from the file `variable_FILE` names (never both); nil when
+    /// neither is set. Messages name the variables, never the value.
+    static func secret(_ variable: String) throws -> String? {
+        let direct = values[variable].flatMap { $0.isEmpty ? nil : $0 }
+        let path = values[variable + "_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        switch (direct, path) {
+        case (nil, nil): return nil
+        case (.some, .some): throw CLIError("both \(variable) and \(variable)_FILE are set: set only one of them")
+        case (let value?, nil): return value
+        case (nil, let path?):
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CLIError("cannot read \(variable)_FILE (\(path)): check that the file exists and is readable")
+            }
+            return contents.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
     static func pick(_ flag: String?, _ variable: String) -> String? {
         if let flag { return flag }
         return values[variable].flatMap { $0.isEmpty ? nil : $0 }

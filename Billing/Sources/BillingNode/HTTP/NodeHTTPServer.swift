@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BillingAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,7 +20,7 @@ struct NodeHTTPServer: Sendable {
         let configuration = node.configuration
         let logger = self.logger
         let application = Application(
-            router: makeRouter(),
+            router: try makeRouter(),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.listenAddress, port: configuration.httpPort),
                 serverName: "billing-node"
@@ -43,7 +44,7 @@ struct NodeHTTPServer: Sendable {
         }
     }
 
-    private func makeRouter() -> Router<BasicRequestContext> {
+    private func makeRouter() throws -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let node = self.node
         router.get("/healthz") { _, _ in Self.text(.ok, "ok\n") }
@@ -61,6 +62,7 @@ struct NodeHTTPServer: Sendable {
         }
         router.get("/") { _, _ in Self.html(DashboardPage.html) }
         router.get("/dashboard") { _, _ in Self.html(DashboardPage.html) }
+        try SubscriptionsAPI(store: node.store, logger: logger).register(on: router, tokens: node.configuration.apiTokens)
         router.post("/resign") { request, _ in
             if let refusal = Self.refusal(request, token: node.configuration.adminToken) { return refusal }
             await node.resign()
@@ -113,21 +115,12 @@ struct NodeHTTPServer: Sendable {
             return text(.forbidden, "admin endpoints are disabled: start the node with BILLING_ADMIN_TOKEN set\n")
         }
         let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), constantTimeEqual(String(header.dropFirst(7)), token) else {
+        guard header.hasPrefix("Bearer "), ConstantTime.equal(String(header.dropFirst(7)), token) else {
             var response = text(.unauthorized, "this endpoint needs 'Authorization: Bearer <BILLING_ADMIN_TOKEN>'\n")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
         return nil
-    }
-
-    /// Compares without stopping at the first difference, so timing does not reveal the token.
-    private static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {

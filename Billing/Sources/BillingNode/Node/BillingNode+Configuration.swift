@@ -1,4 +1,5 @@
 import Billing
+import BillingAPI
 import LeaderElection
 import LeaderElectionStores
 
@@ -22,6 +23,9 @@ extension BillingNode {
         public var httpPort: Int = 8080
         /// The bearer token the admin endpoints require; nil disables them (403).
         public var adminToken: String?
+        /// The subscriptions API's bearer tokens and their scopes (the admin token among them);
+        /// none refuses every API request with 401.
+        public var apiTokens: APITokens = .none
         /// The election's name, shared by the replicas. Default `billing-renewals`.
         public var electionName: String = "billing-renewals"
         /// Lease timing. Default: TTL 5 s, renewals every TTL/3, safety margin TTL/10.

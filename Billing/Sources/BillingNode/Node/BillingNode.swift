@@ -31,7 +31,7 @@ public final class BillingNode: Service, Sendable {
     private let engine: RenewalEngine
     /// The engine's billing clock, also read by the leader's clock watchdog.
     private let billingClock: CheckedBillingClock
-    private let store: any BillingStore
+    let store: any BillingStore
     private let reviewGauge: Metrics.Gauge
     private let logger: Logger
     private let eventLog: NodeEventLog?

@@ -26,11 +26,17 @@ struct InstrumentedStore: BillingStore {
     func saveSubscription(_ subscription: StoredSubscription) async throws {
         try await tracked { try await base.saveSubscription(subscription) }
     }
-    func createSubscription(_ subscription: StoredSubscription) async throws {
-        try await tracked { try await base.createSubscription(subscription) }
+    func createSubscription(_ subscription: StoredSubscription, recording: RecordedCreation?) async throws {
+        try await tracked { try await base.createSubscription(subscription, recording: recording) }
     }
-    func cancelSubscription(id: String, atPeriodEnd: Bool) async throws -> StoredSubscription {
-        try await tracked { try await base.cancelSubscription(id: id, atPeriodEnd: atPeriodEnd) }
+    func recordedCreation(idempotencyKey: String) async throws -> RecordedCreation? {
+        try await tracked { try await base.recordedCreation(idempotencyKey: idempotencyKey) }
+    }
+    func changeSubscription(id: String, ifVersion: Int64?, _ change: SubscriptionChange) async throws -> StoredSubscription {
+        try await tracked { try await base.changeSubscription(id: id, ifVersion: ifVersion, change) }
+    }
+    func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
+        try await tracked { try await base.subscriptions(status: status, after: after, limit: limit) }
     }
     func chargesInReview(limit: Int) async throws -> [Charge] { try await tracked { try await base.chargesInReview(limit: limit) } }
     func countChargesInReview() async throws -> Int { try await tracked { try await base.countChargesInReview() } }
