@@ -5,10 +5,11 @@
 # PostgreSQL election tests start a throwaway server), zookeeper (the ZooKeeper backend's tests
 # start their own servers with java from its jars), chromium and chromium-driver (the dashboard is
 # tested in a real headless browser), and the Python libraries stripe (the sandbox is checked
-# against it), kazoo (the ZooKeeper backend is checked against its Election recipe) and selenium
-# (drives the dashboard test); iproute2 and util-linux's setpriv for the fault-injection suite's
-# network namespaces and its PostgreSQL, faketime (libfaketime) for its clock faults and sqlite3 for
-# reading its SQLite tier's database.
+# against it), kazoo (the ZooKeeper backend is checked against its Election recipe), selenium
+# (drives the dashboard test) and schemathesis (fuzzes the subscriptions API, scripts/api-fuzz.sh);
+# iproute2 and util-linux's setpriv for the fault-injection suite's network namespaces and its
+# PostgreSQL, faketime (libfaketime) for its clock faults and sqlite3 for reading its SQLite tier's
+# database.
 set -euo pipefail
 packages=()
 command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
@@ -25,6 +26,7 @@ python_packages=()
 python3 -c 'import stripe' 2>/dev/null || python_packages+=(stripe)
 python3 -c 'import kazoo' 2>/dev/null || python_packages+=(kazoo)
 python3 -c 'import selenium' 2>/dev/null || python_packages+=(selenium)
+command -v schemathesis >/dev/null 2>&1 || python_packages+=(schemathesis)
 if (( ${#packages[@]} + ${#python_packages[@]} )) && [[ $(id -u) -ne 0 ]]; then
     echo "install-test-deps: missing ${packages[*]} ${python_packages[*]}; run: sudo $0" >&2
     exit 1

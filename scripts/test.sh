@@ -133,6 +133,11 @@ else
             run_tests "$package: $target" "$package" --filter "^$target\."
         done
     done
+    echo "== subscriptions API fuzzer (scripts/api-fuzz.sh)"
+    if ! ./scripts/api-fuzz.sh 100; then
+        echo "== subscriptions API fuzzer: FAILED"
+        failed=1
+    fi
     echo "== fault-injection suite, short tier (scripts/chaos.sh short)"
     if ! timeout --kill-after=30 "${CHAOS_TIME_LIMIT:-1500}" env CHAOS_SKIP_BUILD=1 stdbuf -oL -eL ./scripts/chaos.sh short; then
         echo "== fault-injection suite: FAILED"

@@ -49,13 +49,15 @@ extension SubscriptionsAPI {
     static func eTag(_ version: Int64) -> String { "\"\(version)\"" }
 
     /// The version an `If-Match` names: nil for `*`.
-    /// - Throws: 412 when it names no version this API gave out (a weak or malformed tag matches none).
+    /// - Throws: 400 for anything but `*` or one ETag this API gives out (a quoted number).
     static func version(ifMatch: String) throws -> Int64? {
         let tag = ifMatch.trimmingCharacters(in: .whitespaces)
         if tag == "*" { return nil }
-        guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let version = Int64(tag.dropFirst().dropLast()) else {
-            throw APIProblem.preconditionFailed(
-                "If-Match '\(tag.prefix(64))' names no version of this subscription: send the ETag of a GET (a quoted number) or *")
+        guard tag.count >= 3, tag.count <= 22, tag.hasPrefix("\""), tag.hasSuffix("\""),
+            let version = Int64(tag.dropFirst().dropLast()), version >= 0
+        else {
+            throw APIProblem.badRequest(
+                "If-Match must be * or the ETag of a GET (a quoted number such as \"3\"), not '\(tag.prefix(64))'")
         }
         return version
     }

@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import OpenAPIHummingbird
@@ -17,15 +18,17 @@ package struct SubscriptionsAPI: APIProtocol {
         self.logger = logger
     }
 
-    /// Adds the API's routes to `router`, behind bearer tokens, and `GET /openapi.json`.
+    /// Adds the API's routes to `router`, behind bearer tokens, and `GET /openapi.json`. Other
+    /// methods on the API's paths answer 405 with the ones allowed.
     package func register(on router: Router<BasicRequestContext>, tokens: APITokens) throws {
+        router.add(middleware: MethodNotAllowedMiddleware())
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
         }
         try registerHandlers(
-            on: router, configuration: Configuration(dateTranscoder: .iso8601WithFractionalSeconds),
+            on: router, configuration: Configuration(dateTranscoder: RFC3339DateTranscoder()),
             middlewares: [ProblemMiddleware(logger: logger), PlainHeadersMiddleware(), BearerAuthMiddleware(tokens: tokens)])
     }
 

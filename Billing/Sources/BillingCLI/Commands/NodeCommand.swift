@@ -18,6 +18,9 @@ struct NodeCommand: AsyncParsableCommand {
             credentials only come from the environment: STRIPE_API_KEY (or STRIPE_API_KEY_FILE), \
             PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET (or their _FILE variants). The admin \
             endpoints (POST /resign, /pause-billing, /resume-billing) need BILLING_ADMIN_TOKEN. \
+            The subscriptions API (/v1/subscriptions, described at /openapi.json) needs a bearer \
+            token from BILLING_API_TOKENS (or BILLING_API_TOKENS_FILE): SCOPE:TOKEN entries such \
+            as read:r-123,write:w-456; the admin token has the admin scope. \
             SIGTERM stops charging, resigns leadership and exits 0.
             """
     )

@@ -10,6 +10,9 @@ import PaymentSandbox
 /// file and one SQLite billing database in a fresh directory.
 final class TestCluster: Sendable {
     static let adminToken = "test-admin-token"
+    /// The subscriptions API's tokens of the read and the write scope.
+    static let readToken = "test-read-token"
+    static let writeToken = "test-write-token"
 
     let directory: String
     let sandbox: PaymentSandboxServer
@@ -51,7 +54,10 @@ final class TestCluster: Sendable {
                             "--provider-url", sandboxURL, "--http-port", String(port), "--rate-limit", "0",
                             "--parent-pid", String(getpid()),
                         ],
-                        environment: ["STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info"],
+                        environment: [
+                            "STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info",
+                            "BILLING_API_TOKENS": "read:\(readToken),write:\(writeToken)",
+                        ],
                         logPath: "\(directory)/\(id).log"
                     ))
             }
