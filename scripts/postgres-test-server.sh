@@ -8,7 +8,8 @@
 #   scripts/postgres-test-server.sh stop "$BILLING_TEST_POSTGRES_DIR"
 #
 # The server runs as the unprivileged `postgres` user (initdb refuses root), in a fresh temporary
-# directory, on a free loopback port, with fsync off (test data is thrown away). The tests create
+# directory, on a free loopback port, with fsync off (test data is thrown away; a benchmark that
+# needs durable commits sets BILLING_TEST_POSTGRES_DURABLE=1). The tests create
 # one database per test through the `billing` superuser.
 set -euo pipefail
 
@@ -48,8 +49,10 @@ start)
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir"; fi
     as_postgres "$bin/initdb" -D "$dir/data" -U billing --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ -z ${BILLING_TEST_POSTGRES_DURABLE:-} ]] || durability="-c fsync=on -c synchronous_commit=on"
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir $durability -c max_connections=200" \
         start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U billing -d postgres -q -c "ALTER USER billing PASSWORD 'billing'" -c "CREATE DATABASE billing" >/dev/null
     echo "export BILLING_TEST_POSTGRES_URL=postgres://billing:billing@127.0.0.1:$port/billing"
