@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Payments
 import Testing
 
 /// The subscriptions API over HTTP, on real `billing node` processes: the follower serves it as
@@ -110,6 +111,25 @@ extension BillingProcessTests {
                     .POST, collection,
                     body: #"{"customer":"c","payment_method":"p","plan":{"interval":"weekly","amount_minor":1,"currency":"EUR"}}"#
                 ).status == 400)
+            // Stripe's webhooks: verified against the rotated secrets, recorded once, replays refused.
+            let event =
+                #"{"id":"evt_api","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_x","object":"payment_intent","status":"succeeded","metadata":{}}}}"#
+            let signature = StripeWebhook.signatureHeader(
+                payload: Array(event.utf8), secret: TestCluster.webhookSecret, timestamp: Int64(Date().timeIntervalSince1970))
+            let webhook = leader + "/webhooks/stripe"
+            let delivered = try await Self.call(.POST, webhook, token: nil, headers: ["Stripe-Signature": signature], body: event)
+            #expect(delivered.status == 200)
+            #expect(delivered.json["outcome"] as? String == "ignored", "it names no charge of this service")
+            #expect(
+                try await Self.call(.POST, follower + "/webhooks/stripe", token: nil, headers: ["Stripe-Signature": signature], body: event)
+                    .status == 409)
+            let forged = StripeWebhook.signatureHeader(
+                payload: Array(event.utf8), secret: "whsec_forged", timestamp: Int64(Date().timeIntervalSince1970))
+            #expect(try await Self.call(.POST, webhook, token: nil, headers: ["Stripe-Signature": forged], body: event).status == 400)
+            let stale = StripeWebhook.signatureHeader(
+                payload: Array(event.utf8), secret: TestCluster.webhookSecret, timestamp: Int64(Date().timeIntervalSince1970) - 600)
+            #expect(try await Self.call(.POST, webhook, token: nil, headers: ["Stripe-Signature": stale], body: event).status == 400)
+
             let trace = try await Self.call(.DELETE, collection)
             #expect(trace.status == 405)
             #expect(trace.headers["Allow"].first == "GET, POST")

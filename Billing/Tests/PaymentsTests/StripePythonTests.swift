@@ -1,29 +1,13 @@
 import Foundation
 import Testing
 
-/// Whether `python3` can import Stripe's official library.
-private let stripePythonAvailable: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import stripe"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    do {
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    } catch {
-        return false
-    }
-}()
-
 @Suite("Stripe's official Python library against the sandbox")
 struct StripePythonTests {
     /// Runs in CI always (`.ci/run` installs the library); elsewhere only when it is installed
     /// (`pip install stripe`).
     @Test(
         "create with confirm/off_session and a key, replay, retrieve, CardError with decline code, IdempotencyError",
-        .enabled(if: stripePythonAvailable || ProcessInfo.processInfo.environment["CI"] != nil, "pip install stripe to run this check")
+        .enabled(if: stripePythonInstalled || ProcessInfo.processInfo.environment["CI"] != nil, "pip install stripe to run this check")
     )
     func officialPythonLibrary() async throws {
         let script = URL(fileURLWithPath: #filePath)

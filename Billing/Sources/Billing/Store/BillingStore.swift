@@ -34,6 +34,16 @@ public protocol BillingStore: Sendable {
     ///   ``BillingError/Code/transitionNotAllowed``; ``BillingError/Code/concurrentModification``
     ///   when the row kept changing under a few attempts.
     func changeSubscription(id: String, ifVersion: Int64?, _ change: SubscriptionChange) async throws -> StoredSubscription
+    /// Records a verified webhook delivery and, when `settling` is given, applies it in the same
+    /// transaction: the charge only while it is still open under the record's key (its fencing
+    /// token is left as the engine wrote it), the subscription only while it is as the record
+    /// expects (version included), as the renewal engine's step (c) does, but not fenced: a
+    /// webhook is the provider's word, accepted by any node. An event recorded before is not
+    /// applied again (``WebhookSettlement/duplicate``, or ``WebhookSettlement/replay`` for the same
+    /// signature time).
+    /// - Throws: ``BillingError/Code/concurrentModification`` when the subscription is not as the
+    ///   record expects (nothing is written, the delivery is not recorded: decide again).
+    func recordWebhook(_ delivery: WebhookDelivery, settling record: RenewalRecord?) async throws -> WebhookSettlement
     /// Subscriptions in id order after the id `after`, at most `limit`, only those whose status is
     /// `status` when given, as stored.
     func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription]

@@ -20,7 +20,9 @@ struct NodeCommand: AsyncParsableCommand {
             endpoints (POST /resign, /pause-billing, /resume-billing) need BILLING_ADMIN_TOKEN. \
             The subscriptions API (/v1/subscriptions, described at /openapi.json) needs a bearer \
             token from BILLING_API_TOKENS (or BILLING_API_TOKENS_FILE): SCOPE:TOKEN entries such \
-            as read:r-123,write:w-456; the admin token has the admin scope. \
+            as read:r-123,write:w-456; the admin token has the admin scope. POST /webhooks/stripe \
+            verifies deliveries with STRIPE_WEBHOOK_SECRET (or its _FILE; several, comma-separated, \
+            while one is rotated out). \
             SIGTERM stops charging, resigns leadership and exits 0.
             """
     )
@@ -145,6 +147,8 @@ struct NodeCommand: AsyncParsableCommand {
         } catch let error as APITokensError {
             throw CLIError("BILLING_API_TOKENS: \(error.description)")
         }
+        configuration.stripeWebhookSecrets = (try Environment.secret("STRIPE_WEBHOOK_SECRET") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let ttlText = leaseTTL.map { String($0) } ?? Environment.values["BILLING_LEASE_TTL"]
         if let ttlText {
             guard let seconds = Double(ttlText), seconds > 0 else {

@@ -63,6 +63,20 @@ struct NodeHTTPServer: Sendable {
         router.get("/") { _, _ in Self.html(DashboardPage.html) }
         router.get("/dashboard") { _, _ in Self.html(DashboardPage.html) }
         try SubscriptionsAPI(store: node.store, logger: logger).register(on: router, tokens: node.configuration.apiTokens)
+        let stripeWebhooks = StripeWebhookReceiver(
+            store: node.store, secrets: node.configuration.stripeWebhookSecrets, dunning: node.configuration.engine.dunning, logger: logger)
+        router.post("/webhooks/stripe") { request, _ in
+            guard !stripeWebhooks.secrets.isEmpty else {
+                return Self.text(
+                    .notFound, "Stripe webhooks are not enabled on this node: set STRIPE_WEBHOOK_SECRET (or STRIPE_WEBHOOK_SECRET_FILE)\n")
+            }
+            let payload = try await request.body.collect(upTo: 1 << 20)
+            let answer = await stripeWebhooks.receive(
+                payload: Array(buffer: payload), signature: request.headers[.init("Stripe-Signature")!])
+            var response = try Self.json(["outcome": answer.outcome, "detail": answer.detail])
+            response.status = .init(code: answer.status)
+            return response
+        }
         router.post("/resign") { request, _ in
             if let refusal = Self.refusal(request, token: node.configuration.adminToken) { return refusal }
             await node.resign()

@@ -26,6 +26,9 @@ extension BillingNode {
         /// The subscriptions API's bearer tokens and their scopes (the admin token among them);
         /// none refuses every API request with 401.
         public var apiTokens: APITokens = .none
+        /// The signing secrets of the Stripe webhook endpoint (`STRIPE_WEBHOOK_SECRET`, several
+        /// while one is rotated out); none disables `POST /webhooks/stripe` (404).
+        public var stripeWebhookSecrets: [String] = []
         /// The election's name, shared by the replicas. Default `billing-renewals`.
         public var electionName: String = "billing-renewals"
         /// Lease timing. Default: TTL 5 s, renewals every TTL/3, safety margin TTL/10.

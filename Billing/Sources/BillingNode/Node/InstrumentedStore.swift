@@ -35,6 +35,9 @@ struct InstrumentedStore: BillingStore {
     func changeSubscription(id: String, ifVersion: Int64?, _ change: SubscriptionChange) async throws -> StoredSubscription {
         try await tracked { try await base.changeSubscription(id: id, ifVersion: ifVersion, change) }
     }
+    func recordWebhook(_ delivery: WebhookDelivery, settling record: RenewalRecord?) async throws -> WebhookSettlement {
+        try await tracked { try await base.recordWebhook(delivery, settling: record) }
+    }
     func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
         try await tracked { try await base.subscriptions(status: status, after: after, limit: limit) }
     }

@@ -13,6 +13,8 @@ final class TestCluster: Sendable {
     /// The subscriptions API's tokens of the read and the write scope.
     static let readToken = "test-read-token"
     static let writeToken = "test-write-token"
+    /// The Stripe webhook signing secret the nodes accept (beside an old one being rotated out).
+    static let webhookSecret = "whsec_test_nodes"
 
     let directory: String
     let sandbox: PaymentSandboxServer
@@ -57,6 +59,7 @@ final class TestCluster: Sendable {
                         environment: [
                             "STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info",
                             "BILLING_API_TOKENS": "read:\(readToken),write:\(writeToken)",
+                            "STRIPE_WEBHOOK_SECRET": "whsec_old_secret,\(webhookSecret)",
                         ],
                         logPath: "\(directory)/\(id).log"
                     ))

@@ -87,6 +87,11 @@ public final class PostgresBillingStore: BillingStore, Service {
         return try await calls.run { [ledger] in try await ledger.changeSubscription(id: id, ifVersion: ifVersion, change, now: now) }
     }
 
+    public func recordWebhook(_ delivery: WebhookDelivery, settling record: RenewalRecord?) async throws -> WebhookSettlement {
+        let now = try await currentTime()
+        return try await calls.run { [ledger] in try await ledger.recordWebhook(delivery, settling: record, now: now) }
+    }
+
     public func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
         try await calls.run { [ledger] in try await ledger.subscriptions(status: status, after: after, limit: limit) }
     }

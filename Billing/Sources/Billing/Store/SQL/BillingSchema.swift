@@ -137,6 +137,18 @@ enum BillingSchema {
                 created_ms      BIGINT NOT NULL
             )
             """,
+            // Provider webhooks by event id: each applied at most once, a replay told from a retry.
+            """
+            CREATE TABLE webhook_events (
+                provider   TEXT NOT NULL,
+                event_id   TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                signed_ms  BIGINT NOT NULL,
+                outcome    TEXT NOT NULL,
+                received_ms BIGINT NOT NULL,
+                PRIMARY KEY (provider, event_id)
+            )
+            """,
         ],
     ]
 

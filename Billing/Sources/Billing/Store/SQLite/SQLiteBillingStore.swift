@@ -64,6 +64,10 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.changeSubscription(id: id, ifVersion: ifVersion, change, now: SystemBillingClock.read())
     }
 
+    public func recordWebhook(_ delivery: WebhookDelivery, settling record: RenewalRecord?) async throws -> WebhookSettlement {
+        try await ledger.recordWebhook(delivery, settling: record, now: SystemBillingClock.read())
+    }
+
     public func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
         try await ledger.subscriptions(status: status, after: after, limit: limit)
     }
