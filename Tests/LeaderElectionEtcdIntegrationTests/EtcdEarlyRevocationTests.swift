@@ -167,6 +167,71 @@ extension EtcdIntegrationTests {
             }
         }
 
+        @Test("a leader whose lease expires (it crashed) is succeeded at the expiry, without a wait")
+        func crashedLeaderIsSucceededAtItsExpiry() async throws {
+            try await EtcdCluster.with(members: 1) { cluster in
+                let messages = Locked<[String]>([])
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { first in
+                    try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: RecordingLogHandler.logger(messages))
+                    {
+                        second in
+                        // The first leads and never renews: its lease expires as a crashed leader's does.
+                        let firstLease = try await first.grantLease(ttl: .seconds(3))
+                        let leading = try await first.campaign(election: "crash", lease: firstLease, value: "first")
+                        try await first.waitUntilLeader(leading)
+                        let secondLease = try await second.grantLease(ttl: .seconds(30))
+                        let waiting = try await second.campaign(election: "crash", lease: secondLease, value: "second")
+                        try await second.waitUntilLeader(waiting)
+                        #expect(try await first.remainingTime(of: firstLease) == nil, "the successor led only after the expiry")
+                        #expect(
+                            !messages.withLock { $0.contains { $0.contains("without a step-down") } },
+                            "the successor watched the leader's lease expire: no wait after it")
+                        try await second.revokeLease(secondLease)
+                    }
+                }
+            }
+        }
+
+        @Test("a candidate that was further back watches the new leader's lease too: a second crash needs no wait either")
+        func laterSuccessorsWatchTheirLeadersLease() async throws {
+            try await EtcdCluster.with(members: 1) { cluster in
+                let messages = Locked<[String]>([])
+                try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { first in
+                    try await EtcdBackend.withBackend(configuration: cluster.configuration(), logger: TestLogger.make()) { second in
+                        try await EtcdBackend.withBackend(
+                            configuration: cluster.configuration(), logger: RecordingLogHandler.logger(messages)
+                        ) {
+                            third in
+                            // Three candidates; the first and then the second crash (their leases expire).
+                            let firstLease = try await first.grantLease(ttl: .seconds(3))
+                            let leading = try await first.campaign(election: "crashes", lease: firstLease, value: "first")
+                            try await first.waitUntilLeader(leading)
+                            let secondLease = try await second.grantLease(ttl: .seconds(3))
+                            let next = try await second.campaign(election: "crashes", lease: secondLease, value: "second")
+                            let thirdLease = try await third.grantLease(ttl: .seconds(30))
+                            let behind = try await third.campaign(election: "crashes", lease: thirdLease, value: "third")
+                            let thirdLeads = Task { try await third.waitUntilLeader(behind) }
+                            // The second renews until it leads, then stops, as if it crashed right after.
+                            let renewals = Task {
+                                while !Task.isCancelled {
+                                    try? await second.renewLease(secondLease)
+                                    try? await Task.sleep(for: .milliseconds(500))
+                                }
+                            }
+                            try await second.waitUntilLeader(next)
+                            renewals.cancel()
+                            try await thirdLeads.value
+                            #expect(try await second.remainingTime(of: secondLease) == nil, "the third led only after the second's expiry")
+                            #expect(
+                                !messages.withLock { $0.contains { $0.contains("without a step-down") } },
+                                "the third watched the second's lease once it was next in line: no wait after its expiry")
+                            try await third.revokeLease(thirdLease)
+                        }
+                    }
+                }
+            }
+        }
+
         @Test("a leader that steps down hands over at once: its successor does not wait")
         func stepDownHandsOverAtOnce() async throws {
             try await EtcdCluster.with(members: 1) { cluster in

@@ -109,7 +109,8 @@ extension EtcdBackend {
         while true {
             try Task.checkCancellation()
             // In one read: that the own key still exists, the two newest older candidates (two,
-            // to learn whether the newest one is the only one), and the election's record.
+            // to learn whether the newest one is the only one), the election's record, and the
+            // oldest candidate (the leader).
             let request = Etcdserverpb_TxnRequest.with {
                 $0.compare = [.createRevision(of: ownKey, equals: candidacy.token.rawValue)]
                 $0.success = [
@@ -124,10 +125,20 @@ extension EtcdBackend {
                         }
                     },
                     .with { $0.requestRange = .with { $0.key = keys.recordKey } },
+                    .with {
+                        $0.requestRange = .with {
+                            $0.key = keys.prefix
+                            $0.rangeEnd = keys.prefixEnd
+                            $0.sortTarget = .create
+                            $0.sortOrder = .ascend
+                            $0.limit = 1
+                            $0.maxCreateRevision = candidacy.token.rawValue - 1
+                        }
+                    },
                 ]
             }
             let response = try await txn("wait for leadership in election \(candidacy.election)", request, lease: candidacy.lease)
-            guard response.succeeded, response.responses.count == 2 else { throw ElectionError.leaseExpired(candidacy.lease) }
+            guard response.succeeded, response.responses.count == 3 else { throw ElectionError.leaseExpired(candidacy.lease) }
             let older = response.responses[0].responseRange.kvs
             guard let predecessor = older.first else {
                 // The oldest: no key created later, even under an old name, can get an older
@@ -145,14 +156,17 @@ extension EtcdBackend {
             }
             let predecessorKey = predecessor.key
             // When the predecessor is the only older candidate, this one is the leader's successor:
-            // it alone needs to know when the leader's lease can expire.
+            // it alone needs to know when the leader's lease can expire. Any other candidate also
+            // watches the leader's key, to read again when the leader goes: it may be the new
+            // leader's successor then, and must watch that one's lease from the start.
             let predecessorIsOldest = older.count == 1
+            let leaderKey = predecessorIsOldest ? nil : response.responses[2].responseRange.kvs.first?.key
             let leaseClock = SharedLeaseClock()
             let poller =
                 predecessorIsOldest && predecessor.lease != 0 ? await pollTimeToLive(of: LeaseID(predecessor.lease), into: leaseClock) : nil
             defer { poller?.cancel() }
             let outcome = try await watchDeletion(
-                of: predecessorKey, ownKey: ownKey, after: response.header.revision, failures: &watchFailures)
+                of: predecessorKey, ownKey: ownKey, leaderKey: leaderKey, after: response.header.revision, failures: &watchFailures)
             let deletedAt = ContinuousClock.now
             poller?.cancel()
             switch outcome {
@@ -160,7 +174,7 @@ extension EtcdBackend {
             case .predecessorDeleted where predecessorIsOldest:
                 lastLeader = EndedLeader(lease: LeaseID(predecessor.lease), deletedAt: deletedAt, clock: leaseClock.state.withLock { $0 })
                 continue
-            case .predecessorDeleted, .watchFailed: continue
+            case .predecessorDeleted, .leaderDeleted, .watchFailed: continue
             }
         }
     }
@@ -239,27 +253,31 @@ extension EtcdBackend {
     private enum WaitOutcome {
         case predecessorDeleted
         case ownKeyDeleted
+        /// The leader's key (not the predecessor's) was deleted.
+        case leaderDeleted
         /// The watch broke; read again and watch anew.
         case watchFailed
     }
 
-    /// Waits for the deletion of the predecessor's key (or of the own key) after `revision`.
+    /// Waits for the deletion of the predecessor's key, of the own key, or of `leaderKey` when given,
+    /// after `revision`.
     ///
-    /// Watches only those two keys, for deletions only, from just after the read. Go's election
+    /// Watches only those keys, for deletions only, from just after the read. Go's election
     /// starts at the read's revision itself; no deletion of a key that existed then can carry
     /// that revision, so both see the same deletions, but a watch from a revision etcd has not
     /// reached yet is "synced" at once, while one from a past revision waits for etcd's 100 ms
     /// sync loop before it gets events.
     ///
-    /// The caller reads again after either deletion, so the order in which etcd sends the two
-    /// watchers' events does not matter.
+    /// The caller reads again after any deletion, so the order in which etcd sends the watchers'
+    /// events does not matter.
     private func watchDeletion(
         of predecessorKey: Data,
         ownKey: Data,
+        leaderKey: Data?,
         after revision: Int64,
         failures: inout Int
     ) async throws -> WaitOutcome {
-        let watchers = [predecessorKey, ownKey].map { key in
+        let watchers = ([predecessorKey, ownKey] + (leaderKey.map { [$0] } ?? [])).map { key in
             Etcdserverpb_WatchCreateRequest.with {
                 $0.key = key
                 $0.startRevision = revision + 1
@@ -273,6 +291,7 @@ extension EtcdBackend {
                 // The own key first: gone is gone, even when the predecessor went before it.
                 if deleted.contains(where: { $0.key == ownKey }) { return .ownKeyDeleted }
                 if deleted.contains(where: { $0.key == predecessorKey }) { return .predecessorDeleted }
+                if let leaderKey, deleted.contains(where: { $0.key == leaderKey }) { return .leaderDeleted }
                 return nil
             }
             failures = 0
