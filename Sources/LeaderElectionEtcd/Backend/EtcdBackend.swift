@@ -10,8 +10,10 @@ import Synchronization
 ///
 /// A candidate is the key `NAME/<lease id in hex>`, created in one transaction guarded by
 /// `create_revision == 0` and attached to the candidate's lease; the key with the lowest create
-/// revision leads, and that revision is the fencing token. A waiting candidate watches only the
-/// key just before its own.
+/// revision leads, and that revision is the fencing token. A waiting candidate watches the key
+/// just before its own, its own, and (unless its predecessor leads) the leader's; the election's
+/// record of its leader, `NAME<NUL>leader`, tells a candidate that finds itself the oldest whether
+/// the last leader can still lead (see the module's documentation).
 ///
 /// The backend is a `Service`: its connections and its lease keep-alive stream live while
 /// ``run()`` runs (or inside `ElectionBackendService.withBackend(configuration:logger:_:)`).
