@@ -187,7 +187,7 @@ extension EtcdBackend {
                 "resignation from election \(candidacy.election)",
                 stepDown(key, lease: candidacy.lease, ttl: ttl, ifCreatedAt: candidacy.token.rawValue), lease: candidacy.lease)
         } catch let error as ElectionError where error.code == .leaseExpired {
-            // The mark needs the lease; without it the key is gone already, or goes with the lease.
+            // The step-down needs the lease; without it the key is gone already, or goes with the lease.
         }
         candidacyKeys.withLock { $0[candidacy.lease.rawValue] = nil }
     }
