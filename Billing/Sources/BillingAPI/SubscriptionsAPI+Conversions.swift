@@ -5,23 +5,28 @@ import OpenAPIRuntime
 /// Between the API's JSON and the billing store's rows, and the checks the generated code does
 /// not make (it decodes types, not the document's patterns and ranges).
 extension SubscriptionsAPI {
-    /// The subscription as the API shows it. A row the API did not write may hold values the
-    /// document does not know (an import's unknown status or currency): they are shown as
-    /// `inactive` and left out, never as an error.
-    static func resource(_ row: StoredSubscription) -> Components.Schemas.Subscription {
-        func plan(_ interval: String, _ price: Int64, _ currency: String) -> Components.Schemas.Plan? {
+    /// The subscription as the API shows it.
+    /// - Throws: 409 for a row the API did not write and cannot show truthfully (an import's unknown
+    ///   status, interval or currency), naming what to fix; never a made-up value.
+    static func resource(_ row: StoredSubscription) throws -> Components.Schemas.Subscription {
+        func plan(_ interval: String, _ price: Int64, _ currency: String) throws -> Components.Schemas.Plan {
             guard let interval = Components.Schemas.Plan.IntervalPayload(rawValue: interval),
                 let currency = Components.Schemas.Currency(rawValue: currency)
-            else { return nil }
+            else {
+                throw APIProblem.conflict(
+                    "subscription '\(row.id)' holds a plan this API cannot show (interval '\(interval)', currency '\(currency)'); fix the row"
+                )
+            }
             return .init(interval: interval, amountMinor: price, currency: currency)
         }
-        let status = Components.Schemas.SubscriptionStatus(rawValue: row.status) ?? .inactive
+        guard let status = Components.Schemas.SubscriptionStatus(rawValue: row.status) else {
+            throw APIProblem.conflict("subscription '\(row.id)' has the unknown status '\(row.status)'; fix the row")
+        }
         let keepsRetry = row.failedAttempts > 0 && (status == .pastDue || status == .paused)
         return .init(
             id: row.id, customer: row.customer, paymentMethod: row.paymentMethod,
-            plan: plan(row.interval, row.priceMinor, row.currency)
-                ?? .init(interval: .monthly, amountMinor: row.priceMinor, currency: .usd),
-            pendingPlan: row.pendingPlan.flatMap { plan($0.interval, $0.priceMinor, $0.currency) },
+            plan: try plan(row.interval, row.priceMinor, row.currency),
+            pendingPlan: try row.pendingPlan.map { try plan($0.interval, $0.priceMinor, $0.currency) },
             status: status, billingCycleAnchor: date(row.billingCycleAnchor), currentPeriodStart: date(row.currentPeriodStart),
             currentPeriodEnd: date(row.currentPeriodEnd), cancelAtPeriodEnd: row.cancelAtPeriodEnd,
             retry: keepsRetry

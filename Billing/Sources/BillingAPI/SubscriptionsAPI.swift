@@ -42,7 +42,7 @@ package struct SubscriptionsAPI: APIProtocol {
             return try Self.replay(recorded, of: canonical)
         }
         let row = try await newRow(request)
-        let body = Self.resource(row)
+        let body = try Self.resource(row)
         let recording = try key.map {
             RecordedCreation(idempotencyKey: $0, request: canonical, subscriptionID: row.id, response: try Self.encode(body))
         }
@@ -64,7 +64,7 @@ package struct SubscriptionsAPI: APIProtocol {
         let rows = try await call {
             try await store.subscriptions(status: input.query.status?.rawValue, after: input.query.startingAfter, limit: limit + 1)
         }
-        return .ok(.init(body: .json(.init(data: rows.prefix(limit).map(Self.resource), hasMore: rows.count > limit))))
+        return .ok(.init(body: .json(.init(data: try rows.prefix(limit).map(Self.resource), hasMore: rows.count > limit))))
     }
 
     func getSubscription(_ input: Operations.GetSubscription.Input) async throws -> Operations.GetSubscription.Output {
@@ -72,36 +72,36 @@ package struct SubscriptionsAPI: APIProtocol {
         guard let row = try await call({ try await store.subscription(id: input.path.id) }) else {
             throw APIProblem.notFound("no subscription '\(input.path.id)'")
         }
-        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(Self.resource(row))))
+        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(try Self.resource(row))))
     }
 
     func cancelSubscription(_ input: Operations.CancelSubscription.Input) async throws -> Operations.CancelSubscription.Output {
         guard case .json(let request) = input.body else { throw APIProblem.badRequest("send the cancellation as application/json") }
         let row = try await change(input.path.id, ifMatch: input.headers.ifMatch, .cancel(atPeriodEnd: request.atPeriodEnd ?? false))
-        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(Self.resource(row))))
+        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(try Self.resource(row))))
     }
 
     func pauseSubscription(_ input: Operations.PauseSubscription.Input) async throws -> Operations.PauseSubscription.Output {
         let row = try await change(input.path.id, ifMatch: input.headers.ifMatch, .pause)
-        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(Self.resource(row))))
+        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(try Self.resource(row))))
     }
 
     func resumeSubscription(_ input: Operations.ResumeSubscription.Input) async throws -> Operations.ResumeSubscription.Output {
         let row = try await change(input.path.id, ifMatch: input.headers.ifMatch, .resume)
-        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(Self.resource(row))))
+        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(try Self.resource(row))))
     }
 
     func changePaymentMethod(_ input: Operations.ChangePaymentMethod.Input) async throws -> Operations.ChangePaymentMethod.Output {
         guard case .json(let request) = input.body else { throw APIProblem.badRequest("send the payment method as application/json") }
         try Self.checkReference(request.paymentMethod, what: "payment_method")
         let row = try await change(input.path.id, ifMatch: input.headers.ifMatch, .paymentMethod(request.paymentMethod))
-        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(Self.resource(row))))
+        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(try Self.resource(row))))
     }
 
     func changePlan(_ input: Operations.ChangePlan.Input) async throws -> Operations.ChangePlan.Output {
         guard case .json(let request) = input.body else { throw APIProblem.badRequest("send the plan as application/json") }
         let row = try await change(input.path.id, ifMatch: input.headers.ifMatch, .plan(try Self.plan(request.plan)))
-        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(Self.resource(row))))
+        return .ok(.init(headers: .init(eTag: Self.eTag(row.version)), body: .json(try Self.resource(row))))
     }
 
     // MARK: - Helpers

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Billing
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -100,6 +101,17 @@ extension BillingProcessTests {
             let fetched = try await Self.call(.GET, follower + "/v1/subscriptions/\(id)", token: TestCluster.readToken)
             #expect(fetched.headers["ETag"].first == "\"1\"")
             #expect(try await Self.call(.POST, url + "/pause", headers: ["If-Match": "*"]).status == 409)
+
+            // A row an import wrote with a currency the API cannot show: a 409 naming it, not a made-up value.
+            let imported = try await SQLiteBillingStore.open(path: cluster.directory + "/billing.sqlite", logger: .init(label: "test"))
+            var row = try #require(try await imported.subscription(id: id))
+            row.id = "imported"
+            row.currency = "XTS"
+            try await imported.saveSubscription(row)
+            try await imported.close()
+            let unshowable = try await Self.call(.GET, collection + "/imported")
+            #expect(unshowable.status == 409)
+            #expect((unshowable.json["detail"] as? String)?.contains("XTS") == true)
 
             // Bad input is a 4xx with a problem document, never a 5xx.
             #expect(try await Self.call(.GET, collection + "/nope").status == 404)
