@@ -40,8 +40,9 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$node_port/openapi.json" >/dev/null || { echo "api-fuzz: the node did not serve /openapi.json:"; cat "$work/node.log"; exit 1; }
 status=0
-schemathesis run "http://127.0.0.1:$node_port/openapi.json" -H "Authorization: Bearer $token" \
-    --checks all --exclude-checks positive_data_acceptance --max-examples "$examples" --seed 1 --no-color || status=$?
+# From the work directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+(cd "$work" && schemathesis run "http://127.0.0.1:$node_port/openapi.json" -H "Authorization: Bearer $token" \
+    --checks all --exclude-checks positive_data_acceptance --max-examples "$examples" --seed 1 --no-color) || status=$?
 if grep -q "critical\|Fatal error" "$work/node.log"; then
     echo "api-fuzz: the node logged a critical error:"; grep "critical\|Fatal error" "$work/node.log" | head -20
     status=1
