@@ -21,7 +21,7 @@ package struct SubscriptionsAPI: APIProtocol {
     /// Adds the API's routes to `router`, behind bearer tokens, and `GET /openapi.json`. Other
     /// methods on the API's paths answer 405 with the ones allowed.
     package func register(on router: Router<BasicRequestContext>, tokens: APITokens) throws {
-        router.add(middleware: MethodNotAllowedMiddleware())
+        router.add(middleware: try MethodNotAllowedMiddleware(document: OpenAPIDocument.json))
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],

@@ -14,19 +14,9 @@ struct StripePythonTests {
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/check-stripe-python.py")
         try await withSandbox { server, url in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script.path, url]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            // The script prints a few lines, far less than a pipe holds, so reading after it
-            // exits cannot deadlock; polling (not waitUntilExit) keeps this task off a blocked thread.
-            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let (status, text) = try await runPython([script.path, url])
             print(text, terminator: "")
-            #expect(process.terminationStatus == 0, "\(text)")
+            #expect(status == 0, "\(text)")
             #expect(text.contains(": ok"))
             #expect(server.ledger().count == 4)
         }

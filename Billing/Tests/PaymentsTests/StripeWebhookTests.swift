@@ -74,29 +74,9 @@ struct StripeWebhookTests {
             except stripe.error.SignatureVerificationError:
                 print("refused a changed payload")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, String(decoding: payload, as: UTF8.self), header, secret]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try await runPython(["-c", script, String(decoding: payload, as: UTF8.self), header, secret])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("verified evt_1"))
         #expect(text.contains("refused a changed payload"))
     }
 }
-
-/// Whether `python3` can import Stripe's official library.
-let stripePythonInstalled: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import stripe"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return false }
-    process.waitUntilExit()
-    return process.terminationStatus == 0
-}()

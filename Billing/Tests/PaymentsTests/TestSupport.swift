@@ -143,3 +143,30 @@ extension ChargeLookupResult {
         return false
     }
 }
+
+/// Runs `python3` with `arguments` and returns its exit status and output (stdout and stderr).
+/// The scripts print a few lines, far less than a pipe holds, so reading after the exit cannot
+/// deadlock; polling (not waitUntilExit) keeps the calling task off a blocked thread.
+func runPython(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+    return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+}
+
+/// Whether `python3` can import Stripe's official library.
+let stripePythonInstalled: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import stripe"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}()

@@ -114,27 +114,9 @@ extension EtcdBackend {
             let request = Etcdserverpb_TxnRequest.with {
                 $0.compare = [.createRevision(of: ownKey, equals: candidacy.token.rawValue)]
                 $0.success = [
-                    .with {
-                        $0.requestRange = .with {
-                            $0.key = keys.prefix
-                            $0.rangeEnd = keys.prefixEnd
-                            $0.sortTarget = .create
-                            $0.sortOrder = .descend
-                            $0.limit = 2
-                            $0.maxCreateRevision = candidacy.token.rawValue - 1
-                        }
-                    },
+                    .with { $0.requestRange = keys.candidates(olderThan: candidacy.token, .descend, limit: 2) },
                     .with { $0.requestRange = .with { $0.key = keys.recordKey } },
-                    .with {
-                        $0.requestRange = .with {
-                            $0.key = keys.prefix
-                            $0.rangeEnd = keys.prefixEnd
-                            $0.sortTarget = .create
-                            $0.sortOrder = .ascend
-                            $0.limit = 1
-                            $0.maxCreateRevision = candidacy.token.rawValue - 1
-                        }
-                    },
+                    .with { $0.requestRange = keys.candidates(olderThan: candidacy.token, .ascend, limit: 1) },
                 ]
             }
             let response = try await txn("wait for leadership in election \(candidacy.election)", request, lease: candidacy.lease)

@@ -29,6 +29,19 @@ struct ElectionKeys: Sendable {
     /// sorts before `/`), so no reader of the election, Go's included, sees it.
     var recordKey: Data { Data("\(election)\u{0}leader".utf8) }
 
+    /// A read of the candidates created before `token`, in create order (`order`), at most `limit`.
+    func candidates(olderThan token: FencingToken, _ order: Etcdserverpb_RangeRequest.SortOrder, limit: Int64) -> Etcdserverpb_RangeRequest
+    {
+        .with {
+            $0.key = prefix
+            $0.rangeEnd = prefixEnd
+            $0.sortTarget = .create
+            $0.sortOrder = order
+            $0.limit = limit
+            $0.maxCreateRevision = token.rawValue - 1
+        }
+    }
+
     /// The candidacy a stored key describes.
     func candidate(_ kv: Mvccpb_KeyValue) -> Candidacy {
         Candidacy(

@@ -320,44 +320,57 @@ struct SQLLedger: Sendable {
         }
         try await database.transaction { connection in
             try await checkFence(fence, connection)
-            if let charge = record.charge {
-                let updated = try await connection.query(
-                    """
-                    UPDATE charges SET \(Self.chargeUpdateAssignments(status: "$1", reference: "$2", failure: "$3", token: "$4", now: "$5", review: "$9", nextSend: "$10", keySent: "$11"))
-                    WHERE subscription_id = $6 AND period_start_ms = $7 AND idempotency_key = $8
-                      AND \(Self.chargeOpenForEngine)
-                    RETURNING subscription_id
-                    """,
-                    [
-                        .text(charge.status.rawValue), .text(charge.providerReference), .text(charge.failureCode),
-                        .integer(fence.token.rawValue), .timestamp(now), .text(record.subscriptionID),
-                        .timestamp(record.periodStart), .text(charge.idempotencyKey),
-                        .text(charge.reviewReason), .timestamp(charge.nextSendAt), .timestamp(charge.keySentAt),
-                    ]
-                )
-                guard !updated.isEmpty else { throw Self.chargeClosed(record) }
-            }
-            if let transition = record.subscription {
-                let updated = try await connection.query(
-                    """
-                    UPDATE subscriptions SET status = $1, period_start_ms = $2, period_end_ms = $3,
-                        failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7, version = version + 1,
-                        fencing_token = $12, \(Self.pendingPlanAssignments(applies: "$13", newPeriodStart: "$2"))
-                    WHERE id = $8 AND period_end_ms = $9 AND failed_attempts = $10 AND version = $11
-                    RETURNING id
-                    """,
-                    [
-                        .text(transition.status.rawValue), .timestamp(transition.currentPeriodStart),
-                        .timestamp(transition.currentPeriodEnd), .integer(Int64(transition.retry?.failedAttempts ?? 0)),
-                        .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt), .timestamp(now),
-                        .text(record.subscriptionID), .timestamp(transition.expectedPeriodEnd),
-                        .integer(Int64(transition.expectedFailedAttempts)), .integer(transition.expectedVersion),
-                        .integer(fence.token.rawValue), .integer(transition.appliesPendingPlan ? 1 : 0),
-                    ]
-                )
-                guard !updated.isEmpty else { throw Self.subscriptionChanged(record) }
-            }
+            guard try await Self.write(record, writer: fence.token.rawValue, now: now, connection) else { throw Self.chargeClosed(record) }
         }
+    }
+
+    /// Writes step (c)'s `record` in the caller's transaction, each part only as it expects the
+    /// row: the charge while it is still open under the record's key, the subscription while it has
+    /// the version (period end, failed attempts) the record read. `writer` is the fencing token the
+    /// rows are written under; nil for a write that is no leader's (a webhook), which leaves the
+    /// charge's token as it is and clears the subscription's. Returns false, having written
+    /// nothing, when the charge is no longer open.
+    /// - Throws: ``subscriptionChanged(_:)`` when the subscription is not as expected (the caller's
+    ///   transaction rolls the charge's write back).
+    static func write(_ record: RenewalRecord, writer: Int64?, now: Timestamp, _ connection: any SQLConnection) async throws -> Bool {
+        if let charge = record.charge {
+            let updated = try await connection.query(
+                """
+                UPDATE charges SET \(Self.chargeUpdateAssignments(status: "$1", reference: "$2", failure: "$3", token: "COALESCE($4, fencing_token)", now: "$5", review: "$9", nextSend: "$10", keySent: "$11"))
+                WHERE subscription_id = $6 AND period_start_ms = $7 AND idempotency_key = $8
+                  AND \(Self.chargeOpenForEngine)
+                RETURNING subscription_id
+                """,
+                [
+                    .text(charge.status.rawValue), .text(charge.providerReference), .text(charge.failureCode),
+                    .integer(writer), .timestamp(now), .text(record.subscriptionID),
+                    .timestamp(record.periodStart), .text(charge.idempotencyKey),
+                    .text(charge.reviewReason), .timestamp(charge.nextSendAt), .timestamp(charge.keySentAt),
+                ]
+            )
+            guard !updated.isEmpty else { return false }
+        }
+        if let transition = record.subscription {
+            let updated = try await connection.query(
+                """
+                UPDATE subscriptions SET status = $1, period_start_ms = $2, period_end_ms = $3,
+                    failed_attempts = $4, next_attempt_ms = $5, next_due_ms = $6, updated_ms = $7, version = version + 1,
+                    fencing_token = $12, \(Self.pendingPlanAssignments(applies: "$13", newPeriodStart: "$2"))
+                WHERE id = $8 AND period_end_ms = $9 AND failed_attempts = $10 AND version = $11
+                RETURNING id
+                """,
+                [
+                    .text(transition.status.rawValue), .timestamp(transition.currentPeriodStart),
+                    .timestamp(transition.currentPeriodEnd), .integer(Int64(transition.retry?.failedAttempts ?? 0)),
+                    .timestamp(transition.retry?.nextAttemptAt), .timestamp(transition.nextDueAt), .timestamp(now),
+                    .text(record.subscriptionID), .timestamp(transition.expectedPeriodEnd),
+                    .integer(Int64(transition.expectedFailedAttempts)), .integer(transition.expectedVersion),
+                    .integer(writer), .integer(transition.appliesPendingPlan ? 1 : 0),
+                ]
+            )
+            guard !updated.isEmpty else { throw Self.subscriptionChanged(record) }
+        }
+        return true
     }
 
     /// `statement`, or, with the ``FencePredicate`` removed, its variant that writes under a stale token too.
