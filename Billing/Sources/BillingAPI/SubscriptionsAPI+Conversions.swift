@@ -22,7 +22,7 @@ extension SubscriptionsAPI {
         guard let status = Components.Schemas.SubscriptionStatus(rawValue: row.status) else {
             throw APIProblem.conflict("subscription '\(row.id)' has the unknown status '\(row.status)'; fix the row")
         }
-        let keepsRetry = row.failedAttempts > 0 && (status == .pastDue || status == .paused)
+        let keepsRetry = row.failedAttempts > 0 && (status == .pastDue || status == .paused || status == .actionRequired)
         return .init(
             id: row.id, customer: row.customer, paymentMethod: row.paymentMethod,
             plan: try plan(row.interval, row.priceMinor, row.currency),

@@ -6,6 +6,8 @@ public struct PaymentSandboxError: Error, Sendable, CustomStringConvertible {
             case invalidConfiguration
             case invalidFaultSpecification
             case notRunning
+            case notFound
+            case invalidRequest
         }
 
         private let base: Base
@@ -17,6 +19,10 @@ public struct PaymentSandboxError: Error, Sendable, CustomStringConvertible {
         public static let invalidFaultSpecification = Code(.invalidFaultSpecification)
         /// The server is not listening (it failed to bind, or `run()` has ended).
         public static let notRunning = Code(.notRunning)
+        /// No object has the id asked for.
+        public static let notFound = Code(.notFound)
+        /// The object is not in a state the request applies to.
+        public static let invalidRequest = Code(.invalidRequest)
 
         /// The code's name.
         public var description: String { base.rawValue }

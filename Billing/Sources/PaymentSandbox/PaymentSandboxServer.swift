@@ -16,7 +16,10 @@ import Synchronization
 /// ``Configuration/payPalRequestIDRetention``, 6 hours) has passed, and a request with it is then
 /// charged as new. ``TestScenario`` lists the test payment methods; ``FaultPlan`` the
 /// `Sandbox-Fault` header; ``FaultRates`` random faults. `/sandbox/ledger`, `/sandbox/stats`,
-/// `/sandbox/faults`, `/sandbox/clock` and `/sandbox/reset` serve audits and tests.
+/// `/sandbox/faults`, `/sandbox/clock` and `/sandbox/reset` serve audits and tests;
+/// `/sandbox/payment_intents/{id}/authenticate` and `.../settle` act as the customer and the bank
+/// for the test payment methods that need them (``TestScenario/authenticationRequired``,
+/// ``TestScenario/processing``).
 ///
 /// Retention is measured on the sandbox clock: the monotonic clock plus an offset that
 /// ``advanceClock(by:)`` (or `POST /sandbox/clock/advance`) moves forward, so a test can step
@@ -159,6 +162,7 @@ public final class PaymentSandboxServer: Service, Sendable {
         let payPal = PayPalEndpoints(
             pipeline: pipeline, clients: configuration.payPalClients, tokenLifetime: configuration.payPalTokenLifetime)
         let admin = AdminEndpoints(server: self)
+        let customer = StripeCustomerEndpoints(server: self)
 
         router.post("/v1/payment_intents", use: stripe.create)
         router.get("/v1/payment_intents/search", use: stripe.search)
@@ -176,6 +180,8 @@ public final class PaymentSandboxServer: Service, Sendable {
         router.get("/sandbox/clock", use: admin.clock)
         router.post("/sandbox/clock/advance", use: admin.advanceClock)
         router.get("/sandbox/health", use: admin.health)
+        router.post("/sandbox/payment_intents/:id/authenticate", use: customer.authenticate)
+        router.post("/sandbox/payment_intents/:id/settle", use: customer.settle)
         return router
     }
 

@@ -20,6 +20,14 @@ public enum TestScenario: String, Sendable, CaseIterable {
     case stolenCard
     /// Declined, hard: `card_declined` / `fraudulent` (PayPal: capture `DECLINED`, processor code 9500).
     case fraudulent
+    /// Like Stripe's `pm_card_authenticationRequired`: an off-session charge fails with
+    /// `authentication_required` and its PaymentIntent waits for the customer, who completes it
+    /// through `POST /sandbox/payment_intents/{id}/authenticate` (PayPal: an order
+    /// `PAYER_ACTION_REQUIRED` with its `payer-action` link; the sandbox does not complete it).
+    case authenticationRequired
+    /// A bank debit that stays `processing` until `POST /sandbox/payment_intents/{id}/settle`
+    /// (PayPal: a capture `PENDING`). The Stripe name is the sandbox's own.
+    case processing
 
     /// The Stripe test PaymentMethod that triggers it.
     public var stripePaymentMethod: String {
@@ -32,6 +40,8 @@ public enum TestScenario: String, Sendable, CaseIterable {
         case .lostCard: "pm_card_visa_chargeDeclinedLostCard"
         case .stolenCard: "pm_card_visa_chargeDeclinedStolenCard"
         case .fraudulent: "pm_card_chargeDeclinedFraudulent"
+        case .authenticationRequired: "pm_card_authenticationRequired"
+        case .processing: "pm_usBankAccount_processing"
         }
     }
 
@@ -46,6 +56,8 @@ public enum TestScenario: String, Sendable, CaseIterable {
         case .lostCard: "vault_lost_card"
         case .stolenCard: "vault_stolen_card"
         case .fraudulent: "vault_fraudulent"
+        case .authenticationRequired: "vault_authentication_required"
+        case .processing: "vault_pending"
         }
     }
 
@@ -57,7 +69,9 @@ public enum TestScenario: String, Sendable, CaseIterable {
     /// Stripe's error `code`, `decline_code` and message for a failing scenario; `nil` for ``succeeds``.
     var stripeError: (code: String, declineCode: String?, message: String)? {
         switch self {
-        case .succeeds: nil
+        case .succeeds, .processing: nil
+        case .authenticationRequired:
+            ("authentication_required", "authentication_required", "Your card was declined. This transaction requires authentication.")
         case .genericDecline: ("card_declined", "generic_decline", "Your card was declined.")
         case .insufficientFunds: ("card_declined", "insufficient_funds", "Your card has insufficient funds.")
         case .expiredCard: ("expired_card", "expired_card", "Your card has expired.")

@@ -6,7 +6,8 @@
 public enum ChargeLookupResult: Sendable, Hashable {
     /// Exactly one provider charge carries the request's references. Its outcome is
     /// ``ChargeOutcome/succeeded(reference:)``, ``ChargeOutcome/declined(code:declineCode:message:hard:reference:)``,
-    /// or ``ChargeOutcome/unknown(message:)`` while the provider has not settled it (processing).
+    /// ``ChargeOutcome/processing(reference:)`` or ``ChargeOutcome/requiresAction(reference:action:)``
+    /// while the provider settles it, or ``ChargeOutcome/unknown(message:)`` for any other unsettled state.
     case found(ChargeOutcome)
     /// The provider holds no charge with the request's references: the key was never applied.
     case notFound

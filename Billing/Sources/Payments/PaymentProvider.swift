@@ -1,3 +1,5 @@
+import Foundation
+
 /// A payment provider that charges a saved payment method off-session (Stripe, PayPal, the sandbox).
 ///
 /// The contract that makes charges happen at most once: every request carries an idempotency key
@@ -69,6 +71,57 @@ public enum ChargeOutcome: Sendable, Hashable {
     /// Nobody knows whether the charge happened (timeout, connection lost after sending):
     /// reconcile by asking again with the same key.
     case unknown(message: String)
+    /// The provider accepted the charge and settles it later (a bank debit: days): the charge is
+    /// open, neither failed nor to be sent again; a webhook or a lookup of `reference` settles it.
+    case processing(reference: String)
+    /// The customer must authenticate the payment (strong customer authentication, a payer
+    /// approval) before it can complete: no retry can help. `action` is what brings the customer
+    /// back; the provider reports the outcome once they have acted (a webhook, a lookup).
+    case requiresAction(reference: String, action: CustomerAction)
+}
+
+extension ChargeOutcome {
+    /// Whether the outcome settles the charge for good: it succeeded or was declined.
+    public var isFinal: Bool {
+        switch self {
+        case .succeeded, .declined: true
+        default: false
+        }
+    }
+}
+
+/// What a business needs to bring a customer back to authenticate a payment: the provider's link,
+/// or the client secret its front-end library confirms the payment with (Stripe's
+/// `stripe.confirmCardPayment`).
+public struct CustomerAction: Sendable, Hashable, Codable {
+    /// A page the customer opens to authenticate, when the provider gives one.
+    public var url: String?
+    /// The secret a front end completes the payment with, when the provider gives one.
+    public var clientSecret: String?
+
+    /// Creates an action.
+    public init(url: String? = nil, clientSecret: String? = nil) {
+        self.url = url
+        self.clientSecret = clientSecret
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case url
+        case clientSecret = "client_secret"
+    }
+
+    /// The action as JSON (`{"url": ..., "client_secret": ...}`, keys sorted).
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Reads an action from its JSON; nil when it is not one.
+    public init?(json: String) {
+        guard let action = try? JSONDecoder().decode(Self.self, from: Data(json.utf8)) else { return nil }
+        self = action
+    }
 }
 
 /// A fault no retry can fix: wrong credentials, a malformed request, a misconfigured provider URL.

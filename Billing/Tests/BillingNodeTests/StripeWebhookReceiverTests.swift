@@ -45,7 +45,8 @@ struct StripeWebhookReceiverTests {
                 amount: plan.price, customer: "cus_s", paymentMethod: "pm_card_visa", attempt: 1),
             fence: fence, at: periodStart)
         let receiver = StripeWebhookReceiver(
-            store: store, secrets: [secret], dunning: .default, logger: Logger(label: "test"), now: { [now] in now })
+            store: store, secrets: [secret], dunning: .default, settlementLookupInterval: .seconds(3600), logger: Logger(label: "test"),
+            now: { [now] in now })
 
         // Refused before anything is read: a wrong secret, an old signature, no signature.
         let payload = event("evt_1")
@@ -54,12 +55,18 @@ struct StripeWebhookReceiverTests {
         #expect(await receiver.receive(payload: payload, signature: nil).status == 400)
         #expect(try await store.charges(subscriptionID: "s").first?.status == .pending)
 
-        // Not final yet, or about another attempt: recorded, nothing changes.
+        // Not final: marks the open charge as settling at the provider, once; a later event that
+        // is not final either changes nothing; one about another attempt neither.
         let processing = event("evt_0", status: "processing")
-        #expect(await receiver.receive(payload: processing, signature: signed(processing)).outcome == "ignored")
+        #expect(await receiver.receive(payload: processing, signature: signed(processing)).outcome == "marked")
+        let marked = try #require(try await store.charges(subscriptionID: "s").first)
+        #expect(marked.status == .pending && marked.failureCode == Charge.processingCode && marked.providerReference == "pi_1")
+        let action = event("evt_01", status: "requires_action")
+        #expect(await receiver.receive(payload: action, signature: signed(action)).outcome == "ignored")
         let otherAttempt = event("evt_9", attempt: 2)
         #expect(await receiver.receive(payload: otherAttempt, signature: signed(otherAttempt)).outcome == "ignored")
-        #expect(try await store.charges(subscriptionID: "s").first?.status == .pending)
+        #expect(try await store.charges(subscriptionID: "s").first?.failureCode == Charge.processingCode)
+        #expect(try await store.subscription(id: "s")?.status == "active")
 
         // The success settles the charge and renews the subscription, once.
         let header = signed(payload)

@@ -119,6 +119,85 @@ struct RenewalDecisionTests {
         }
     }
 
+    @Test func asynchronousOutcomesWaitForTheProviderAndNeverResend() throws {
+        let anchor = try Timestamp(iso8601: "2025-01-31T00:00:00Z")
+        var subscription = Subscription(
+            id: "sub", customer: "cus", plan: try Plan(interval: .monthly, price: Money(minorUnits: 999, currency: .usd)),
+            paymentMethod: "pm", anchor: anchor)
+        subscription.version = 3
+        let start = subscription.currentPeriodEnd
+        let end = try BillingCalendar.periodEnd(startingAt: start, anchor: anchor, interval: .monthly)
+        let now = start + .seconds(60)
+        let (retryOpenAt, lookUpAt) = (now + .seconds(5), now + .seconds(3600))
+        var charge = Charge(
+            subscriptionID: "sub", periodStart: start, periodEnd: end, idempotencyKey: "k", amount: subscription.plan.price,
+            customer: "cus", paymentMethod: "pm", status: .pending, providerReference: nil, failureCode: nil,
+            fencingToken: FencingToken(1), attempts: 1, createdAt: now, updatedAt: now)
+        func decide(_ outcome: ChargeOutcome, _ subscription: Subscription, _ charge: Charge) -> RenewalDecision {
+            RenewalDecision.decide(
+                subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: .default, retryOpenAt: retryOpenAt,
+                lookUpAt: lookUpAt)
+        }
+
+        // Processing: open, marked, looked up later; the subscription does not move.
+        let processing = decide(.processing(reference: "pi_p"), subscription, charge)
+        #expect(processing.kind == .processing)
+        #expect(
+            processing.record?.charge
+                == ChargeUpdate(
+                    idempotencyKey: "k", status: .pending, providerReference: "pi_p", failureCode: Charge.processingCode,
+                    nextSendAt: lookUpAt))
+        #expect(processing.record?.subscription == nil)
+
+        // Authentication required: open, marked, the action kept; the subscription waits for its customer.
+        let action = CustomerAction(clientSecret: "pi_a_secret")
+        let required = decide(.requiresAction(reference: "pi_a", action: action), subscription, charge)
+        #expect(required.kind == .actionRequired)
+        #expect(required.record?.charge?.failureCode == Charge.actionRequiredCode)
+        #expect(required.record?.charge?.customerAction == action)
+        #expect(required.record?.charge?.nextSendAt == lookUpAt)
+        #expect(required.record?.subscription?.status == .actionRequired)
+        #expect(required.record?.subscription?.nextDueAt == nil, "never due while it waits")
+        #expect(required.record?.subscription?.currentPeriodEnd == start, "not advanced")
+
+        // A dunning attempt that needs authentication keeps its count.
+        var pastDue = subscription
+        pastDue.status = .pastDue
+        pastDue.retry = RetryState(failedAttempts: 2, nextAttemptAt: start)
+        var third = charge
+        third.attempts = 3
+        let dunning = decide(.requiresAction(reference: "pi_a", action: action), pastDue, third)
+        #expect(dunning.record?.subscription?.status == .actionRequired)
+        #expect(dunning.record?.subscription?.retry?.failedAttempts == 2)
+
+        // Once marked, nothing that settles nothing moves it or resends it: the mark stays.
+        var waiting = subscription
+        waiting.status = .actionRequired
+        charge.failureCode = Charge.actionRequiredCode
+        charge.providerReference = "pi_a"
+        #expect(charge.isSettlingAtProvider)
+        for outcome in [ChargeOutcome.unknown(message: "lost"), .retryable(message: "down"), .idempotencyConflict(message: "busy")] {
+            let kept = decide(outcome, waiting, charge)
+            #expect(kept.kind == .actionRequired)
+            #expect(kept.record?.charge?.failureCode == Charge.actionRequiredCode)
+            #expect(kept.record?.charge?.nextSendAt == lookUpAt)
+            #expect(kept.record?.subscription == nil)
+        }
+        #expect(decide(.requiresAction(reference: "pi_a", action: action), waiting, charge).record?.subscription == nil)
+
+        // The customer authenticated: paid, active, advanced. They failed: past due, dunning from the first step.
+        let paid = decide(.succeeded(reference: "pi_a"), waiting, charge)
+        #expect(paid.kind == .charged)
+        #expect(paid.record?.subscription?.status == .active)
+        #expect(paid.record?.subscription?.currentPeriodEnd == end)
+        let failed = decide(
+            .declined(code: "payment_intent_authentication_failure", declineCode: nil, message: "", hard: false, reference: "pi_a"),
+            waiting, charge)
+        #expect(failed.kind == .retryScheduled)
+        #expect(failed.record?.subscription?.status == .pastDue)
+        #expect(failed.record?.subscription?.retry?.nextAttemptAt == now + Self.day)
+    }
+
     @Test func dunningScheduleRetriesOneThreeFiveSevenDaysAfterTheFirstFailure() throws {
         let first = try Timestamp(iso8601: "2025-03-01T00:00:00Z")
         var failedAt = first

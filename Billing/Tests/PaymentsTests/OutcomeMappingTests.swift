@@ -15,10 +15,19 @@ struct OutcomeMappingTests {
     @Test("Stripe statuses and error types")
     func stripeTable() throws {
         #expect(try stripe(200, #"{"id":"pi_1","object":"payment_intent","status":"succeeded"}"#) == .succeeded(reference: "pi_1"))
-        guard case .unknown = try stripe(200, #"{"id":"pi_1","object":"payment_intent","status":"processing"}"#) else {
-            Issue.record("processing must be unknown")
-            return
-        }
+        #expect(try stripe(200, #"{"id":"pi_1","object":"payment_intent","status":"processing"}"#) == .processing(reference: "pi_1"))
+        #expect(
+            try stripe(
+                200,
+                #"{"id":"pi_1","object":"payment_intent","status":"requires_action","client_secret":"pi_1_secret_x","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.example/3ds"}}}"#
+            ) == .requiresAction(reference: "pi_1", action: CustomerAction(url: "https://hooks.example/3ds", clientSecret: "pi_1_secret_x"))
+        )
+        // Off-session: Stripe declines with authentication_required and names the intent the customer can complete.
+        #expect(
+            try stripe(
+                402,
+                #"{"error":{"type":"card_error","code":"authentication_required","decline_code":"authentication_required","message":"needs 3DS","payment_intent":{"id":"pi_2","client_secret":"pi_2_secret_y","status":"requires_payment_method"}}}"#
+            ) == .requiresAction(reference: "pi_2", action: CustomerAction(clientSecret: "pi_2_secret_y")))
         #expect(try stripe(429, "", retryAfter: "7") == .rateLimited(retryAfter: .seconds(7)))
         #expect(try stripe(429, "not json") == .rateLimited(retryAfter: nil))
         #expect(try stripe(409, #"{"error":{"type":"idempotency_error","message":"busy"}}"#).conflictMessage != nil)
@@ -87,13 +96,15 @@ struct OutcomeMappingTests {
             try payPal(422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"CURRENCY_NOT_SUPPORTED"}]}"#)
         }
         #expect(throws: PaymentError.self) { try payPal(400, #"{"name":"INVALID_REQUEST"}"#) }
-        guard
-            case .unknown = try payPal(
+        #expect(
+            try payPal(
                 201, #"{"id":"O1","status":"COMPLETED","purchase_units":[{"payments":{"captures":[{"id":"C1","status":"PENDING"}]}}]}"#)
-        else {
-            Issue.record("a pending capture must be unknown")
-            return
-        }
+                == .processing(reference: "C1"))
+        #expect(
+            try payPal(
+                200,
+                #"{"id":"O2","status":"PAYER_ACTION_REQUIRED","links":[{"href":"https://paypal.example/approve","rel":"payer-action"}]}"#)
+                == .requiresAction(reference: "O2", action: CustomerAction(url: "https://paypal.example/approve")))
         guard case .unknown(let message) = try payPal(200, "<xml/>") else {
             Issue.record("garbage must be unknown")
             return

@@ -49,6 +49,11 @@ struct PayPalClientTests {
             case (.lostCard, .declined(_, _, _, let hard, _)), (.stolenCard, .declined(_, _, _, let hard, _)),
                 (.fraudulent, .declined(_, _, _, let hard, _)):
                 #expect(hard)
+            case (.processing, .processing(let reference)):
+                #expect(!reference.isEmpty)
+            case (.authenticationRequired, .requiresAction(let reference, let action)):
+                #expect(!reference.isEmpty)
+                #expect(action.url?.contains(reference) == true)
             default:
                 Issue.record("\(scenario): unexpected outcome \(outcome)")
             }

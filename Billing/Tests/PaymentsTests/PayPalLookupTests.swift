@@ -163,8 +163,8 @@ struct PayPalLookupTests {
         #expect(
             PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "D"), info("A", "19.99", "S")])
                 == .found(.succeeded(reference: "A")))
-        guard case .found(.unknown) = PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "P")]) else {
-            Issue.record("pending must be unknown")
+        guard case .found(.processing) = PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "P")]) else {
+            Issue.record("pending must be processing")
             return
         }
         #expect(PayPalClient.lookupResult(for: request, transactions: [info("A", "19.99", "V")]).ambiguity != nil)

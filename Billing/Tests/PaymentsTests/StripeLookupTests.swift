@@ -184,7 +184,7 @@ struct StripeLookupTests {
         #expect(try result(try intent("pi_1", attempt: "1"), try intent("pi_3", attempt: nil)).ambiguity?.contains("pi_1, pi_3") == true)
     }
 
-    @Test("status table: processing and requires_action are unknown, canceled is a decline")
+    @Test("status table: processing and requires_action wait, other unsettled states are unknown, canceled is a decline")
     func statusTable() throws {
         func intent(_ status: String, error: String? = nil) -> StripeWire.PaymentIntent {
             StripeWire.PaymentIntent(
@@ -195,7 +195,9 @@ struct StripeLookupTests {
                 }
             )
         }
-        for status in ["processing", "requires_action", "requires_confirmation", "requires_capture", "requires_payment_method"] {
+        #expect(StripeClient.lookupOutcome(of: intent("processing")) == .processing(reference: "pi_1"))
+        #expect(StripeClient.lookupOutcome(of: intent("requires_action")) == .requiresAction(reference: "pi_1", action: CustomerAction()))
+        for status in ["requires_confirmation", "requires_capture", "requires_payment_method"] {
             guard case .unknown = StripeClient.lookupOutcome(of: intent(status)) else {
                 Issue.record("\(status) must be unknown")
                 continue

@@ -1,4 +1,5 @@
 import LeaderElection
+import Payments
 
 /// One row of the charge ledger: the charge for one period of one subscription.
 ///
@@ -42,9 +43,23 @@ public struct Charge: Hashable, Sendable {
     public var sendFailures: Int
     /// Why an operator must look at it (nil: no need): parked while open, refund review once succeeded.
     public var reviewReason: String?
+    /// What brings the customer back to authenticate it, while it waits for them (``actionRequiredCode``).
+    public var customerAction: CustomerAction?
 
     /// Whether the engine still works on it: open, and not parked for an operator.
     public var isAwaitingProvider: Bool { status.isUnresolved && reviewReason == nil }
+
+    /// The ``failureCode`` of an open charge the provider accepted and settles later (``ChargeOutcome/processing(reference:)``).
+    public static let processingCode = "processing"
+    /// The ``failureCode`` of an open charge that waits for its customer to authenticate it (``ChargeOutcome/requiresAction(reference:action:)``).
+    public static let actionRequiredCode = "requires_action"
+
+    /// Whether the provider accepted this open charge and settles it later (processing, or
+    /// waiting for its customer): its key is never sent again (a replay would answer the first,
+    /// stale outcome); the engine looks it up instead, and a webhook may settle it first.
+    public var isSettlingAtProvider: Bool {
+        status.isUnresolved && (failureCode == Self.processingCode || failureCode == Self.actionRequiredCode)
+    }
 
     /// Creates a row.
     public init(
@@ -52,7 +67,8 @@ public struct Charge: Hashable, Sendable {
         customer: String, paymentMethod: String, status: ChargeStatus, providerReference: String?, failureCode: String?,
         fencingToken: FencingToken,
         attempts: Int, createdAt: Timestamp, updatedAt: Timestamp,
-        keySentAt: Timestamp? = nil, nextSendAt: Timestamp? = nil, sendFailures: Int = 0, reviewReason: String? = nil
+        keySentAt: Timestamp? = nil, nextSendAt: Timestamp? = nil, sendFailures: Int = 0, reviewReason: String? = nil,
+        customerAction: CustomerAction? = nil
     ) {
         self.subscriptionID = subscriptionID
         self.periodStart = periodStart
@@ -72,5 +88,6 @@ public struct Charge: Hashable, Sendable {
         self.nextSendAt = nextSendAt
         self.sendFailures = sendFailures
         self.reviewReason = reviewReason
+        self.customerAction = customerAction
     }
 }

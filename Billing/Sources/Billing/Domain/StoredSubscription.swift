@@ -77,11 +77,14 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
 
     /// When the engine looks at this row next, judged from the raw status so that rows with other
     /// faults still come up (and are reported): the next attempt while `past_due`, never while
-    /// `canceled`, `paused` or `inactive`, otherwise the period end.
+    /// `canceled`, `paused`, `inactive` or `action_required` (its open charge is the engine's
+    /// to look up), otherwise the period end.
     public var nextDueAt: Timestamp? {
         switch status {
         case SubscriptionStatus.pastDue.rawValue: nextAttemptAt
-        case SubscriptionStatus.canceled.rawValue, SubscriptionStatus.paused.rawValue, SubscriptionStatus.inactive.rawValue: nil
+        case SubscriptionStatus.canceled.rawValue, SubscriptionStatus.paused.rawValue, SubscriptionStatus.inactive.rawValue,
+            SubscriptionStatus.actionRequired.rawValue:
+            nil
         default: currentPeriodEnd
         }
     }
@@ -120,7 +123,9 @@ public struct StoredSubscription: Hashable, Sendable, Identifiable {
         }
         guard failedAttempts >= 0 else { throw invalid("negative failed-attempt count \(failedAttempts)") }
         let plan = try Plan(interval: interval, price: Money(minorUnits: priceMinor, currency: currency))
-        let retry: RetryState? = status == .pastDue ? RetryState(failedAttempts: failedAttempts, nextAttemptAt: nextAttemptAt) : nil
+        let retry: RetryState? =
+            status == .pastDue || (status == .actionRequired && failedAttempts > 0)
+            ? RetryState(failedAttempts: failedAttempts, nextAttemptAt: nextAttemptAt) : nil
         var pending: Plan?
         if pendingInterval != nil || pendingPriceMinor != nil || pendingCurrency != nil {
             guard let (name, price, code) = pendingPlan else { throw invalid("a scheduled plan change with missing parts") }

@@ -96,7 +96,7 @@ public struct Subscription: Hashable, Sendable, Identifiable {
         switch status {
         case .active: currentPeriodEnd
         case .pastDue: retry?.nextAttemptAt
-        case .canceled, .paused, .inactive: nil
+        case .canceled, .paused, .inactive, .actionRequired: nil
         }
     }
 

@@ -11,8 +11,12 @@ public enum SubscriptionStatus: String, Hashable, Sendable, CaseIterable, Custom
     case paused
     /// Not billed (imported, or not yet started); never renews until made active.
     case inactive
+    /// The last renewal's charge waits for the customer to authenticate it (strong customer
+    /// authentication): not retried; the charge completes, or fails into dunning, when the
+    /// provider reports what the customer did (a webhook, or the engine's lookup).
+    case actionRequired = "action_required"
 
-    /// Reads a stored status name (`active`, `past_due`, `canceled`, `inactive`).
+    /// Reads a stored status name (`active`, `past_due`, `action_required`, `paused`, `canceled`, `inactive`).
     /// - Throws: ``BillingError/Code/invalidSubscription`` for any other name.
     public init(name: String) throws(BillingError) {
         guard let status = SubscriptionStatus(rawValue: name) else {

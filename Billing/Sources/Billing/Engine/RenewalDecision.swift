@@ -29,6 +29,12 @@ public struct RenewalDecision: Hashable, Sendable {
         case deferred
         /// Parked for an operator (``park(charge:reason:)``).
         case needsReview
+        /// The provider accepted the charge and settles it later (a bank debit): open, not sent
+        /// again; a webhook or a lookup settles it.
+        case processing
+        /// The customer must authenticate the charge: open, not sent again; the subscription is
+        /// ``SubscriptionStatus/actionRequired`` until the provider reports what they did.
+        case actionRequired
     }
 
     /// How the renewal ended.
@@ -53,10 +59,19 @@ public struct RenewalDecision: Hashable, Sendable {
     ///   retry from `dunning`, or is canceled when dunning is over.
     /// - `retryable`, `unknown`, `idempotencyConflict`: the charge stays open with its key, not
     ///   asked again before `retryOpenAt`; the subscription is unchanged.
+    /// - `processing`: the charge stays open, marked as settling at the provider, its reference
+    ///   kept; not sent again, looked up from `lookUpAt` (default: `retryOpenAt`).
+    /// - `requiresAction`: the same, and a live subscription becomes
+    ///   ``SubscriptionStatus/actionRequired`` (its dunning count kept), no longer due.
+    /// - On a charge settling at the provider (``Charge/isSettlingAtProvider``), an answer that
+    ///   settles nothing (unknown, not reached) keeps the mark and waits until `lookUpAt`.
     /// - `rateLimited`: nothing is written.
     public static func decide(
-        subscription: Subscription, charge: Charge, outcome: ChargeOutcome, now: Timestamp, dunning: DunningSchedule, retryOpenAt: Timestamp
+        subscription: Subscription, charge: Charge, outcome: ChargeOutcome, now: Timestamp, dunning: DunningSchedule,
+        retryOpenAt: Timestamp,
+        lookUpAt: Timestamp? = nil
     ) -> RenewalDecision {
+        let lookUpAt = lookUpAt ?? retryOpenAt
         let expectedFailures = subscription.retry?.failedAttempts ?? 0
         func transition(_ status: SubscriptionStatus, retry: RetryState?, advance: Bool) -> SubscriptionTransition {
             SubscriptionTransition(
@@ -73,7 +88,7 @@ public struct RenewalDecision: Hashable, Sendable {
             RenewalRecord(subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: update, subscription: transition)
         }
         // Only a live subscription moves, and only for the period right after the current one.
-        let isLive = subscription.status == .active || subscription.status == .pastDue
+        let isLive = subscription.status == .active || subscription.status == .pastDue || subscription.status == .actionRequired
         let appliesToSubscription = isLive && charge.periodStart == subscription.currentPeriodEnd
         func failed(code: String, hard: Bool, reference: String?) -> RenewalDecision {
             let update = ChargeUpdate(
@@ -87,6 +102,13 @@ public struct RenewalDecision: Hashable, Sendable {
             return RenewalDecision(kind: .canceledForNonPayment, record: record(update, appliesToSubscription ? change : nil))
         }
         func leftOpen(_ status: ChargeStatus, _ code: String) -> RenewalDecision {
+            if charge.isSettlingAtProvider {
+                // Accepted and settling at the provider: an answer that settles nothing changes nothing but the next look.
+                let update = ChargeUpdate(
+                    idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: charge.failureCode, nextSendAt: lookUpAt)
+                return RenewalDecision(
+                    kind: charge.failureCode == Charge.actionRequiredCode ? .actionRequired : .processing, record: record(update, nil))
+            }
             let update = ChargeUpdate(idempotencyKey: charge.idempotencyKey, status: status, failureCode: code, nextSendAt: retryOpenAt)
             return RenewalDecision(kind: .unknown, record: record(update, nil))
         }
@@ -112,6 +134,20 @@ public struct RenewalDecision: Hashable, Sendable {
             return leftOpen(.unknown, "outcome_unknown")
         case .idempotencyConflict:
             return leftOpen(.unknown, "idempotency_conflict")
+        case .processing(let reference):
+            let update = ChargeUpdate(
+                idempotencyKey: charge.idempotencyKey, status: .pending, providerReference: reference, failureCode: Charge.processingCode,
+                nextSendAt: lookUpAt)
+            return RenewalDecision(kind: .processing, record: record(update, nil))
+        case .requiresAction(let reference, let action):
+            var update = ChargeUpdate(
+                idempotencyKey: charge.idempotencyKey, status: .pending, providerReference: reference,
+                failureCode: Charge.actionRequiredCode, nextSendAt: lookUpAt)
+            update.customerAction = action
+            // The dunning count stays: a decline after the customer's attempt continues dunning from it.
+            let change = transition(.actionRequired, retry: subscription.retry, advance: false)
+            let moves = appliesToSubscription && subscription.status != .actionRequired
+            return RenewalDecision(kind: .actionRequired, record: record(update, moves ? change : nil))
         case .rateLimited:
             return RenewalDecision(kind: .deferred, record: nil)
         }

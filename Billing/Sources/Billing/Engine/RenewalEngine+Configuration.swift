@@ -33,6 +33,10 @@ extension RenewalEngine {
         /// the engine stops replaying a key and looks the charge up instead; default 1 hour (so
         /// 23 hours at Stripe). Covers clock differences and the time a replay spends in flight.
         public var keyReplaySafetyMargin: Duration = .seconds(3600)
+        /// How long a charge the provider settles later (processing, or waiting for its customer to
+        /// authenticate) waits for a webhook before the engine looks it up at the provider, and
+        /// between lookups; measured on the billing clock. Default 1 hour.
+        public var settlementLookupInterval: Duration = .seconds(3600)
         /// The pause between passes of ``RenewalEngine/run(fence:checkLeadership:)``; default 1 s.
         public var passInterval: Duration = .seconds(1)
         /// How long a pass of ``RenewalSession/runPass()`` waits for its slowest renewals before
@@ -71,6 +75,9 @@ extension RenewalEngine {
             }
             guard keyReplaySafetyMargin >= .zero else {
                 throw invalid("keyReplaySafetyMargin must not be negative, not \(keyReplaySafetyMargin)")
+            }
+            guard settlementLookupInterval > .zero else {
+                throw invalid("settlementLookupInterval must be positive, not \(settlementLookupInterval)")
             }
             guard passInterval > .zero else { throw invalid("passInterval must be positive, not \(passInterval)") }
             guard stragglerGrace > .zero else { throw invalid("stragglerGrace must be positive, not \(stragglerGrace)") }

@@ -382,10 +382,16 @@ public final class RenewalEngine: Sendable {
         guard charge.reviewReason == nil else { return nil }
         if let next = charge.nextSendAt, next > now { return nil }
         let retryOpenAt = now + configuration.openChargeBackoff(failures: charge.sendFailures + 1)
+        let lookUpAt = now + configuration.settlementLookupInterval
         func decide(_ outcome: ChargeOutcome) -> RenewalDecision {
             RenewalDecision.decide(
                 subscription: subscription, charge: charge, outcome: outcome, now: pass.billingTime(), dunning: configuration.dunning,
-                retryOpenAt: retryOpenAt)
+                retryOpenAt: retryOpenAt, lookUpAt: lookUpAt)
+        }
+        if charge.isSettlingAtProvider {
+            // Accepted by the provider, settling later: its key would replay the first (stale)
+            // answer, and a new one could charge twice. Only a lookup (or a webhook) settles it.
+            return try await lookUpSettling(charge, pass: pass, decide: decide)
         }
         let replayableUntil = charge.keySentAt.map { $0 + (provider.idempotencyKeyRetention - configuration.keyReplaySafetyMargin) }
         guard let replayableUntil, now < replayableUntil else {
@@ -420,16 +426,43 @@ public final class RenewalEngine: Sendable {
                 }
                 logger.notice(
                     "the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
-                return try await send(charge, subscription: subscription, pass: pass, retryOpenAt: retryOpenAt)
+                return try await send(charge, pass: pass, decide: decide)
             }
         }
-        return try await send(charge, subscription: subscription, pass: pass, retryOpenAt: retryOpenAt)
+        return try await send(charge, pass: pass, decide: decide)
+    }
+
+    /// Looks up a charge the provider settles later (processing, or waiting for its customer) and
+    /// decides from what is found; anything that settles nothing keeps it waiting for the next look.
+    private func lookUpSettling(
+        _ charge: Charge, pass: Pass, decide: (ChargeOutcome) -> RenewalDecision
+    ) async throws -> RenewalDecision {
+        let lookup: ChargeLookupResult
+        do {
+            lookup = try await lookUp(charge, pass: pass)
+        } catch let error as PaymentError {
+            guard !Self.stopsTheEngine(error) else { throw Self.providerFailure(error, charge: charge) }
+            return RenewalDecision.park(
+                charge: charge,
+                reason:
+                    "lookup_failed: the provider settles \(charge.idempotencyKey) (\(charge.providerReference ?? "no reference")) later, and it could not be looked up (\(error.message))"
+            )
+        }
+        switch lookup {
+        case .found(let outcome):
+            return decide(outcome)
+        case .ambiguous(let message):
+            return RenewalDecision.park(charge: charge, reason: "lookup_ambiguous: \(message)")
+        case .unavailable(let message):
+            return decide(.unknown(message: message))
+        case .notFound:
+            // The provider accepted it, so its search has not caught up yet: never re-sent.
+            return decide(.unknown(message: "the provider's search does not show \(charge.idempotencyKey) yet"))
+        }
     }
 
     /// Sends `charge`'s key and decides from the answer; a request the provider rejects as such parks the charge.
-    private func send(
-        _ charge: Charge, subscription: Subscription, pass: Pass, retryOpenAt: Timestamp
-    ) async throws -> RenewalDecision {
+    private func send(_ charge: Charge, pass: Pass, decide: (ChargeOutcome) -> RenewalDecision) async throws -> RenewalDecision {
         let outcome: ChargeOutcome
         do {
             outcome = try await callProvider(for: charge, pass: pass)
@@ -440,10 +473,7 @@ public final class RenewalEngine: Sendable {
                 metadata: ["key": "\(charge.idempotencyKey)", "error": "\(error)"])
             return RenewalDecision.park(charge: charge, reason: "provider_rejected: \(error.message)")
         }
-        return RenewalDecision.decide(
-            subscription: subscription, charge: charge, outcome: outcome, now: pass.billingTime(), dunning: configuration.dunning,
-            retryOpenAt: retryOpenAt
-        )
+        return decide(outcome)
     }
 
     /// Whether a provider error concerns every charge (credentials, configuration), so that the
@@ -497,6 +527,12 @@ public final class RenewalEngine: Sendable {
             metrics.unknown.increment()
         case .deferred:
             report.deferred += 1
+        case .processing:
+            report.settlingAtProvider += 1
+            metrics.processing.increment()
+        case .actionRequired:
+            report.actionRequired += 1
+            metrics.actionRequired.increment()
         }
         return true
     }

@@ -5,7 +5,8 @@ import Metrics
 /// Counters: `billing_renewals_charged_total`, `billing_renewals_declined_total`,
 /// `billing_renewals_retried_total` (dunning retries scheduled), `billing_renewals_failed_total`
 /// (canceled for non-payment), `billing_renewals_unknown_total`, `billing_renewals_reconciled_total`,
-/// `billing_fenced_rejections_total`, `billing_bad_rows_total`, `billing_provider_retries_total`
+/// `billing_renewals_processing_total` (accepted, settled later), `billing_renewals_action_required_total`
+/// (waiting for the customer to authenticate), `billing_fenced_rejections_total`, `billing_bad_rows_total`, `billing_provider_retries_total`
 /// (dimension `reason`: `rate_limited` or `retryable`). Timer: `billing_provider_latency_seconds`.
 struct RenewalMetrics: Sendable {
     let charged: Counter
@@ -13,6 +14,8 @@ struct RenewalMetrics: Sendable {
     let retried: Counter
     let failed: Counter
     let unknown: Counter
+    let processing: Counter
+    let actionRequired: Counter
     let reconciled: Counter
     let parkedForReview: Counter
     let refundReviews: Counter
@@ -28,6 +31,8 @@ struct RenewalMetrics: Sendable {
         retried = Counter(label: "billing_renewals_retried_total", factory: factory)
         failed = Counter(label: "billing_renewals_failed_total", factory: factory)
         unknown = Counter(label: "billing_renewals_unknown_total", factory: factory)
+        processing = Counter(label: "billing_renewals_processing_total", factory: factory)
+        actionRequired = Counter(label: "billing_renewals_action_required_total", factory: factory)
         reconciled = Counter(label: "billing_renewals_reconciled_total", factory: factory)
         parkedForReview = Counter(label: "billing_charges_parked_for_review_total", factory: factory)
         refundReviews = Counter(label: "billing_charges_refund_review_total", factory: factory)

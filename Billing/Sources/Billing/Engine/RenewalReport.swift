@@ -29,6 +29,12 @@ public struct RenewalReport: Hashable, Sendable, CustomStringConvertible {
     /// Charges left open for now (outcome unknown, or the provider not reached); a later pass
     /// asks again with the same key, after a back-off.
     public var unknown = 0
+    /// Charges the provider accepted and settles later (processing, or a lookup that found them
+    /// still so): open, never sent again; a webhook or a later lookup settles them.
+    public var settlingAtProvider = 0
+    /// Charges waiting for their customer to authenticate them (their subscriptions are
+    /// `action_required`), counted each time the engine records or looks at one.
+    public var actionRequired = 0
     /// Charges parked for an operator this pass (the provider rejected the request itself, or a
     /// lookup past the key's retention was impossible or ambiguous); nothing more is sent for them.
     public var parkedForReview = 0
@@ -61,16 +67,19 @@ public struct RenewalReport: Hashable, Sendable, CustomStringConvertible {
         deferred += other.deferred
         reconciled += other.reconciled
         conflicts += other.conflicts
+        settlingAtProvider += other.settlingAtProvider
+        actionRequired += other.actionRequired
         badRows += other.badRows
     }
 
     /// Whether the pass changed nothing and found nothing wrong.
     public var isIdle: Bool {
         charged == 0 && declined == 0 && endedAtPeriodEnd == 0 && unknown == 0 && deferred == 0 && reconciled == 0
-            && conflicts == 0 && badRows.isEmpty && canceledForNonPayment == 0 && parkedForReview == 0
+            && conflicts == 0 && badRows.isEmpty && canceledForNonPayment == 0 && parkedForReview == 0 && settlingAtProvider == 0
+            && actionRequired == 0
     }
 
     public var description: String {
-        "charged \(charged), declined \(declined), retries scheduled \(retriesScheduled), canceled for non-payment \(canceledForNonPayment), ended at period end \(endedAtPeriodEnd), unknown \(unknown), parked for review \(parkedForReview), refund reviews \(refundReviews), deferred \(deferred), reconciled \(reconciled), conflicts \(conflicts), bad rows \(badRows.count)"
+        "charged \(charged), declined \(declined), retries scheduled \(retriesScheduled), canceled for non-payment \(canceledForNonPayment), ended at period end \(endedAtPeriodEnd), unknown \(unknown), settling at the provider \(settlingAtProvider), action required \(actionRequired), parked for review \(parkedForReview), refund reviews \(refundReviews), deferred \(deferred), reconciled \(reconciled), conflicts \(conflicts), bad rows \(badRows.count)"
     }
 }

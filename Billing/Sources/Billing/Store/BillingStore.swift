@@ -44,6 +44,22 @@ public protocol BillingStore: Sendable {
     /// - Throws: ``BillingError/Code/concurrentModification`` when the subscription is not as the
     ///   record expects (nothing is written, the delivery is not recorded: decide again).
     func recordWebhook(_ delivery: WebhookDelivery, settling record: RenewalRecord?) async throws -> WebhookSettlement
+    /// The outbox's events in sequence order after `sequence` (from the first when nil), at most
+    /// `limit`, only `subscriptionID`'s when given. The database writes an event in the
+    /// transaction of each change it stands for, whoever writes it (see ``BillingEvent/type``).
+    func events(after sequence: Int64?, subscriptionID: String?, limit: Int) async throws -> [BillingEvent]
+    /// What to deliver next at `now`: for each subscription with undelivered events its oldest,
+    /// when that one is due, in sequence order, at most `limit`.
+    func deliverableEvents(at now: Timestamp, limit: Int) async throws -> [BillingEvent]
+    /// Records that every endpoint accepted these events.
+    func markEventsDelivered(_ sequences: [Int64], at now: Timestamp) async throws
+    /// Records a failed delivery attempt of an event: `error`, and not before `retryAt` again.
+    func markEventFailed(_ sequence: Int64, error: String, retryAt: Timestamp) async throws
+    /// Queues the events from `first` through `last` (only `subscriptionID`'s when given) for
+    /// delivery again, delivered or not, with their ids; returns how many.
+    func requeueEvents(from first: Int64, through last: Int64, subscriptionID: String?, at now: Timestamp) async throws -> Int
+    /// How many events wait for delivery, and since when.
+    func outboxBacklog() async throws -> OutboxBacklog
     /// Subscriptions in id order after the id `after`, at most `limit`, only those whose status is
     /// `status` when given, as stored.
     func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription]

@@ -1,3 +1,5 @@
+import Payments
+
 /// The outcome written to a charge row in step (c).
 public struct ChargeUpdate: Hashable, Sendable {
     /// The key of the attempt whose outcome this is; the write applies only while the row still has it.
@@ -17,6 +19,9 @@ public struct ChargeUpdate: Hashable, Sendable {
     /// For a charge left open whose key is sent anew (the provider provably never applied the
     /// old one): the new send time, which restarts the key's replay window. Nil: unchanged.
     public var keySentAt: Timestamp?
+    /// What brings the customer back to authenticate the charge, when they must (kept on the row
+    /// for the `action_required` event; nil leaves the stored one).
+    public var customerAction: CustomerAction?
 
     /// Creates an update.
     public init(
@@ -31,4 +36,9 @@ public struct ChargeUpdate: Hashable, Sendable {
         self.nextSendAt = nextSendAt
         self.keySentAt = keySentAt
     }
+}
+
+extension ChargeUpdate {
+    /// ``customerAction`` as the JSON the `customer_action` column keeps; nil when there is none.
+    var customerActionJSON: String? { customerAction?.json }
 }

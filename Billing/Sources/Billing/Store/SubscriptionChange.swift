@@ -30,8 +30,8 @@ public enum SubscriptionChange: Hashable, Sendable {
             }
             changed.cancelAtPeriodEnd = true
         case .cancel(atPeriodEnd: false):
-            guard status == .active || status == .pastDue || status == .paused else {
-                throw refuse("only an active, past-due or paused subscription can be canceled")
+            guard status == .active || status == .pastDue || status == .paused || status == .actionRequired else {
+                throw refuse("only an active, past-due, action-required or paused subscription can be canceled")
             }
             changed.status = SubscriptionStatus.canceled.rawValue
             changed.nextAttemptAt = nil

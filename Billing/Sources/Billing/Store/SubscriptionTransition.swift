@@ -39,11 +39,11 @@ public struct SubscriptionTransition: Hashable, Sendable {
     }
 
     /// When the engine acts on the subscription next after the transition.
-    var nextDueAt: Timestamp? {
+    public var nextDueAt: Timestamp? {
         switch status {
         case .active: currentPeriodEnd
         case .pastDue: retry?.nextAttemptAt
-        case .canceled, .paused, .inactive: nil
+        case .canceled, .paused, .inactive, .actionRequired: nil
         }
     }
 }

@@ -24,6 +24,9 @@ public struct WebhookDelivery: Hashable, Sendable {
 public enum WebhookSettlement: Hashable, Sendable {
     /// It settled the open charge (and moved its subscription as the engine would have).
     case settled
+    /// It marked the open charge as settling at the provider (processing, or waiting for the
+    /// customer; the subscription `action_required`), as the engine would have.
+    case marked
     /// It changed nothing, for this reason (the charge was settled already, the event is not
     /// final, it names no charge of this service); recorded, so that it is not looked at again.
     case ignored(String)
@@ -36,6 +39,7 @@ public enum WebhookSettlement: Hashable, Sendable {
     public var name: String {
         switch self {
         case .settled: "settled"
+        case .marked: "marked"
         case .ignored: "ignored"
         case .duplicate: "duplicate"
         case .replay: "replay"

@@ -67,6 +67,12 @@ struct NodeCommand: AsyncParsableCommand {
     var dunning: String?
 
     @Option(
+        help:
+            "Seconds a charge the provider settles later (a bank debit processing, a customer to authenticate) waits for a webhook before the leader looks it up, and between lookups ($BILLING_SETTLEMENT_LOOKUP; default 3600)."
+    )
+    var settlementLookup: Int?
+
+    @Option(
         name: .customLong("peer"),
         help: "Another node's base URL, for /cluster and the dashboard; repeatable ($BILLING_PEERS, comma-separated).")
     var peers: [String] = []
@@ -171,6 +177,9 @@ struct NodeCommand: AsyncParsableCommand {
                 throw CLIError("--dunning: \(error.message)")
             }
         }
+        let lookup = try Environment.integer(settlementLookup, "BILLING_SETTLEMENT_LOOKUP", default: 3600)
+        guard lookup >= 1 else { throw CLIError("--settlement-lookup must be a positive number of seconds, not \(lookup)") }
+        configuration.engine.settlementLookupInterval = .seconds(lookup)
         configuration.peers =
             peers.isEmpty
             ? (Environment.values["BILLING_PEERS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }

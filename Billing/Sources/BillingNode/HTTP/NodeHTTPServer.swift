@@ -64,7 +64,8 @@ struct NodeHTTPServer: Sendable {
         router.get("/dashboard") { _, _ in Self.html(DashboardPage.html) }
         try SubscriptionsAPI(store: node.store, logger: logger).register(on: router, tokens: node.configuration.apiTokens)
         let stripeWebhooks = StripeWebhookReceiver(
-            store: node.store, secrets: node.configuration.stripeWebhookSecrets, dunning: node.configuration.engine.dunning, logger: logger)
+            store: node.store, secrets: node.configuration.stripeWebhookSecrets, dunning: node.configuration.engine.dunning,
+            settlementLookupInterval: node.configuration.engine.settlementLookupInterval, logger: logger)
         router.post("/webhooks/stripe") { request, _ in
             guard !stripeWebhooks.secrets.isEmpty else {
                 return Self.text(

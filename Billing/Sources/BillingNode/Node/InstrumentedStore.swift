@@ -38,6 +38,22 @@ struct InstrumentedStore: BillingStore {
     func recordWebhook(_ delivery: WebhookDelivery, settling record: RenewalRecord?) async throws -> WebhookSettlement {
         try await tracked { try await base.recordWebhook(delivery, settling: record) }
     }
+    func events(after sequence: Int64?, subscriptionID: String?, limit: Int) async throws -> [BillingEvent] {
+        try await tracked { try await base.events(after: sequence, subscriptionID: subscriptionID, limit: limit) }
+    }
+    func deliverableEvents(at now: Timestamp, limit: Int) async throws -> [BillingEvent] {
+        try await tracked { try await base.deliverableEvents(at: now, limit: limit) }
+    }
+    func markEventsDelivered(_ sequences: [Int64], at now: Timestamp) async throws {
+        try await tracked { try await base.markEventsDelivered(sequences, at: now) }
+    }
+    func markEventFailed(_ sequence: Int64, error: String, retryAt: Timestamp) async throws {
+        try await tracked { try await base.markEventFailed(sequence, error: error, retryAt: retryAt) }
+    }
+    func requeueEvents(from first: Int64, through last: Int64, subscriptionID: String?, at now: Timestamp) async throws -> Int {
+        try await tracked { try await base.requeueEvents(from: first, through: last, subscriptionID: subscriptionID, at: now) }
+    }
+    func outboxBacklog() async throws -> OutboxBacklog { try await tracked { try await base.outboxBacklog() } }
     func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
         try await tracked { try await base.subscriptions(status: status, after: after, limit: limit) }
     }

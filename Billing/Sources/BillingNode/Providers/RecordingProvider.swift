@@ -29,6 +29,8 @@ struct RecordingProvider: PaymentProvider {
         case .rateLimited: name = "rate_limited"
         case .idempotencyConflict: name = "conflict"
         case .unknown: name = "unknown"
+        case .processing: name = "processing"
+        case .requiresAction: name = "requires_action"
         }
         state.record(event(request, outcome: name, declineCode: declineCode))
         log(request, start: start, result: name, detail: nil)

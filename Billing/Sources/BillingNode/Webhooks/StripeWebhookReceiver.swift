@@ -8,12 +8,16 @@ import Payments
 /// settles an open charge as the renewal engine's step (c) would (``RenewalDecision``), moving the
 /// subscription only from the state the engine left it in; it never opens a charge, and an event
 /// about an earlier attempt, or one that arrives after the engine settled the charge, changes
-/// nothing. Any node receives webhooks; their writes are conditional, not fenced.
+/// nothing. A `processing` or `requires_action` event marks an open charge whose answer was lost
+/// as settling at the provider (and its subscription `action_required`); once a charge is so
+/// marked, only a final event (succeeded, failed) moves it, so a late event never moves it back. Any node receives webhooks; their writes are conditional, not fenced.
 struct StripeWebhookReceiver: Sendable {
     let store: any BillingStore
     /// The endpoint's signing secrets (`whsec_...`): more than one while a secret is rotated out.
     let secrets: [String]
     let dunning: DunningSchedule
+    /// When the engine looks up a charge an event marks as settling at the provider, if no final event comes first.
+    let settlementLookupInterval: Duration
     let logger: Logger
     /// Unix seconds now, for the signature's tolerance.
     var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
@@ -58,7 +62,7 @@ struct StripeWebhookReceiver: Sendable {
                     return Answer(status: 409, outcome: result.name, detail: "this delivery of event \(event.id) was received before")
                 case .ignored(let why):
                     return Answer(status: 200, outcome: result.name, detail: reason ?? why)
-                case .settled, .duplicate:
+                case .settled, .marked, .duplicate:
                     logger.info("Stripe webhook", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "\(result.name)"])
                     return Answer(status: 200, outcome: result.name, detail: "event \(event.id) (\(event.type))")
                 }
@@ -75,7 +79,7 @@ struct StripeWebhookReceiver: Sendable {
             return (nil, "\(event.type) is not about a PaymentIntent")
         }
         switch outcome {
-        case .succeeded, .declined: break
+        case .succeeded, .declined, .processing, .requiresAction: break
         default: return (nil, "PaymentIntent \(intentID) is not final yet")
         }
         guard let subscriptionID = event.metadata["subscription_id"], let startText = event.metadata["period_start"],
@@ -92,9 +96,15 @@ struct StripeWebhookReceiver: Sendable {
         if let reference = charge.providerReference, reference != intentID {
             return (nil, "the charge is PaymentIntent \(reference), not \(intentID)")
         }
+        if charge.isSettlingAtProvider, !outcome.isFinal {
+            // Only a final event moves a charge that already waits for the provider: an older
+            // event arriving late must not move it back.
+            return (nil, "PaymentIntent \(intentID) is not final yet, and its charge already waits for it")
+        }
         let now = try await store.currentTime()
         let decision = RenewalDecision.decide(
-            subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: dunning, retryOpenAt: now)
+            subscription: subscription, charge: charge, outcome: outcome, now: now, dunning: dunning, retryOpenAt: now,
+            lookUpAt: now + settlementLookupInterval)
         return (decision.record, nil)
     }
 }

@@ -147,6 +147,28 @@ struct PayPalEndpoints: Sendable {
                     : "The request was refused.",
                 requestID: requestID
             )
+        case .authenticationRequired:
+            // The payer must approve the order first; nothing is captured until then.
+            status = "requires_action"
+            reference = orderID
+            let body = JSONValue.object([
+                ("id", .string(orderID)),
+                ("intent", "CAPTURE"),
+                ("status", "PAYER_ACTION_REQUIRED"),
+                ("payment_source", .object([(sourceKind, .object([("vault_id", .string(vaultID))]))])),
+                (
+                    "links",
+                    .array([
+                        .object([
+                            ("href", .string("https://www.sandbox.paypal.com/checkoutnow?token=\(orderID)")), ("rel", "payer-action"),
+                            ("method", "GET"),
+                        ])
+                    ])
+                ),
+                ("create_time", .string(now)),
+            ]).bytes
+            storage.orders[orderID] = body
+            response = .json(200, body, requestID: requestID, extraHeaders: [SandboxHeaders.payPalDebugID: requestID])
         default:
             let processorCode: String? =
                 switch scenario {
@@ -156,11 +178,12 @@ struct PayPalEndpoints: Sendable {
                 case .fraudulent: "9500"
                 default: nil
                 }
-            status = processorCode == nil ? "succeeded" : "declined"
+            let pending = scenario == .processing
+            status = processorCode == nil ? (pending ? "processing" : "succeeded") : "declined"
             declineCode = processorCode
             var capture: [(String, JSONValue)] = [
                 ("id", .string(captureID)),
-                ("status", .string(processorCode == nil ? "COMPLETED" : "DECLINED")),
+                ("status", .string(processorCode == nil ? (pending ? "PENDING" : "COMPLETED") : "DECLINED")),
                 ("amount", amountJSON),
                 ("final_capture", true),
                 ("invoice_id", .optional(unit.invoiceID)),
@@ -194,7 +217,7 @@ struct PayPalEndpoints: Sendable {
             storage.payPalTransactions.append(
                 PayPalTransaction(
                     id: captureID, orderID: orderID, invoiceID: unit.invoiceID, customID: unit.customID, currency: currency,
-                    value: unit.amount.value, status: processorCode == nil ? "S" : "D",
+                    value: unit.amount.value, status: processorCode == nil ? (pending ? "P" : "S") : "D",
                     // Whole seconds, as PayPal reports them, so that a search ending now includes it.
                     time: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
                 )

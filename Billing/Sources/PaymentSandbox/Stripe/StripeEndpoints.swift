@@ -101,7 +101,11 @@ struct StripeEndpoints: Sendable {
         let scenario = TestScenario(paymentMethod: paymentMethod)
         intent.latestCharge = SandboxIDs.make("ch_")
         let response: SavedResponse
-        if let failure = scenario.stripeError {
+        if scenario == .authenticationRequired && !intent.offSession {
+            // On-session, the bank's challenge is the next action (Stripe: `requires_action`).
+            intent.status = "requires_action"
+            response = .json(200, intent.json.bytes, requestID: requestID)
+        } else if let failure = scenario.stripeError {
             intent.status = "requires_payment_method"
             intent.lastPaymentError = failure
             response = StripeDialect.error(
@@ -114,6 +118,10 @@ struct StripeEndpoints: Sendable {
                     ("doc_url", .string("https://stripe.com/docs/error-codes/" + failure.code.replacingOccurrences(of: "_", with: "-"))),
                 ]
             )
+        } else if scenario == .processing {
+            // A bank debit: accepted, settled days later (here: by /sandbox/payment_intents/{id}/settle).
+            intent.status = "processing"
+            response = .json(200, intent.json.bytes, requestID: requestID)
         } else {
             intent.status = "succeeded"
             response = .json(200, intent.json.bytes, requestID: requestID)
@@ -123,12 +131,23 @@ struct StripeEndpoints: Sendable {
             LedgerEntry(
                 provider: "stripe", idempotencyKey: key, count: 1, amount: amount, currency: currency,
                 customer: intent.customer ?? "", paymentMethod: paymentMethod,
-                status: intent.status == "succeeded" ? "succeeded" : "declined",
+                status: Self.ledgerStatus(of: intent),
                 declineCode: scenario.stripeError.map { $0.declineCode ?? $0.code }, reference: intent.id,
                 metadata: intent.metadata, replays: 0, createdAt: intent.created
             ),
             scope: key.map { IdempotencyScope(provider: "stripe", key: $0) }
         )
         return .init(response: response, save: true, requestID: requestID)
+    }
+
+    /// The ledger's word for where an intent stands: `succeeded`, `processing`,
+    /// `requires_action` (waiting for its customer), or `declined`.
+    static func ledgerStatus(of intent: StripePaymentIntent) -> String {
+        switch intent.status {
+        case "succeeded", "processing": intent.status
+        case "requires_action": "requires_action"
+        case _ where intent.lastPaymentError?.code == "authentication_required": "requires_action"
+        default: "declined"
+        }
     }
 }

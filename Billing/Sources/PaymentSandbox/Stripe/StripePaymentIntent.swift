@@ -31,6 +31,8 @@ struct StripePaymentIntent: Sendable {
             ("latest_charge", .optional(latestCharge)),
             ("livemode", false),
             ("metadata", .dictionary(metadata)),
+            // The customer's challenge, completed with the client secret (`stripe.confirmCardPayment`).
+            ("next_action", status == "requires_action" ? .object([("type", "use_stripe_sdk")]) : .null),
             ("payment_method", .optional(paymentMethod)),
             ("payment_method_types", .array(["card"])),
             ("setup_future_usage", .null),

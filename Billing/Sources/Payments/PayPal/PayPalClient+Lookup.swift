@@ -29,7 +29,7 @@ extension PayPalClient {
     /// | no positive transaction with the key as invoice id | ``ChargeLookupResult/notFound`` |
     /// | one, status `S` | ``ChargeLookupResult/found(_:)`` with ``ChargeOutcome/succeeded(reference:)`` (the capture id) |
     /// | one, status `D` (denied) | found, ``ChargeOutcome/declined(code:declineCode:message:hard:reference:)`` (soft: the search gives no reason) |
-    /// | one, status `P` (pending) | found, ``ChargeOutcome/unknown(message:)`` |
+    /// | one, status `P` (pending) | found, ``ChargeOutcome/processing(reference:)`` |
     /// | one, status `V` (reversed) or another status; or its amount, currency or `custom_field` differ | ``ChargeLookupResult/ambiguous(_:)`` |
     /// | several (the key was forgotten and charged again) | ``ChargeLookupResult/ambiguous(_:)`` naming their ids |
     /// | none, but a transaction without invoice id for the same customer and amount | ``ChargeLookupResult/ambiguous(_:)``: possibly sent before invoice ids were set |
@@ -256,7 +256,8 @@ extension PayPalClient {
         case "S":
             return .found(.succeeded(reference: charge.transactionID))
         case "P":
-            return .found(.unknown(message: "PayPal transaction \(charge.transactionID) for \(key) is pending: look it up again later"))
+            // Pending: PayPal settles it later (the capture's webhook, or a later lookup).
+            return .found(.processing(reference: charge.transactionID))
         case "D":
             return .found(
                 .declined(

@@ -8,8 +8,10 @@ extension PayPalClient {
     /// |---|---|
     /// | 2xx order with a `COMPLETED` capture | ``ChargeOutcome/succeeded(reference:)`` (the capture id) |
     /// | 2xx order with a `DECLINED` or `FAILED` capture | declined; `declineCode` is the processor response code, hard per ``PayPalDeclineCodes`` |
-    /// | 2xx order with a `PENDING` capture, or not captured | ``ChargeOutcome/unknown(_:)`` |
-    /// | 2xx order `PAYER_ACTION_REQUIRED` or `VOIDED` | declined (soft / hard) |
+    /// | 2xx order with a `PENDING` capture | ``ChargeOutcome/processing(reference:)`` (the capture id) |
+    /// | 2xx order not captured | ``ChargeOutcome/unknown(_:)`` |
+    /// | 2xx order `PAYER_ACTION_REQUIRED` | ``ChargeOutcome/requiresAction(reference:action:)`` (the order id, its `payer-action` link) |
+    /// | 2xx order `VOIDED` | declined (hard) |
     /// | 422 with a refusal issue (`INSTRUMENT_DECLINED`, ...) | declined, hard per ``PayPalDeclineCodes/hardIssues`` |
     /// | 422 `PAYPAL_REQUEST_ID_PREVIOUSLY_USED`, `PREVIOUS_REQUEST_IN_PROGRESS`, `DUPLICATE_INVOICE_ID`; 409 | ``ChargeOutcome/idempotencyConflict(message:)`` |
     /// | 429 | ``ChargeOutcome/rateLimited(retryAfter:)`` |
@@ -91,10 +93,15 @@ extension PayPalClient {
                 reference: refused.id
             )
         }
+        if let pending = captures.first(where: { $0.status == "PENDING" }) {
+            // Captured, settling later (an eCheck, a review): the capture's webhook or a lookup settles it.
+            return .processing(reference: pending.id)
+        }
         switch order.status {
         case "PAYER_ACTION_REQUIRED":
-            return .declined(
-                code: order.status, declineCode: nil, message: "order \(order.id) needs the payer to act", hard: false, reference: order.id)
+            // The payer must approve this order (the `payer-action` link) before it can be captured.
+            let link = order.links?.first(where: { $0.rel == "payer-action" || $0.rel == "approve" })?.href
+            return .requiresAction(reference: order.id, action: CustomerAction(url: link))
         case "VOIDED":
             return .declined(code: order.status, declineCode: nil, message: "order \(order.id) was voided", hard: true, reference: order.id)
         default:

@@ -65,14 +65,21 @@ enum PayPalWire {
         var id: String
         var status: String
         var purchaseUnits: [PurchaseUnitResult]?
+        var links: [Link]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, status
+            case id, status, links
             case purchaseUnits = "purchase_units"
         }
 
         /// Every capture of every purchase unit.
         var captures: [Capture] { (purchaseUnits ?? []).flatMap { $0.payments?.captures ?? [] } }
+    }
+
+    /// A HATEOAS link of an answered order (`rel` `payer-action` names the payer's approval page).
+    struct Link: Decodable, Sendable {
+        var href: String
+        var rel: String
     }
 
     /// A purchase unit of an answered order.

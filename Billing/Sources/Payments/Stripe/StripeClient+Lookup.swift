@@ -11,7 +11,9 @@ extension StripeClient {
     /// | no PaymentIntent carries the metadata | ``ChargeLookupResult/notFound`` |
     /// | one, `succeeded` | ``ChargeLookupResult/found(_:)`` with ``ChargeOutcome/succeeded(reference:)`` (its `pi_...` id) |
     /// | one, `requires_payment_method` with a `last_payment_error`, or `canceled` | found, ``ChargeOutcome/declined(code:declineCode:message:hard:reference:)``, hard per ``StripeDeclineCodes`` |
-    /// | one, `processing`, `requires_action`, `requires_confirmation`, `requires_capture`, ... | found, ``ChargeOutcome/unknown(message:)``: not settled yet |
+    /// | one, `processing` | found, ``ChargeOutcome/processing(reference:)`` |
+    /// | one, `requires_action`, or `requires_payment_method` after `authentication_required` | found, ``ChargeOutcome/requiresAction(reference:action:)`` |
+    /// | one, `requires_confirmation`, `requires_capture`, ... | found, ``ChargeOutcome/unknown(message:)``: not settled yet |
     /// | one whose amount, currency or customer differ from the request's | ``ChargeLookupResult/ambiguous(_:)`` |
     /// | more than one (the key was forgotten and charged again) | ``ChargeLookupResult/ambiguous(_:)`` naming their ids |
     /// | an intent whose metadata differs in one of the request's entries | not this charge (ignored) |
@@ -162,6 +164,10 @@ extension StripeClient {
         switch intent.status {
         case "succeeded":
             return .succeeded(reference: intent.id)
+        case "processing":
+            return .processing(reference: intent.id)
+        case _ where intent.awaitsCustomer:
+            return .requiresAction(reference: intent.id, action: intent.customerAction)
         case "requires_payment_method" where intent.lastPaymentError == nil:
             // Never attempted (a charge confirms at once, so this should not occur): not settled.
             return .unknown(message: "PaymentIntent \(intent.id) requires a payment method without a payment error: look it up again later")

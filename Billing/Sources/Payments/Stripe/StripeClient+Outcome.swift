@@ -6,8 +6,11 @@ extension StripeClient {
     /// | answer | outcome |
     /// |---|---|
     /// | 2xx PaymentIntent `succeeded` | ``ChargeOutcome/succeeded(reference:)`` (the `pi_...` id) |
-    /// | 2xx PaymentIntent `processing` | ``ChargeOutcome/unknown(_:)``: not final yet |
-    /// | 2xx PaymentIntent `requires_payment_method`, `requires_action`, `canceled`, ... | ``ChargeOutcome/declined(code:declineCode:message:hard:reference:)`` |
+    /// | 2xx PaymentIntent `processing` | ``ChargeOutcome/processing(reference:)``: settled later (webhook, lookup) |
+    /// | 2xx PaymentIntent `requires_capture` | ``ChargeOutcome/unknown(_:)``: not final yet |
+    /// | 2xx PaymentIntent `requires_action` | ``ChargeOutcome/requiresAction(reference:action:)`` (next action's URL, client secret) |
+    /// | 2xx PaymentIntent `requires_payment_method`, `canceled`, ... | ``ChargeOutcome/declined(code:declineCode:message:hard:reference:)`` |
+    /// | 402 `card_error` `authentication_required` (code or decline code) with a PaymentIntent | ``ChargeOutcome/requiresAction(reference:action:)``: the customer can authenticate that intent |
     /// | 402 `card_error` `processing_error` | ``ChargeOutcome/retryable(message:)``: declined, so not charged |
     /// | 402 `card_error` (other) | ``ChargeOutcome/declined(code:declineCode:message:hard:reference:)``; hard per ``StripeDeclineCodes`` |
     /// | `idempotency_error` (any status), 409 | ``ChargeOutcome/idempotencyConflict(message:)`` |
@@ -64,6 +67,11 @@ extension StripeClient {
             throw PaymentError(code: .permissionDenied, message: "\(described): the key may not create PaymentIntents")
         case 402 where error.type == "card_error" || error.type == nil:
             let code = error.code ?? "card_declined"
+            if code == "authentication_required" || error.declineCode == "authentication_required", let intent = error.paymentIntent {
+                // An off-session charge the bank wants the customer to authenticate: the same
+                // PaymentIntent completes once they do (Stripe's `confirmCardPayment`).
+                return .requiresAction(reference: intent.id, action: CustomerAction(clientSecret: intent.clientSecret))
+            }
             if code == "processing_error" {
                 return .retryable(message: "\(described): the card was not charged; retry later with the same key")
             }
@@ -89,9 +97,13 @@ extension StripeClient {
         switch intent.status {
         case "succeeded":
             return .succeeded(reference: intent.id)
-        case "processing", "requires_capture":
+        case "processing":
+            return .processing(reference: intent.id)
+        case "requires_capture":
             return .unknown(
                 message: "PaymentIntent \(intent.id) is \(intent.status): not final yet; retrieve it or retry with the same key later")
+        case _ where intent.awaitsCustomer:
+            return .requiresAction(reference: intent.id, action: intent.customerAction)
         default:
             let error = intent.lastPaymentError
             let code = error?.code ?? intent.status

@@ -12,10 +12,40 @@ enum StripeWire {
         var customer: String?
         var metadata: [String: String]?
         var lastPaymentError: ErrorDetail?
+        var clientSecret: String? = nil
+        var nextAction: NextAction? = nil
 
         enum CodingKeys: String, CodingKey {
             case id, object, status, amount, currency, customer, metadata
             case lastPaymentError = "last_payment_error"
+            case clientSecret = "client_secret"
+            case nextAction = "next_action"
+        }
+
+        /// What brings the customer back to authenticate this intent.
+        var customerAction: CustomerAction {
+            CustomerAction(url: nextAction?.redirectToURL?.url, clientSecret: clientSecret)
+        }
+
+        /// Whether the intent waits for its customer to authenticate: `requires_action`, or an
+        /// off-session attempt that failed with `authentication_required` (the customer can
+        /// still complete this intent on-session).
+        var awaitsCustomer: Bool {
+            status == "requires_action"
+                || (status == "requires_payment_method"
+                    && (lastPaymentError?.code == "authentication_required" || lastPaymentError?.declineCode == "authentication_required"))
+        }
+    }
+
+    /// A PaymentIntent's `next_action`, as far as it names a page to send the customer to.
+    struct NextAction: Decodable, Sendable {
+        struct Redirect: Decodable, Sendable { var url: String? }
+        var type: String?
+        var redirectToURL: Redirect?
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case redirectToURL = "redirect_to_url"
         }
     }
 
@@ -52,8 +82,14 @@ enum StripeWire {
         }
     }
 
-    /// Any object, read for its `id` only.
+    /// Any object, read for its `id` (and, for a PaymentIntent in an error, its client secret).
     struct Reference: Decodable, Sendable {
         var id: String
+        var clientSecret: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case clientSecret = "client_secret"
+        }
     }
 }

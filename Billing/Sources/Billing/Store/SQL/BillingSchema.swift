@@ -8,7 +8,7 @@
 /// exact in both databases, no floating point, no time zones.
 enum BillingSchema {
     /// The version this library writes and reads.
-    static let currentVersion: Int64 = 4
+    static let currentVersion: Int64 = 5
 
     /// Creates the version table when missing; idempotent.
     static let bootstrap: [String] = [
@@ -21,8 +21,13 @@ enum BillingSchema {
         "INSERT INTO billing_schema_version (singleton, version) VALUES (1, 0) ON CONFLICT (singleton) DO NOTHING",
     ]
 
-    /// `steps[n]` upgrades a database from version `n` to `n + 1`.
-    static let steps: [[String]] = [
+    /// `steps(dialect)[n]` upgrades a database from version `n` to `n + 1`.
+    static func steps(_ dialect: SQLDialect) -> [[String]] {
+        commonSteps + [EventOutboxSchema.statements(dialect)]
+    }
+
+    /// The steps both databases run as written (``SQLDialect/schemaStatement(_:)`` adapts types).
+    private static let commonSteps: [[String]] = [
         [
             // Subscriptions, as other services and imports write them: deliberately loose (no CHECK
             // on price, currency, interval or status), because the engine must see bad rows to
@@ -171,6 +176,7 @@ enum BillingSchema {
                 "the billing store \(displayName) has schema version \(version), newer than this library's \(currentVersion); upgrade this program"
             )
         }
+        let steps = steps(dialect)
         while version < currentVersion {
             for statement in steps[Int(version)] {
                 _ = try await connection.query(dialect.schemaStatement(statement))

@@ -31,7 +31,7 @@ struct RenewalStatement {
             binds += [
                 .text(charge.status.rawValue), .text(charge.providerReference), .text(charge.failureCode),
                 .timestamp(record.periodStart), .text(charge.idempotencyKey),
-                .text(charge.reviewReason), .timestamp(charge.nextSendAt), .timestamp(charge.keySentAt),
+                .text(charge.reviewReason), .timestamp(charge.nextSendAt), .timestamp(charge.keySentAt), .text(charge.customerActionJSON),
             ]
         }
         if let transition = record.subscription {
@@ -77,12 +77,12 @@ struct RenewalStatement {
         var answers: [String] = []
         if charge {
             let (status, reference, failure, periodStart, key) = (next(), next(), next(), next(), next())
-            let (review, nextSend, keySent) = (next(), next(), next())
+            let (review, nextSend, keySent, action) = (next(), next(), next(), next())
             let open =
                 "subscription_id = $4 AND period_start_ms = \(periodStart) AND idempotency_key = \(key) AND \(SQLLedger.chargeOpenForEngine)"
             let assignments = SQLLedger.chargeUpdateAssignments(
                 status: status, reference: reference, failure: failure, token: "$2", now: "$3", review: review, nextSend: nextSend,
-                keySent: keySent
+                keySent: keySent, action: action
             )
             let update = "UPDATE charges SET \(assignments)"
             if subscription {

@@ -25,8 +25,10 @@ extension SQLLedger {
             guard try await Self.write(record, writer: nil, now: now, connection) else {
                 return .ignored("its charge is no longer open (settled by the engine, an operator or an earlier event)")
             }
-            _ = try await connection.query("UPDATE webhook_events SET outcome = 'settled' WHERE provider = $1 AND event_id = $2", key)
-            return .settled
+            let result: WebhookSettlement = record.charge?.status.isUnresolved == true ? .marked : .settled
+            _ = try await connection.query(
+                "UPDATE webhook_events SET outcome = $3 WHERE provider = $1 AND event_id = $2", key + [.text(result.name)])
+            return result
         }
     }
 }

@@ -1,4 +1,5 @@
 import LeaderElection
+import Payments
 
 /// The store operations, written once over ``SQLDatabase`` and shared by ``SQLiteBillingStore``
 /// and ``PostgresBillingStore``. The renewal steps, the engine's hot path, differ where
@@ -35,7 +36,7 @@ struct SQLLedger: Sendable {
             pending_currency = CASE WHEN \(advances) THEN NULL ELSE \(row)pending_currency END
             """
     }
-    static let chargeReadColumns = chargeColumns + ", key_sent_ms, next_send_ms, send_failures, review_reason"
+    static let chargeReadColumns = chargeColumns + ", key_sent_ms, next_send_ms, send_failures, review_reason, customer_action"
 
     /// Applies the schema migrations.
     func migrate() async throws {
@@ -336,7 +337,7 @@ struct SQLLedger: Sendable {
         if let charge = record.charge {
             let updated = try await connection.query(
                 """
-                UPDATE charges SET \(Self.chargeUpdateAssignments(status: "$1", reference: "$2", failure: "$3", token: "COALESCE($4, fencing_token)", now: "$5", review: "$9", nextSend: "$10", keySent: "$11"))
+                UPDATE charges SET \(Self.chargeUpdateAssignments(status: "$1", reference: "$2", failure: "$3", token: "COALESCE($4, fencing_token)", now: "$5", review: "$9", nextSend: "$10", keySent: "$11", action: "$12"))
                 WHERE subscription_id = $6 AND period_start_ms = $7 AND idempotency_key = $8
                   AND \(Self.chargeOpenForEngine)
                 RETURNING subscription_id
@@ -346,6 +347,7 @@ struct SQLLedger: Sendable {
                     .integer(writer), .timestamp(now), .text(record.subscriptionID),
                     .timestamp(record.periodStart), .text(charge.idempotencyKey),
                     .text(charge.reviewReason), .timestamp(charge.nextSendAt), .timestamp(charge.keySentAt),
+                    .text(charge.customerActionJSON),
                 ]
             )
             guard !updated.isEmpty else { return false }
@@ -391,12 +393,15 @@ struct SQLLedger: Sendable {
 
     /// The `SET` list of a charge outcome, with the placeholders given. An open charge left for a
     /// later round (`nextSend` not NULL) counts one more unanswered round; any answer restarts
-    /// the count. `keySent` (when not NULL) restarts the key's replay window.
+    /// the count. `keySent` (when not NULL) restarts the key's replay window; `action` (when not
+    /// NULL) records what brings the customer back.
     static func chargeUpdateAssignments(
-        status: String, reference: String, failure: String, token: String, now: String, review: String, nextSend: String, keySent: String
+        status: String, reference: String, failure: String, token: String, now: String, review: String, nextSend: String, keySent: String,
+        action: String
     ) -> String {
         """
         status = \(status), provider_reference = COALESCE(\(reference), provider_reference), failure_code = \(failure), \
+        customer_action = COALESCE(CAST(\(action) AS TEXT), customer_action), \
         fencing_token = \(token), updated_ms = \(now), review_reason = \(review), next_send_ms = \(nextSend), \
         send_failures = CASE WHEN CAST(\(nextSend) AS BIGINT) IS NULL THEN 0 ELSE send_failures + 1 END, \
         key_sent_ms = COALESCE(CAST(\(keySent) AS BIGINT), key_sent_ms)
@@ -457,7 +462,8 @@ struct SQLLedger: Sendable {
             fencingToken: FencingToken(try row.integer("fencing_token")), attempts: Int(clamping: try row.integer("attempts")),
             createdAt: try row.timestamp("created_ms"), updatedAt: try row.timestamp("updated_ms"),
             keySentAt: try row.optionalTimestamp("key_sent_ms"), nextSendAt: try row.optionalTimestamp("next_send_ms"),
-            sendFailures: Int(clamping: try row.integer("send_failures")), reviewReason: try row.optionalText("review_reason")
+            sendFailures: Int(clamping: try row.integer("send_failures")), reviewReason: try row.optionalText("review_reason"),
+            customerAction: try row.optionalText("customer_action").flatMap(CustomerAction.init(json:))
         )
     }
 }

@@ -68,6 +68,30 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.recordWebhook(delivery, settling: record, now: SystemBillingClock.read())
     }
 
+    public func events(after sequence: Int64?, subscriptionID: String?, limit: Int) async throws -> [BillingEvent] {
+        try await ledger.events(after: sequence, subscriptionID: subscriptionID, limit: limit)
+    }
+
+    public func deliverableEvents(at now: Timestamp, limit: Int) async throws -> [BillingEvent] {
+        try await ledger.deliverableEvents(at: now, limit: limit)
+    }
+
+    public func markEventsDelivered(_ sequences: [Int64], at now: Timestamp) async throws {
+        try await ledger.markEventsDelivered(sequences, at: now)
+    }
+
+    public func markEventFailed(_ sequence: Int64, error: String, retryAt: Timestamp) async throws {
+        try await ledger.markEventFailed(sequence, error: error, retryAt: retryAt)
+    }
+
+    public func requeueEvents(from first: Int64, through last: Int64, subscriptionID: String?, at now: Timestamp) async throws -> Int {
+        try await ledger.requeueEvents(from: first, through: last, subscriptionID: subscriptionID, at: now)
+    }
+
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        try await ledger.outboxBacklog()
+    }
+
     public func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
         try await ledger.subscriptions(status: status, after: after, limit: limit)
     }
