@@ -15,7 +15,8 @@ struct BillingMain: AsyncParsableCommand {
         abstract: "A replicated subscription-billing service that charges exactly once, on leader election.",
         discussion: "Start with 'billing demo': five replicas, a payment sandbox, crashes and pauses, and an audit.",
         subcommands: [
-            NodeCommand.self, DemoCommand.self, SandboxCommand.self, SubscriptionsCommand.self, ChargesCommand.self, AuditCommand.self,
+            NodeCommand.self, DemoCommand.self, SandboxCommand.self, SubscriptionsCommand.self, ChargesCommand.self, EventsCommand.self,
+            AuditCommand.self,
         ]
     )
 

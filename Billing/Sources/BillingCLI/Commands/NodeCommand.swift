@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Billing
 import BillingAPI
@@ -71,6 +72,13 @@ struct NodeCommand: AsyncParsableCommand {
             "Seconds a charge the provider settles later (a bank debit processing, a customer to authenticate) waits for a webhook before the leader looks it up, and between lookups ($BILLING_SETTLEMENT_LOOKUP; default 3600)."
     )
     var settlementLookup: Int?
+
+    @Option(
+        name: .customLong("event-endpoint"),
+        help:
+            "A URL the leader delivers the outbox's events to, signed with $BILLING_EVENT_SECRET (or its _FILE); repeatable ($BILLING_EVENT_ENDPOINTS, comma-separated)."
+    )
+    var eventEndpoints: [String] = []
 
     @Option(
         name: .customLong("peer"),
@@ -180,6 +188,24 @@ struct NodeCommand: AsyncParsableCommand {
         let lookup = try Environment.integer(settlementLookup, "BILLING_SETTLEMENT_LOOKUP", default: 3600)
         guard lookup >= 1 else { throw CLIError("--settlement-lookup must be a positive number of seconds, not \(lookup)") }
         configuration.engine.settlementLookupInterval = .seconds(lookup)
+        let endpoints =
+            eventEndpoints.isEmpty
+            ? (Environment.values["BILLING_EVENT_ENDPOINTS"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+            : eventEndpoints
+        for endpoint in endpoints {
+            guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw CLIError("--event-endpoint '\(endpoint)' is not an http(s) URL; give one like https://billing-events.example.com/hook")
+            }
+        }
+        configuration.eventEndpoints = endpoints
+        configuration.eventSecret = try Environment.secret("BILLING_EVENT_SECRET")
+        if !endpoints.isEmpty, configuration.eventSecret?.isEmpty ?? true {
+            throw CLIError(
+                "event endpoints are set but no signing secret: set BILLING_EVENT_SECRET (or BILLING_EVENT_SECRET_FILE) to the secret the receivers verify with"
+            )
+        }
         configuration.peers =
             peers.isEmpty
             ? (Environment.values["BILLING_PEERS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }

@@ -29,6 +29,13 @@ extension BillingNode {
         /// The signing secrets of the Stripe webhook endpoint (`STRIPE_WEBHOOK_SECRET`, several
         /// while one is rotated out); none disables `POST /webhooks/stripe` (404).
         public var stripeWebhookSecrets: [String] = []
+        /// Where the leader delivers the outbox's events (`BILLING_EVENT_ENDPOINTS`): http(s) URLs.
+        /// None (default): events accumulate in the database, undelivered, for `billing events`.
+        public var eventEndpoints: [String] = []
+        /// The secret that signs event deliveries (`BILLING_EVENT_SECRET`); required with endpoints.
+        public var eventSecret: String?
+        /// Pacing of the outbox's delivery.
+        var outboxRelay = OutboxRelay.Configuration()
         /// The election's name, shared by the replicas. Default `billing-renewals`.
         public var electionName: String = "billing-renewals"
         /// Lease timing. Default: TTL 5 s, renewals every TTL/3, safety margin TTL/10.

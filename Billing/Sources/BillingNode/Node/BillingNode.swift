@@ -33,6 +33,9 @@ public final class BillingNode: Service, Sendable {
     private let billingClock: CheckedBillingClock
     let store: any BillingStore
     private let reviewGauge: Metrics.Gauge
+    private let outboxGauge: Metrics.Gauge
+    private let outboxAgeGauge: Metrics.Gauge
+    private let outboxRelay: OutboxRelay?
     private let logger: Logger
     private let eventLog: NodeEventLog?
     private let storeProgress = StoreProgress()
@@ -96,6 +99,21 @@ public final class BillingNode: Service, Sendable {
         store = InstrumentedStore(base: store, progress: storeProgress, log: eventLog)
         self.store = store
         self.reviewGauge = Metrics.Gauge(label: "billing_charges_needing_review", factory: metrics)
+        self.outboxGauge = Metrics.Gauge(label: "billing_outbox_undelivered", factory: metrics)
+        self.outboxAgeGauge = Metrics.Gauge(label: "billing_outbox_oldest_undelivered_age_seconds", factory: metrics)
+        if configuration.eventEndpoints.isEmpty {
+            self.outboxRelay = nil
+        } else {
+            guard let secret = configuration.eventSecret, !secret.isEmpty else {
+                throw BillingNodeError(
+                    code: .invalidConfiguration,
+                    message: "event endpoints are configured without a signing secret: set BILLING_EVENT_SECRET (or BILLING_EVENT_SECRET_FILE)")
+            }
+            self.outboxRelay = OutboxRelay(
+                store: store,
+                sender: HTTPEventSender(endpoints: configuration.eventEndpoints, secret: secret, client: .shared, timeout: .seconds(10)),
+                configuration: configuration.outboxRelay, metrics: OutboxMetrics(factory: metrics), logger: logger)
+        }
         self.election = Election(
             name: configuration.electionName, candidateID: configuration.nodeID, backend: backend,
             configuration: configuration.election, logger: logger, metricsFactory: metrics
@@ -130,7 +148,7 @@ public final class BillingNode: Service, Sendable {
                 await cancelWhenGracefulShutdown { await self.observeLeader() }
             }
             group.addTask {
-                await cancelWhenGracefulShutdown { await self.watchChargesInReview() }
+                await cancelWhenGracefulShutdown { await self.watchBacklogs() }
             }
             group.addTask {
                 await cancelWhenGracefulShutdown { await self.lead() }
@@ -219,6 +237,9 @@ public final class BillingNode: Service, Sendable {
                     }
                 }
                 group.addTask { try await self.stepDownWhenClocksDisagree() }
+                if let relay = self.outboxRelay {
+                    group.addTask { try await relay.run(checkLeadership: { try leadership.checkValid() }) }
+                }
                 defer { group.cancelAll() }
                 try await group.next()
             }
@@ -310,13 +331,22 @@ public final class BillingNode: Service, Sendable {
     }
 
     /// Keeps the count of charges that need an operator (parked, or flagged for a refund review)
-    /// up to date in `/status`, `/metrics` and the dashboard, on every node: they are the
-    /// database's, not the leader's.
-    private func watchChargesInReview() async {
+    /// and the outbox's backlog up to date in `/status`, `/metrics` and the dashboard, on every
+    /// node: they are the database's, not the leader's.
+    private func watchBacklogs() async {
         while !Task.isCancelled {
             if let count = try? await store.countChargesInReview() {
                 state.recordChargesNeedingReview(count)
                 reviewGauge.record(count)
+            }
+            if let backlog = try? await store.outboxBacklog(), let now = try? await store.currentTime() {
+                let age = backlog.oldestUndeliveredAt.map { max(0, $0.duration(to: now) / .milliseconds(1)) }
+                state.recordOutbox(
+                    NodeStatus.Outbox(
+                        undelivered: backlog.undelivered, oldestUndeliveredAgeMs: age.map { Int64($0.rounded(.down)) },
+                        failing: backlog.failing, endpoints: configuration.eventEndpoints.count))
+                outboxGauge.record(backlog.undelivered)
+                outboxAgeGauge.record((age ?? 0) / 1000)
             }
             guard (try? await Task.sleep(for: .seconds(2))) != nil else { return }
         }

@@ -15,6 +15,7 @@ final class NodeState: Sendable {
         var terms: [NodeStatus.Term] = []
         var recentCharges: [ChargeEvent] = []
         var chargesNeedingReview: Int?
+        var outbox: NodeStatus.Outbox?
     }
 
     let nodeID: String
@@ -88,6 +89,11 @@ final class NodeState: Sendable {
         storage.withLock { $0.chargesNeedingReview = count }
     }
 
+    /// Records the outbox's backlog as last read.
+    func recordOutbox(_ outbox: NodeStatus.Outbox) {
+        storage.withLock { $0.outbox = outbox }
+    }
+
     /// Records a failed pass.
     func recordFailure(_ message: String) {
         storage.withLock { $0.engine.lastError = message }
@@ -133,6 +139,7 @@ final class NodeState: Sendable {
                 nowMs: now, startedAtMs: startedAtMs, pid: getpid()
             )
             status.chargesNeedingReview = state.chargesNeedingReview
+            status.outbox = state.outbox
             return status
         }
     }

@@ -84,6 +84,20 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     /// Charges in the billing database that need an operator (`billing charges review`), as last
     /// read; nil before the first read.
     public var chargesNeedingReview: Int?
+    /// The event outbox, as last read; nil before the first read.
+    public var outbox: Outbox?
+
+    /// The event outbox: what waits for delivery to the business's endpoints.
+    public struct Outbox: Codable, Sendable, Hashable {
+        /// Events not yet accepted by every endpoint.
+        public var undelivered: Int
+        /// How long the oldest of them has waited, in milliseconds (database time); nil when none waits.
+        public var oldestUndeliveredAgeMs: Int64?
+        /// Undelivered events whose last delivery attempt failed.
+        public var failing: Int
+        /// How many endpoints the events go to (0: nothing is delivered, events only accumulate).
+        public var endpoints: Int
+    }
 
     /// Creates a status.
     public init(

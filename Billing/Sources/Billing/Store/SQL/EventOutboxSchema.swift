@@ -42,7 +42,10 @@ enum EventOutboxSchema {
                 last_error      TEXT
             )
             """,
-            "CREATE INDEX billing_events_undelivered ON billing_events (subscription_id, seq) WHERE delivered_ms IS NULL",
+            // The relay reads undelivered events in sequence order, and asks whether an earlier one
+            // of the same subscription is still undelivered.
+            "CREATE INDEX billing_events_undelivered ON billing_events (seq) WHERE delivered_ms IS NULL",
+            "CREATE INDEX billing_events_undelivered_by_subscription ON billing_events (subscription_id, seq) WHERE delivered_ms IS NULL",
             "CREATE INDEX billing_events_by_subscription ON billing_events (subscription_id, seq)",
         ]
         statements += trigger(

@@ -1,0 +1,119 @@
+import Billing
+import Logging
+import Metrics
+
+/// Delivers the outbox (`billing_events`) to the business's endpoints while this node leads: at
+/// least once, each subscription's events in order, failures retried with back-off.
+///
+/// Each round asks the store for the events it may deliver now
+/// (``BillingStore/deliverableEvents(at:limit:)``: a subscription's oldest undelivered event, when
+/// due), sends them with at most ``Configuration/concurrency`` in flight, and records which
+/// were accepted; an event that failed waits its back-off, and its subscription's later events
+/// wait behind it. Another subscription's events are not held up. A leader that lost its
+/// leadership may deliver an event its successor delivers again: receivers deduplicate on the
+/// event id, which every delivery of an event repeats.
+struct OutboxRelay: Sendable {
+    /// Pacing of the relay.
+    struct Configuration: Sendable {
+        /// Events read per round; default 256.
+        var batchSize = 256
+        /// Deliveries in flight at once; default 16.
+        var concurrency = 16
+        /// The wait before the first retry of a failed event; doubles up to ``maximumBackoff``. Default 1 s.
+        var initialBackoff: Duration = .seconds(1)
+        /// The longest wait between retries of one event; default 5 minutes.
+        var maximumBackoff: Duration = .seconds(300)
+        /// The pause after a round that found nothing to deliver; default 100 ms.
+        var idlePause: Duration = .milliseconds(100)
+
+        /// The wait before retry `attempt` (1-based).
+        func backoff(attempt: Int) -> Duration {
+            var pause = initialBackoff
+            for _ in 1..<max(attempt, 1) where pause < maximumBackoff { pause = pause * 2 }
+            return min(pause, maximumBackoff)
+        }
+    }
+
+    let store: any BillingStore
+    let sender: any EventSender
+    let configuration: Configuration
+    let metrics: OutboxMetrics
+    let logger: Logger
+
+    /// Rounds until cancelled (or `checkLeadership` throws). A store that fails is logged and asked again.
+    func run(checkLeadership: @escaping @Sendable () throws -> Void) async throws {
+        while true {
+            try checkLeadership()
+            var delivered = 0
+            do {
+                delivered = try await round()
+            } catch let error as BillingError where error.code == .storeUnavailable {
+                logger.warning("the outbox could not be read; retrying", metadata: ["error": "\(error.message)"])
+            }
+            if delivered < configuration.batchSize {
+                try await Task.sleep(for: configuration.idlePause)
+            }
+        }
+    }
+
+    /// One round: returns how many events were read (delivered or failed).
+    func round() async throws -> Int {
+        let now = try await store.currentTime()
+        let events = try await store.deliverableEvents(at: now, limit: configuration.batchSize)
+        guard !events.isEmpty else { return 0 }
+        // One event per subscription in a round: deliveries in parallel keep per-subscription order.
+        let results = try await withThrowingTaskGroup(of: (BillingEvent, String?).self) { group in
+            var results: [(BillingEvent, String?)] = []
+            var next = events.makeIterator()
+            func start() {
+                guard let event = next.next() else { return }
+                group.addTask {
+                    do {
+                        try await sender.send(event)
+                        return (event, nil)
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        return (event, "\(error)")
+                    }
+                }
+            }
+            for _ in 0..<configuration.concurrency { start() }
+            while let result = try await group.next() {
+                results.append(result)
+                start()
+            }
+            return results
+        }
+        let deliveredAt = try await store.currentTime()
+        let delivered = results.filter { $0.1 == nil }.map(\.0)
+        try await store.markEventsDelivered(delivered.map(\.sequence), at: deliveredAt)
+        for event in delivered {
+            metrics.delivered.increment()
+            metrics.lag.recordNanoseconds(max(0, event.createdAt.duration(to: deliveredAt).nanosecondsClamped))
+        }
+        for case (let event, let error?) in results {
+            metrics.failures.increment()
+            let retryAt = deliveredAt + configuration.backoff(attempt: event.attempts + 1)
+            logger.warning(
+                "an event was not delivered; retrying later",
+                metadata: ["event": "\(event.id)", "type": "\(event.type)", "retry_at": "\(retryAt)", "error": "\(error)"])
+            try await store.markEventFailed(event.sequence, error: error, retryAt: retryAt)
+        }
+        return events.count
+    }
+}
+
+/// The relay's metrics: `billing_events_delivered_total`, `billing_event_delivery_failures_total`
+/// and the timer `billing_event_delivery_lag_seconds` (written → accepted by every endpoint).
+struct OutboxMetrics: Sendable {
+    let delivered: Counter
+    let failures: Counter
+    let lag: Timer
+
+    init(factory: any MetricsFactory) {
+        delivered = Counter(label: "billing_events_delivered_total", factory: factory)
+        failures = Counter(label: "billing_event_delivery_failures_total", factory: factory)
+        lag = Timer(label: "billing_event_delivery_lag_seconds", factory: factory)
+    }
+}
