@@ -23,6 +23,8 @@ extension PaymentSandboxServer {
         /// How long a `PayPal-Request-Id` is remembered, on the sandbox clock. Default 6 hours,
         /// PayPal's documented retention for Orders v2.
         public var payPalRequestIDRetention: Duration
+        /// Where Stripe webhook events go, signed with which secret, with which faults. Default off.
+        public var webhooks: WebhookSettings
 
         /// Creates a configuration; see each property for its default.
         public init(
@@ -33,7 +35,8 @@ extension PaymentSandboxServer {
             payPalClients: [String: String]? = nil,
             payPalTokenLifetime: Duration = .seconds(32_400),
             idempotencyKeyRetention: Duration = .seconds(24 * 3600),
-            payPalRequestIDRetention: Duration = .seconds(6 * 3600)
+            payPalRequestIDRetention: Duration = .seconds(6 * 3600),
+            webhooks: WebhookSettings = .off
         ) {
             self.host = host
             self.port = port
@@ -43,6 +46,7 @@ extension PaymentSandboxServer {
             self.payPalTokenLifetime = payPalTokenLifetime
             self.idempotencyKeyRetention = idempotencyKeyRetention
             self.payPalRequestIDRetention = payPalRequestIDRetention
+            self.webhooks = webhooks
         }
     }
 }

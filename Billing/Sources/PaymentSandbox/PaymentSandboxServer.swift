@@ -42,6 +42,7 @@ public final class PaymentSandboxServer: Service, Sendable {
     /// The configuration the server was made with.
     public let configuration: Configuration
     let state: SandboxState
+    let webhooks: WebhookDispatcher
     private let logger: Logger
     private let binding = Mutex(Binding.waiting([]))
 
@@ -56,8 +57,11 @@ public final class PaymentSandboxServer: Service, Sendable {
                     "the key retentions must be positive, not \(configuration.idempotencyKeyRetention) (Stripe) and \(configuration.payPalRequestIDRetention) (PayPal)"
             )
         }
+        try configuration.webhooks.validate()
         self.configuration = configuration
         self.logger = logger
+        self.webhooks = WebhookDispatcher(seed: configuration.faults.seed, logger: logger)
+        try webhooks.configure(configuration.webhooks)
         self.state = SandboxState(
             faults: configuration.faults,
             stripeKeyRetention: configuration.idempotencyKeyRetention,
@@ -79,8 +83,23 @@ public final class PaymentSandboxServer: Service, Sendable {
             },
             logger: logger
         )
-        try await application.run()
+        // Webhook deliveries run beside the server and stop with it.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.webhooks.run(client: .shared) }
+            defer { group.cancelAll() }
+            try await application.run()
+        }
     }
+
+    /// Sends Stripe webhook events to `settings`' endpoints from now on (none: stops sending).
+    /// Throws ``PaymentSandboxError`` for an endpoint that is not an http(s) URL, a missing
+    /// secret, or a fault rate outside 0...1.
+    public func configureWebhooks(_ settings: WebhookSettings) throws(PaymentSandboxError) {
+        try webhooks.configure(settings)
+    }
+
+    /// What webhook delivery has done so far.
+    public var webhookStatistics: WebhookStatistics { webhooks.statistics }
 
     /// The port the server listens on, once it does. Throws ``PaymentSandboxError``
     /// (``PaymentSandboxError/Code/notRunning``) if ``run()`` ended first.
@@ -158,7 +177,7 @@ public final class PaymentSandboxServer: Service, Sendable {
     private func makeRouter() -> Router<SandboxRequestContext> {
         let router = Router(context: SandboxRequestContext.self)
         let pipeline = SandboxPipeline(state: state, logger: logger)
-        let stripe = StripeEndpoints(pipeline: pipeline, apiKeys: configuration.stripeAPIKeys)
+        let stripe = StripeEndpoints(pipeline: pipeline, webhooks: webhooks, apiKeys: configuration.stripeAPIKeys)
         let payPal = PayPalEndpoints(
             pipeline: pipeline, clients: configuration.payPalClients, tokenLifetime: configuration.payPalTokenLifetime)
         let admin = AdminEndpoints(server: self)
@@ -182,6 +201,8 @@ public final class PaymentSandboxServer: Service, Sendable {
         router.get("/sandbox/health", use: admin.health)
         router.post("/sandbox/payment_intents/:id/authenticate", use: customer.authenticate)
         router.post("/sandbox/payment_intents/:id/settle", use: customer.settle)
+        router.get("/sandbox/webhooks", use: admin.webhooks)
+        router.put("/sandbox/webhooks", use: admin.setWebhooks)
         return router
     }
 

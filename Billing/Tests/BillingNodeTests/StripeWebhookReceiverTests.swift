@@ -2,6 +2,7 @@ import Billing
 import Foundation
 import LeaderElection
 import Logging
+import Metrics
 import Payments
 import Testing
 
@@ -46,6 +47,7 @@ struct StripeWebhookReceiverTests {
             fence: fence, at: periodStart)
         let receiver = StripeWebhookReceiver(
             store: store, secrets: [secret], dunning: .default, settlementLookupInterval: .seconds(3600), logger: Logger(label: "test"),
+            metrics: NOOPMetricsHandler.instance,
             now: { [now] in now })
 
         // Refused before anything is read: a wrong secret, an old signature, no signature.

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 
 /// The HTTP API of one node: `/healthz`, `/readyz`, `/status`, `/cluster`, `/metrics`, the
 /// dashboard at `/`, and the admin endpoints `POST /resign`, `POST /pause-billing` and
@@ -65,7 +66,8 @@ struct NodeHTTPServer: Sendable {
         try SubscriptionsAPI(store: node.store, logger: logger).register(on: router, tokens: node.configuration.apiTokens)
         let stripeWebhooks = StripeWebhookReceiver(
             store: node.store, secrets: node.configuration.stripeWebhookSecrets, dunning: node.configuration.engine.dunning,
-            settlementLookupInterval: node.configuration.engine.settlementLookupInterval, logger: logger)
+            settlementLookupInterval: node.configuration.engine.settlementLookupInterval, logger: logger,
+            metrics: PrometheusMetricsFactory(registry: node.metrics))
         router.post("/webhooks/stripe") { request, _ in
             guard !stripeWebhooks.secrets.isEmpty else {
                 return Self.text(

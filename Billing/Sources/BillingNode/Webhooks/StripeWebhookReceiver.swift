@@ -1,6 +1,7 @@
 import Billing
 import Foundation
 import Logging
+import Metrics
 import Payments
 
 /// `POST /webhooks/stripe`: Stripe's word on a PaymentIntent, verified (``StripeWebhook``), applied
@@ -19,6 +20,8 @@ struct StripeWebhookReceiver: Sendable {
     /// When the engine looks up a charge an event marks as settling at the provider, if no final event comes first.
     let settlementLookupInterval: Duration
     let logger: Logger
+    /// Counts deliveries by outcome: `billing_webhooks_total{provider="stripe",outcome=...}`.
+    let metrics: any MetricsFactory
     /// Unix seconds now, for the signature's tolerance.
     var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
@@ -31,14 +34,18 @@ struct StripeWebhookReceiver: Sendable {
 
     /// Handles one delivery. A database that does not answer is a 503, which Stripe retries.
     func receive(payload: [UInt8], signature: String?) async -> Answer {
+        let answer: Answer
         do {
-            return try await verifyAndApply(payload: payload, signature: signature)
+            answer = try await verifyAndApply(payload: payload, signature: signature)
         } catch let error as BillingError where error.code == .storeUnavailable {
-            return Answer(status: 503, outcome: "retry", detail: error.message)
+            answer = Answer(status: 503, outcome: "retry", detail: error.message)
         } catch {
             logger.error("a Stripe webhook failed", metadata: ["error": "\(error)"])
-            return Answer(status: 500, outcome: "failed", detail: "the delivery failed on the server; it was logged")
+            answer = Answer(status: 500, outcome: "failed", detail: "the delivery failed on the server; it was logged")
         }
+        Counter(label: "billing_webhooks_total", dimensions: [("provider", "stripe"), ("outcome", answer.outcome)], factory: metrics)
+            .increment()
+        return answer
     }
 
     private func verifyAndApply(payload: [UInt8], signature: String?) async throws -> Answer {

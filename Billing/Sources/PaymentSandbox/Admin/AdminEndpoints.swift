@@ -107,6 +107,31 @@ struct AdminEndpoints: Sendable {
         return Self.problem(200, "reset")
     }
 
+    /// `GET /sandbox/webhooks`: `{"settings": {...}, "statistics": {...}}` (the secret is not shown).
+    func webhooks(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        struct Body: Encodable {
+            var endpoints: [String]
+            var faults: WebhookFaults
+            var statistics: WebhookStatistics
+        }
+        let settings = server.webhooks.settings
+        return try Self.json(Body(endpoints: settings.endpoints, faults: settings.faults, statistics: server.webhookStatistics))
+    }
+
+    /// `PUT /sandbox/webhooks` with ``WebhookSettings`` as JSON (`endpoints`, `secret`, `faults`).
+    func setWebhooks(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        do {
+            let settings = try JSONDecoder().decode(WebhookSettings.self, from: Data(body.readableBytesView))
+            try server.configureWebhooks(settings)
+            return Self.problem(200, "webhooks go to \(settings.endpoints.count) endpoint(s)")
+        } catch let error as PaymentSandboxError {
+            return Self.problem(400, error.message)
+        } catch {
+            return Self.problem(400, "the body is not webhook settings as JSON (\(error)): {\"endpoints\": [...], \"secret\": \"whsec_...\", \"faults\": {...}}")
+        }
+    }
+
     /// `GET /sandbox/health`.
     func health(_ request: Request, context: SandboxRequestContext) async throws -> Response {
         Self.problem(200, "ok")

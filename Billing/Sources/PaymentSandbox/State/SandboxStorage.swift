@@ -26,6 +26,8 @@ struct SandboxStorage {
     /// The ledger entry of each key's latest application.
     var ledgerIndex: [IdempotencyScope: Int] = [:]
     var statistics = SandboxStatistics()
+    /// Webhook events made under the lock (type, the PaymentIntent's JSON), sent once it is released.
+    var outgoingWebhooks: [(type: String, object: [UInt8])] = []
     var faults: FaultRates
     var random: SplitMix64
     /// How far the sandbox clock runs ahead of the monotonic clock (``PaymentSandboxServer/advanceClock(by:)``).
@@ -43,6 +45,19 @@ struct SandboxStorage {
     /// Keeps a new PaymentIntent.
     mutating func store(_ intent: StripePaymentIntent) {
         if paymentIntents.updateValue(intent, forKey: intent.id) == nil { paymentIntentOrder.append(intent.id) }
+    }
+
+    /// Queues the webhook event that `intent`'s current status stands for, if any.
+    mutating func announce(_ intent: StripePaymentIntent) {
+        let type: String? =
+            switch intent.status {
+            case "succeeded": "payment_intent.succeeded"
+            case "processing": "payment_intent.processing"
+            case "requires_action": "payment_intent.requires_action"
+            case "requires_payment_method" where intent.lastPaymentError != nil: "payment_intent.payment_failed"
+            default: nil
+            }
+        if let type { outgoingWebhooks.append((type, intent.json.bytes)) }
     }
 
     /// Forgets `scope`'s record if it completed at least `retention` ago on the sandbox clock;

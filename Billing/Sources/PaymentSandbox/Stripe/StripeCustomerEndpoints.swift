@@ -91,12 +91,14 @@ extension PaymentSandboxServer {
             intent.status = succeeded ? "succeeded" : "requires_payment_method"
             intent.lastPaymentError = succeeded ? nil : failure
             storage.store(intent)
+            storage.announce(intent)
             if let index = storage.ledger.firstIndex(where: { $0.provider == "stripe" && $0.reference == id }) {
                 storage.ledger[index].status = succeeded ? "succeeded" : "declined"
                 storage.ledger[index].declineCode = succeeded ? nil : (failure.declineCode ?? failure.code)
             }
             return .success(intent.json.bytes)
         }
+        webhooks.flush(state)
         return try result.get()
     }
 }

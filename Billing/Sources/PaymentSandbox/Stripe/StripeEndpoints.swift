@@ -5,6 +5,8 @@ import Hummingbird
 /// `GET /v1/payment_intents/search`.
 struct StripeEndpoints: Sendable {
     let pipeline: SandboxPipeline
+    /// Sends the webhook events a request made, once it is answered.
+    let webhooks: WebhookDispatcher
     /// Accepted secret keys; `nil` accepts any non-empty key.
     let apiKeys: Set<String>?
     let dialect = StripeDialect()
@@ -25,9 +27,11 @@ struct StripeEndpoints: Sendable {
                 fingerprint: "POST /v1/payment_intents?" + form.fingerprint
             )
         }
-        return try await pipeline.run(request, context: context, dialect: dialect, idempotency: idempotency) { storage, requestID in
+        let response = try await pipeline.run(request, context: context, dialect: dialect, idempotency: idempotency) { storage, requestID in
             Self.apply(form, key: key, requestID: requestID, storage: &storage)
         }
+        webhooks.flush(pipeline.state)
+        return response
     }
 
     /// Answers a PaymentIntent by id.
@@ -127,6 +131,7 @@ struct StripeEndpoints: Sendable {
             response = .json(200, intent.json.bytes, requestID: requestID)
         }
         storage.store(intent)
+        storage.announce(intent)
         storage.recordCharge(
             LedgerEntry(
                 provider: "stripe", idempotencyKey: key, count: 1, amount: amount, currency: currency,

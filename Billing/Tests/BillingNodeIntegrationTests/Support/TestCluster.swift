@@ -31,8 +31,11 @@ final class TestCluster: Sendable {
     var database: String { "sqlite:\(directory)/billing.sqlite" }
 
     /// Runs `body` with a cluster of `count` nodes whose database holds `due` subscriptions due now;
-    /// everything is stopped afterwards.
-    static func with<T: Sendable>(nodes count: Int, due: Int = 0, _ body: (TestCluster) async throws -> T) async throws -> T {
+    /// everything is stopped afterwards. `arguments` and `environment` are added to every node's.
+    static func with<T: Sendable>(
+        nodes count: Int, due: Int = 0, arguments extraArguments: [String] = [], environment extraEnvironment: [String: String] = [:],
+        _ body: (TestCluster) async throws -> T
+    ) async throws -> T {
         let directory = NSTemporaryDirectory() + "billing-node-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var logger = Logger(label: "test.sandbox")
@@ -55,12 +58,12 @@ final class TestCluster: Sendable {
                             "--database", "sqlite:\(directory)/billing.sqlite", "--provider", "stripe",
                             "--provider-url", sandboxURL, "--http-port", String(port), "--rate-limit", "0",
                             "--parent-pid", String(getpid()),
-                        ],
+                        ] + extraArguments,
                         environment: [
                             "STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info",
                             "BILLING_API_TOKENS": "read:\(readToken),write:\(writeToken)",
                             "STRIPE_WEBHOOK_SECRET": "whsec_old_secret,\(webhookSecret)",
-                        ],
+                        ].merging(extraEnvironment) { $1 },
                         logPath: "\(directory)/\(id).log"
                     ))
             }
