@@ -19,10 +19,13 @@ struct DemoCommand: AsyncParsableCommand {
             Starts the payment sandbox and --nodes 'billing node' processes on one SQLite \
             coordination file and one SQLite billing database in a temporary directory, seeds \
             --subscriptions subscriptions whose renewals fall due during the run (monthly and \
-            annual, some with cards that decline), and every few seconds kills the leader \
+            annual, some with cards that decline, a few that need their customer to authenticate \
+            and a few bank debits that settle later), and every few seconds kills the leader \
             (SIGKILL, then restarts it) or pauses it (SIGSTOP) past its lease and resumes it. \
-            At the end it audits the sandbox's ledger and the database and exits 1 on any double \
-            or missed charge.
+            The sandbox reports the asynchronous outcomes by webhook to every node; the nodes \
+            send their events to a receiver in the demo. At the end it audits the sandbox's \
+            ledger, the database and the events, and exits 1 on any double or missed charge or \
+            undelivered event.
             """
     )
 
@@ -83,14 +86,33 @@ struct DemoCommand: AsyncParsableCommand {
         // The sandbox and the dashboard log a cancelled connection as an error when the demo ends.
         logger.logLevel = .critical
         let sandbox = try PaymentSandboxServer(configuration: .init(), logger: logger)
+        let webhookSecret = "whsec_demo_" + (0..<2).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+        let eventSecret = "whsec_events_" + (0..<2).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+        // The business's endpoint: prints what needs the business (a customer to bring back), counts the rest.
+        let receiver = EventReceiver(secret: eventSecret, logger: logger) { delivery in
+            guard !delivery.isRepeat, delivery.type == "subscription.action_required" || delivery.type == "charge.needs_review" else {
+                return
+            }
+            say("event \(delivery.id) \(delivery.type) \(delivery.subscriptionID ?? "")\(Self.actionSummary(delivery.body))")
+        }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let adminToken = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
         let ttl = leaseTTL
 
         let result = try await withThrowingTaskGroup(of: Void.self, returning: DemoResult.self) { group in
             group.addTask { try await sandbox.run() }
+            group.addTask { try await receiver.run() }
             let sandboxURL = try await sandbox.baseURL()
             say("payment sandbox at \(sandboxURL); files in \(directory)")
+            var receiverPort: Int?
+            for _ in 0..<250 where receiverPort == nil {
+                receiverPort = receiver.port
+                if receiverPort == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            guard let receiverPort else { throw CLIError("the demo's event receiver did not start listening") }
+            say(
+                "events out go to http://127.0.0.1:\(receiverPort)/events (signed; the demo's receiver prints those that need the business)"
+            )
 
             // Seed: every renewal falls due between 5 s and 70% of the run from now.
             var random = SplitMix64(seed: seed)
@@ -107,6 +129,9 @@ struct DemoCommand: AsyncParsableCommand {
             environment["STRIPE_API_KEY"] = "sk_test_billing_demo"
             environment["BILLING_ADMIN_TOKEN"] = adminToken
             environment["BILLING_LOG_LEVEL"] = environment["BILLING_LOG_LEVEL"] ?? "notice"
+            environment["STRIPE_WEBHOOK_SECRET"] = webhookSecret
+            environment["BILLING_EVENT_ENDPOINTS"] = "http://127.0.0.1:\(receiverPort)/events"
+            environment["BILLING_EVENT_SECRET"] = eventSecret
             let environmentCopy = environment
             let parent = getpid()
             let demoNodes = try (1...nodes).map { index -> DemoNode in
@@ -118,6 +143,8 @@ struct DemoCommand: AsyncParsableCommand {
                     "node", "--id", id, "--coordination", coordinationText, "--database", databaseText,
                     "--provider", "stripe", "--provider-url", sandboxURL, "--http-port", String(port),
                     "--lease-ttl", String(ttl), "--rate-limit", "0", "--parent-pid", String(parent),
+                    // A charge whose webhook was lost is looked up after 5 s (an hour in production).
+                    "--settlement-lookup", "5",
                 ]
                 return DemoNode(id: id, port: port, logPath: logPath) {
                     do {
@@ -133,6 +160,13 @@ struct DemoCommand: AsyncParsableCommand {
                 }
             }
             for node in demoNodes { try node.start() }
+            // The sandbox tells every node what becomes of the asynchronous charges, as Stripe
+            // would tell a load balancer: duplicated and reordered now and then.
+            try sandbox.configureWebhooks(
+                WebhookSettings(
+                    endpoints: demoNodes.map { "\($0.baseURL)/webhooks/stripe" }, secret: webhookSecret,
+                    faults: WebhookFaults(duplicate: 0.2, reorder: 0.1, delay: 0.1, delaySeconds: 1)))
+            group.addTask { await DemoCustomers(sandbox: sandbox, say: say).run() }
             let monitor = ClusterMonitor(nodes: demoNodes, say: say)
             group.addTask { await monitor.run() }
 
@@ -184,7 +218,13 @@ struct DemoCommand: AsyncParsableCommand {
                             entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) }
                         }
                     })
-                if due.isSubset(of: charged) { break }
+                // Done when every renewal was charged, every asynchronous charge completed, and every event delivered.
+                let waiting = ledger.contains { $0.status == "requires_action" || $0.status == "processing" }
+                let undelivered = try? await databaseURL.withStore(logger: logger) { store in
+                    let events = try await store.events(after: nil, subscriptionID: nil, limit: Int.max)
+                    return Set(events.map(\.id)).subtracting(receiver.deliveries.map(\.id)).count
+                }
+                if due.isSubset(of: charged), !waiting, undelivered == 0 { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
             let applied = sandbox.ledger().count
@@ -197,14 +237,19 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 for await (id, status) in stops { finalStatuses[id] = status }
             }
-            let charges = try await databaseURL.withStore(logger: logger) { try await $0.allCharges() }
+            let (charges, events) = try await databaseURL.withStore(logger: logger) { store in
+                (try await store.allCharges(), try await store.events(after: nil, subscriptionID: nil, limit: Int.max))
+            }
+            let deliveries = receiver.deliveries
+            let delivered = Set(deliveries.map(\.id)).intersection(events.map(\.id)).count
             let audit = ChargeAudit(dueRenewals: due, ledger: sandbox.ledger(), charges: charges)
             group.cancelAll()
             return DemoResult(
                 audit: audit, failoverSeconds: monitor.failoverSeconds, leaseTTLSeconds: ttl,
                 renewalsPerSecond: elapsed > 0 ? Double(applied) / elapsed : 0,
                 nodeExitStatuses: Dictionary(uniqueKeysWithValues: demoNodes.map { ($0.id, $0.exitStatuses) }),
-                nodesStoppedCleanly: finalStatuses.values.allSatisfy { $0 == 0 }, directory: directory
+                nodesStoppedCleanly: finalStatuses.values.allSatisfy { $0 == 0 },
+                events: (events.count, delivered, deliveries.count { $0.isRepeat }), directory: directory
             )
         }
 
@@ -219,6 +264,9 @@ struct DemoCommand: AsyncParsableCommand {
                 "failovers             \(result.failoverSeconds.count)\(failovers.isEmpty ? "" : ": " + failovers) (lease TTL \(String(format: "%.1f", ttl)) s)"
             )
             print(String(format: "renewals per second   %.1f (average over the run)", result.renewalsPerSecond))
+            print(
+                "events out            \(result.eventsDelivered) of \(result.eventsWritten) delivered, signed, to the business's endpoint (\(result.eventRepeats) repeat deliveries, deduplicated by id)"
+            )
             print("nodes stopped cleanly \(result.nodesStoppedCleanly ? "yes (exit 0 on SIGTERM)" : "NO: \(result.nodeExitStatuses)")")
             print(
                 result.clean ? "audit clean: every due renewal was charged exactly once" : "AUDIT FAILED: see above; files in \(directory)")
@@ -260,6 +308,15 @@ struct DemoCommand: AsyncParsableCommand {
             kill.toggle()
             try? await Task.sleep(for: .seconds(3))
         }
+    }
+
+    /// ` (PaymentIntent pi_..., client secret pi_..._secret_...)` from an action-required event's body.
+    static func actionSummary(_ body: [UInt8]) -> String {
+        guard let event = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let data = event["data"] as? [String: Any], let reference = data["provider_reference"] as? String
+        else { return "" }
+        let secret = (data["customer_action"] as? [String: Any])?["client_secret"] as? String
+        return ": bring the customer back to PaymentIntent \(reference)\(secret.map { " (client secret \($0.prefix(24))...)" } ?? "")"
     }
 
     /// A progress line every two seconds until cancelled.

@@ -21,12 +21,18 @@ struct DemoResult: Codable {
     /// Whether every node exited 0 on SIGTERM at the end.
     var nodesStoppedCleanly: Bool
     var problems: [String]
+    /// Events the database wrote to the outbox, and how many of them the demo's receiver got.
+    var eventsWritten: Int
+    var eventsDelivered: Int
+    /// Deliveries of an event the receiver had already had (at least once: a leader change, a retry).
+    var eventRepeats: Int
     var clean: Bool
     var directory: String
 
     init(
         audit: ChargeAudit, failoverSeconds: [Double], leaseTTLSeconds: Double, renewalsPerSecond: Double,
-        nodeExitStatuses: [String: [Int32]], nodesStoppedCleanly: Bool, directory: String
+        nodeExitStatuses: [String: [Int32]], nodesStoppedCleanly: Bool, events: (written: Int, delivered: Int, repeats: Int),
+        directory: String
     ) {
         due = audit.due
         chargedOnce = audit.chargedOnce
@@ -43,7 +49,11 @@ struct DemoResult: Codable {
         self.nodeExitStatuses = nodeExitStatuses
         self.nodesStoppedCleanly = nodesStoppedCleanly
         problems = audit.problems
-        clean = audit.isClean
+        (eventsWritten, eventsDelivered, eventRepeats) = events
+        if events.delivered != events.written {
+            problems.append("\(events.written - events.delivered) of \(events.written) events were not delivered to the receiver")
+        }
+        clean = audit.isClean && events.delivered == events.written
         self.directory = directory
     }
 }

@@ -3,9 +3,12 @@ import BillingNode
 
 /// Seeds the demo's subscriptions: each falls due at a random instant during the demo.
 enum DemoSeeder {
-    /// Test payment methods and how often (in 100ths) each is used: most succeed, some decline.
+    /// Test payment methods and how often (in 100ths) each is used: most succeed, some decline,
+    /// a few need their customer to authenticate, a few are bank debits that settle later.
     static let paymentMethods: [(String, Int)] = [
-        ("pm_card_visa", 88),
+        ("pm_card_visa", 86),
+        ("pm_card_authenticationRequired", 1),
+        ("pm_usBankAccount_processing", 1),
         ("pm_card_chargeDeclinedInsufficientFunds", 5),
         ("pm_card_chargeDeclined", 4),
         ("pm_card_chargeDeclinedExpiredCard", 3),
