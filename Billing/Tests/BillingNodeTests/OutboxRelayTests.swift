@@ -38,7 +38,8 @@ struct OutboxRelayTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await SQLiteBillingStore.open(path: directory.appendingPathComponent("b.sqlite").path, logger: Logger(label: "test"))
+        let store = try await SQLiteBillingStore.open(
+            path: directory.appendingPathComponent("b.sqlite").path, logger: Logger(label: "test"))
         let plan = try Plan(interval: .monthly, price: Money(minorUnits: 1999, currency: .usd))
         let anchor = try Timestamp(iso8601: "2025-01-31T00:00:00Z")
         let fence = Fence(election: "billing-renewals", token: FencingToken(1))
@@ -49,7 +50,8 @@ struct OutboxRelayTests {
             let start = subscription.currentPeriodEnd
             let charge = try await store.beginCharge(
                 ChargeIntent(
-                    subscriptionID: id, periodStart: start, periodEnd: try BillingCalendar.periodEnd(startingAt: start, anchor: anchor, interval: .monthly),
+                    subscriptionID: id, periodStart: start,
+                    periodEnd: try BillingCalendar.periodEnd(startingAt: start, anchor: anchor, interval: .monthly),
                     idempotencyKey: "k-\(id)", amount: plan.price, customer: "cus_\(id)", paymentMethod: "pm_card_visa", attempt: 1),
                 fence: fence, at: start)
             let decision = RenewalDecision.decide(

@@ -28,7 +28,8 @@ struct EventOutboxTests {
             #expect(try await store.events(after: nil, subscriptionID: nil, limit: 10).isEmpty, "creations are not events")
             try await Self.renew(paid, store, outcome: .succeeded(reference: "pi_paid"))
             try await Self.renew(
-                declined, store, outcome: .declined(code: "card_declined", declineCode: "insufficient_funds", message: "", hard: false, reference: nil))
+                declined, store,
+                outcome: .declined(code: "card_declined", declineCode: "insufficient_funds", message: "", hard: false, reference: nil))
             _ = try await store.cancelSubscription(id: "canceled", atPeriodEnd: false)
             // A change that changes no state (a payment method) writes nothing.
             _ = try await store.changeSubscription(id: "paid", ifVersion: nil, .paymentMethod("pm_card_mastercard"))
