@@ -53,7 +53,8 @@ extension BillingProcessTests {
 
     @Test("webhooks duplicated, reordered, late and lost: each charge settles once, each event goes out under one id")
     func asynchronousOutcomesThroughFaultyWebhooks() async throws {
-        let receiver = EventReceiver(secret: Self.eventSecret, logger: Logger(label: "test.events", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let receiver = EventReceiver(
+            secret: Self.eventSecret, logger: Logger(label: "test.events", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await receiver.run() }
             defer { group.cancelAll() }

@@ -1,8 +1,8 @@
-import Foundation
 import ArgumentParser
 import Billing
 import BillingAPI
 import BillingNode
+import Foundation
 import LeaderElection
 import LeaderElectionStores
 import Logging
@@ -196,7 +196,8 @@ struct NodeCommand: AsyncParsableCommand {
             : eventEndpoints
         for endpoint in endpoints {
             guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw CLIError("--event-endpoint '\(endpoint)' is not an http(s) URL; give one like https://billing-events.example.com/hook")
+                throw CLIError(
+                    "--event-endpoint '\(endpoint)' is not an http(s) URL; give one like https://billing-events.example.com/hook")
             }
         }
         configuration.eventEndpoints = endpoints

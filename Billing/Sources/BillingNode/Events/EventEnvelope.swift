@@ -20,7 +20,8 @@ enum EventEnvelope {
         // The payload is JSON the database wrote; it is embedded as is, not parsed and re-encoded.
         let created = event.createdAt.millisecondsSinceEpoch
         let head =
-            #"{"id":"\#(event.id)","object":"event","type":"\#(event.type)","created":\#(created / 1000),"created_ms":\#(created),"subscription_id":"# + jsonString(event.subscriptionID)
+            #"{"id":"\#(event.id)","object":"event","type":"\#(event.type)","created":\#(created / 1000),"created_ms":\#(created),"subscription_id":"#
+            + jsonString(event.subscriptionID)
         return Array((head + #","data":"# + event.payload + "}").utf8)
     }
 

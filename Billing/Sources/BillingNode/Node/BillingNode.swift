@@ -107,7 +107,8 @@ public final class BillingNode: Service, Sendable {
             guard let secret = configuration.eventSecret, !secret.isEmpty else {
                 throw BillingNodeError(
                     code: .invalidConfiguration,
-                    message: "event endpoints are configured without a signing secret: set BILLING_EVENT_SECRET (or BILLING_EVENT_SECRET_FILE)")
+                    message:
+                        "event endpoints are configured without a signing secret: set BILLING_EVENT_SECRET (or BILLING_EVENT_SECRET_FILE)")
             }
             self.outboxRelay = OutboxRelay(
                 store: store,

@@ -128,7 +128,9 @@ struct AdminEndpoints: Sendable {
         } catch let error as PaymentSandboxError {
             return Self.problem(400, error.message)
         } catch {
-            return Self.problem(400, "the body is not webhook settings as JSON (\(error)): {\"endpoints\": [...], \"secret\": \"whsec_...\", \"faults\": {...}}")
+            return Self.problem(
+                400,
+                "the body is not webhook settings as JSON (\(error)): {\"endpoints\": [...], \"secret\": \"whsec_...\", \"faults\": {...}}")
         }
     }
 

@@ -39,7 +39,8 @@ public struct WebhookFaults: Sendable, Hashable, Codable {
 
     /// Checks every rate is in 0...1 and the delay is not negative.
     public func validate() throws(PaymentSandboxError) {
-        for (name, rate) in [("drop", drop), ("duplicate", duplicate), ("reorder", reorder), ("delay", delay)] where !(0...1).contains(rate) {
+        for (name, rate) in [("drop", drop), ("duplicate", duplicate), ("reorder", reorder), ("delay", delay)] where !(0...1).contains(rate)
+        {
             throw PaymentSandboxError(code: .invalidConfiguration, message: "webhook fault rate \(name) must be in 0...1, not \(rate)")
         }
         guard delaySeconds >= 0, delaySeconds <= 3600 else {
