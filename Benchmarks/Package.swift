@@ -63,6 +63,8 @@ let package = Package(
         .executableTarget(
             name: "BillingBench",
             dependencies: [
+                "BenchmarkSupport",
+                .product(name: "LeaderElectionStores", package: "swift-leader-election"),
                 .product(name: "Billing", package: "swift-billing"),
                 .product(name: "BillingNode", package: "swift-billing"),
                 .product(name: "PaymentSandbox", package: "swift-billing"),

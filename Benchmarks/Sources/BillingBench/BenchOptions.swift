@@ -19,6 +19,10 @@ struct BenchOptions: Sendable {
     var connections = 16
     var postgresURL = ProcessInfo.processInfo.environment["BILLING_TEST_POSTGRES_URL"]
     var output: String?
+    /// With --event-lag: renewals due per second, and for how many seconds (the outbox's delivery lag at that rate).
+    var eventLag = false
+    var eventRate = 1000
+    var eventSeconds = 30
 
     struct UsageError: Error, CustomStringConvertible {
         var description: String
@@ -45,6 +49,9 @@ struct BenchOptions: Sendable {
             case "--connections": options.connections = try number(flag)
             case "--postgres-url": options.postgresURL = try value(flag)
             case "--output": options.output = try value(flag)
+            case "--event-lag": options.eventLag = true
+            case "--event-rate": options.eventRate = try number(flag)
+            case "--event-seconds": options.eventSeconds = try number(flag)
             case "--stores":
                 options.stores = try value(flag).split(separator: ",").map {
                     guard let store = Store(rawValue: String($0)) else {
@@ -64,7 +71,7 @@ struct BenchOptions: Sendable {
                     description: "unknown argument '\(flag)'; see the comment at the top of Benchmarks/BillingBench/main.swift")
             }
         }
-        if options.stores.contains(.postgres), options.postgresURL == nil {
+        if options.stores.contains(.postgres) || options.eventLag, options.postgresURL == nil {
             throw UsageError(
                 description: "a PostgreSQL run needs --postgres-url or BILLING_TEST_POSTGRES_URL (scripts/billing-bench.sh starts a server)"
             )

@@ -106,42 +106,8 @@ struct RenewalRun {
         return Set(subscriptions.map { RenewalID(subscriptionID: $0.id, periodStart: $0.currentPeriodEnd.iso8601) })
     }
 
-    /// A fresh SQLite file or a fresh PostgreSQL database, removed afterwards.
     private func withStore<T: Sendable>(_ body: (any BillingStore) async throws -> T) async throws -> T {
-        switch store {
-        case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("billing-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            return try await BillingStoreURL.sqlite(path: directory.appendingPathComponent("billing.sqlite").path).withStore(
-                logger: logger, body)
-        case .postgres:
-            var configuration = try PostgresBillingStore.Configuration(url: options.postgresURL ?? "")
-            let name = "billing_bench_\(UInt32.random(in: 0...UInt32.max))"
-            try await administer(configuration, "CREATE DATABASE \(name)")
-            configuration.database = name
-            configuration.maximumConnections = min(options.concurrency, options.connections)
-            let result = try await BillingStoreURL.postgres(configuration).withStore(logger: logger, body)
-            var server = configuration
-            server.database = "postgres"
-            try? await administer(server, "DROP DATABASE \(name)")
-            return result
-        }
-    }
-
-    private func administer(_ configuration: PostgresBillingStore.Configuration, _ sql: String) async throws {
-        let client = PostgresClient(
-            configuration: .init(
-                host: configuration.host, port: configuration.port, username: configuration.username,
-                password: configuration.password, database: configuration.database, tls: .disable
-            ),
-            backgroundLogger: logger
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-        }
+        try await withBenchStore(store, options: options, logger: logger) { store, _ in try await body(store) }
     }
 }
 

@@ -133,4 +133,90 @@ struct SubscriptionChangeTests {
             #expect(try await store.subscriptions(status: "paused", after: nil, limit: 10).map(\.id) == ["s3"])
         }
     }
+
+    /// Many writers change subscriptions through the conditional write (as the API does, with the
+    /// version they read) while the engine renews them, with real concurrency: every change that
+    /// was acknowledged is in the final row (no lost update), and no cancellation or pause is
+    /// undone by a renewal (a charge that raced it is recorded and flagged, never applied).
+    @Test(arguments: StoreKind.available)
+    func concurrentChangesAndRenewalsLoseNothing(_ kind: StoreKind) async throws {
+        try await withTestStore(kind) { store in
+            let fake = FakePaymentProvider()
+            // The provider yields mid-call, widening the window between steps (a) and (c).
+            let provider = HookedProvider(base: fake) { _ in await Task.yield() }
+            let harness = EngineHarness(store: store, now: "2025-02-28T00:00:00Z", provider: fake)
+            let ids = (0..<60).map { "s\($0)" }
+            for id in ids { try await harness.save(Fixtures.subscription(id)) }
+            var configuration = EngineHarness.smallConfiguration
+            configuration.providerRequestsPerSecond = nil
+            let engine = try harness.engine(configuration, provider: provider)
+
+            /// What the writers were told succeeded, per subscription: the last payment method, and a terminal change.
+            struct Acknowledged: Sendable {
+                /// Payment methods written, with the row version each write produced.
+                var paymentMethods: [(version: Int64, method: String)] = []
+                var terminal: String?
+            }
+            let acknowledged = try await withThrowingTaskGroup(of: [String: Acknowledged].self) { group in
+                group.addTask {
+                    for _ in 0..<6 { _ = try await engine.runPass(fence: Fixtures.fence(1)) }
+                    return [:]
+                }
+                for writer in 0..<4 {
+                    group.addTask {
+                        var mine: [String: Acknowledged] = [:]
+                        for (index, id) in ids.enumerated() where index % 4 == writer || index % 3 == 0 {
+                            // Read, change with If-Match, and on a version conflict read again: as an API client does.
+                            for round in 0..<3 {
+                                let change: SubscriptionChange =
+                                    round < 2 ? .paymentMethod("pm_\(writer)_\(round)") : (index % 2 == 0 ? .cancel(atPeriodEnd: false) : .pause)
+                                for _ in 0..<20 {
+                                    guard let row = try await store.subscription(id: id) else { break }
+                                    do {
+                                        let written = try await store.changeSubscription(id: id, ifVersion: row.version, change)
+                                        switch change {
+                                        case .paymentMethod(let method): mine[id, default: .init()].paymentMethods.append((written.version, method))
+                                        default: mine[id, default: .init()].terminal = "\(change)"
+                                        }
+                                        break
+                                    } catch let error as BillingError where error.code == .versionMismatch || error.code == .concurrentModification {
+                                        await Task.yield()
+                                    } catch let error as BillingError where error.code == .transitionNotAllowed {
+                                        break  // Another writer canceled or paused it first.
+                                    }
+                                }
+                            }
+                        }
+                        return mine
+                    }
+                }
+                var all: [[String: Acknowledged]] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            // Settle what is still open, then check every row against what was acknowledged.
+            for _ in 0..<3 { _ = try await engine.runPass(fence: Fixtures.fence(1)) }
+            for id in ids {
+                let row = try #require(try await store.subscription(id: id))
+                let mine = acknowledged.compactMap { $0[id] }
+                let terminals = mine.compactMap(\.terminal)
+                if let terminal = terminals.first {
+                    #expect(terminals.count == 1, "\(id): two writers both ended it")
+                    #expect(row.status == (terminal.hasPrefix("cancel") ? "canceled" : "paused"), "\(id): \(terminal) was undone: \(row.status)")
+                }
+                // Conditional writes are ordered by the versions they produced: the last acknowledged
+                // payment method is the row's (the engine never writes it back).
+                let versions = mine.flatMap(\.paymentMethods).map(\.version)
+                #expect(Set(versions).count == versions.count, "\(id): two acknowledged writes produced one version")
+                if let last = mine.flatMap(\.paymentMethods).max(by: { $0.version < $1.version }) {
+                    #expect(row.paymentMethod == last.method, "\(id): lost update: \(row.paymentMethod), acknowledged last \(last.method)")
+                }
+                for charge in try await store.charges(subscriptionID: id) where charge.status == .succeeded && row.status != "active" {
+                    // Charged while it was being ended: recorded, not applied, flagged unless it was paid before the end.
+                    #expect(charge.reviewReason != nil || row.currentPeriodStart >= charge.periodStart, "\(id): \(charge)")
+                }
+            }
+            #expect(fake.appliedPerPeriod.values.allSatisfy { $0 == 1 }, "each period charged at most once")
+        }
+    }
 }

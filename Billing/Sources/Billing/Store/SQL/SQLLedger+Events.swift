@@ -35,6 +35,15 @@ extension SQLLedger {
 
     func markEventsDelivered(_ sequences: [Int64], at now: Timestamp) async throws {
         guard !sequences.isEmpty else { return }
+        if database.dialect == .postgres {
+            // One statement for the batch: one round trip however many events were delivered.
+            _ = try await database.transaction { connection in
+                try await connection.query(
+                    "UPDATE billing_events SET delivered_ms = $1, last_error = NULL WHERE seq = ANY($2) AND delivered_ms IS NULL",
+                    [.timestamp(now), .integers(sequences)])
+            }
+            return
+        }
         try await database.transaction { connection in
             for sequence in sequences {
                 _ = try await connection.query(
