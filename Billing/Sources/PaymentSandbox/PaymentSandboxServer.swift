@@ -179,7 +179,8 @@ public final class PaymentSandboxServer: Service, Sendable {
         let pipeline = SandboxPipeline(state: state, logger: logger)
         let stripe = StripeEndpoints(pipeline: pipeline, webhooks: webhooks, apiKeys: configuration.stripeAPIKeys)
         let payPal = PayPalEndpoints(
-            pipeline: pipeline, clients: configuration.payPalClients, tokenLifetime: configuration.payPalTokenLifetime)
+            pipeline: pipeline, webhooks: webhooks, clients: configuration.payPalClients, tokenLifetime: configuration.payPalTokenLifetime)
+        let payPalWebhooks = PayPalWebhookEndpoints(payPal: payPal, webhooks: webhooks, state: state)
         let admin = AdminEndpoints(server: self)
         let customer = StripeCustomerEndpoints(server: self)
 
@@ -190,6 +191,8 @@ public final class PaymentSandboxServer: Service, Sendable {
         router.post("/v2/checkout/orders", use: payPal.createOrder)
         router.get("/v2/checkout/orders/:id", use: payPal.retrieveOrder)
         router.get("/v1/reporting/transactions", use: payPal.searchTransactions)
+        router.post("/v1/notifications/verify-webhook-signature", use: payPalWebhooks.verify)
+        router.post("/sandbox/paypal/captures/:id/settle", use: payPalWebhooks.settle)
         router.get("/sandbox/ledger", use: admin.ledger)
         router.get("/sandbox/stats", use: admin.statistics)
         router.get("/sandbox/faults", use: admin.faults)

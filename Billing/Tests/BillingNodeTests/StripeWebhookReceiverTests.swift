@@ -45,10 +45,10 @@ struct StripeWebhookReceiverTests {
                 idempotencyKey: Subscription.idempotencyKey(subscriptionID: "s", periodStart: periodStart, attempt: 1),
                 amount: plan.price, customer: "cus_s", paymentMethod: "pm_card_visa", attempt: 1),
             fence: fence, at: periodStart)
-        let receiver = StripeWebhookReceiver(
-            store: store, secrets: [secret], dunning: .default, settlementLookupInterval: .seconds(3600), logger: Logger(label: "test"),
-            metrics: NOOPMetricsHandler.instance,
-            now: { [now] in now })
+        let settler = WebhookSettler(
+            store: store, dunning: .default, settlementLookupInterval: .seconds(3600), logger: Logger(label: "test"),
+            metrics: NOOPMetricsHandler.instance)
+        let receiver = StripeWebhookReceiver(settler: settler, secrets: [secret], now: { [now] in now })
 
         // Refused before anything is read: a wrong secret, an old signature, no signature.
         let payload = event("evt_1")

@@ -78,6 +78,9 @@ public protocol BillingStore: Sendable {
     /// The subscription row with `id`, if any.
     func subscription(id: String) async throws -> StoredSubscription?
 
+    /// The charge whose current idempotency key is `idempotencyKey`, if any.
+    func charge(idempotencyKey: String) async throws -> Charge?
+
     /// Every charge of a subscription, oldest period first.
     func charges(subscriptionID: String) async throws -> [Charge]
 

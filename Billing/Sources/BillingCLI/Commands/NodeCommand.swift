@@ -161,6 +161,7 @@ struct NodeCommand: AsyncParsableCommand {
         } catch let error as APITokensError {
             throw CLIError("BILLING_API_TOKENS: \(error.description)")
         }
+        configuration.payPalWebhookID = Environment.values["PAYPAL_WEBHOOK_ID"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.stripeWebhookSecrets = (try Environment.secret("STRIPE_WEBHOOK_SECRET") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let ttlText = leaseTTL.map { String($0) } ?? Environment.values["BILLING_LEASE_TTL"]

@@ -45,6 +45,13 @@ struct NodeHTTPServer: Sendable {
         }
     }
 
+    /// A webhook's answer as JSON (`{"outcome": ..., "detail": ...}`) with its status.
+    private static func json(_ answer: WebhookAnswer) throws -> Response {
+        var response = try json(["outcome": answer.outcome, "detail": answer.detail])
+        response.status = .init(code: answer.status)
+        return response
+    }
+
     private func makeRouter() throws -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let node = self.node
@@ -64,10 +71,11 @@ struct NodeHTTPServer: Sendable {
         router.get("/") { _, _ in Self.html(DashboardPage.html) }
         router.get("/dashboard") { _, _ in Self.html(DashboardPage.html) }
         try SubscriptionsAPI(store: node.store, logger: logger).register(on: router, tokens: node.configuration.apiTokens)
-        let stripeWebhooks = StripeWebhookReceiver(
-            store: node.store, secrets: node.configuration.stripeWebhookSecrets, dunning: node.configuration.engine.dunning,
+        let settler = WebhookSettler(
+            store: node.store, dunning: node.configuration.engine.dunning,
             settlementLookupInterval: node.configuration.engine.settlementLookupInterval, logger: logger,
             metrics: PrometheusMetricsFactory(registry: node.metrics))
+        let stripeWebhooks = StripeWebhookReceiver(settler: settler, secrets: node.configuration.stripeWebhookSecrets)
         router.post("/webhooks/stripe") { request, _ in
             guard !stripeWebhooks.secrets.isEmpty else {
                 return Self.text(
@@ -76,9 +84,21 @@ struct NodeHTTPServer: Sendable {
             let payload = try await request.body.collect(upTo: 1 << 20)
             let answer = await stripeWebhooks.receive(
                 payload: Array(buffer: payload), signature: request.headers[.init("Stripe-Signature")!])
-            var response = try Self.json(["outcome": answer.outcome, "detail": answer.detail])
-            response.status = .init(code: answer.status)
-            return response
+            return try Self.json(answer)
+        }
+        let payPalWebhooks = node.payPalClient.flatMap { client in
+            node.configuration.payPalWebhookID.map { PayPalWebhookReceiver(settler: settler, client: client, webhookID: $0) }
+        }
+        router.post("/webhooks/paypal") { request, _ in
+            guard let payPalWebhooks else {
+                return Self.text(
+                    .notFound, "PayPal webhooks are not enabled on this node: run it with --provider paypal and set PAYPAL_WEBHOOK_ID\n")
+            }
+            let payload = try await request.body.collect(upTo: 1 << 20)
+            let answer = await payPalWebhooks.receive(payload: Array(buffer: payload)) { name in
+                HTTPField.Name(name).flatMap { request.headers[$0] }
+            }
+            return try Self.json(answer)
         }
         router.post("/resign") { request, _ in
             if let refusal = Self.refusal(request, token: node.configuration.adminToken) { return refusal }

@@ -29,6 +29,9 @@ extension BillingNode {
         /// The signing secrets of the Stripe webhook endpoint (`STRIPE_WEBHOOK_SECRET`, several
         /// while one is rotated out); none disables `POST /webhooks/stripe` (404).
         public var stripeWebhookSecrets: [String] = []
+        /// The id of this service's webhook at PayPal (`PAYPAL_WEBHOOK_ID`), which PayPal's signature
+        /// verification needs; nil disables `POST /webhooks/paypal` (404). Only with the PayPal provider.
+        public var payPalWebhookID: String?
         /// Where the leader delivers the outbox's events (`BILLING_EVENT_ENDPOINTS`): http(s) URLs.
         /// None (default): events accumulate in the database, undelivered, for `billing events`.
         public var eventEndpoints: [String] = []

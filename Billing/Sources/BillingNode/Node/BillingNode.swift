@@ -32,6 +32,8 @@ public final class BillingNode: Service, Sendable {
     /// The engine's billing clock, also read by the leader's clock watchdog.
     private let billingClock: CheckedBillingClock
     let store: any BillingStore
+    /// The PayPal client, when the provider is PayPal: `POST /webhooks/paypal` verifies deliveries through it.
+    let payPalClient: PayPalClient?
     private let reviewGauge: Metrics.Gauge
     private let outboxGauge: Metrics.Gauge
     private let outboxAgeGauge: Metrics.Gauge
@@ -65,6 +67,7 @@ public final class BillingNode: Service, Sendable {
         let eventLog = try configuration.eventLogPath.map { try NodeEventLog(path: $0, nodeID: configuration.nodeID) }
         self.eventLog = eventLog
         eventLog?.append(.started, detail: "pid \(getpid())")
+        self.payPalClient = provider as? PayPalClient
         var store = store
         var provider = provider
         switch configuration.negativeControl {

@@ -38,6 +38,9 @@ struct InstrumentedStore: BillingStore {
     func recordWebhook(_ delivery: WebhookDelivery, settling record: RenewalRecord?) async throws -> WebhookSettlement {
         try await tracked { try await base.recordWebhook(delivery, settling: record) }
     }
+    func charge(idempotencyKey: String) async throws -> Charge? {
+        try await tracked { try await base.charge(idempotencyKey: idempotencyKey) }
+    }
     func events(after sequence: Int64?, subscriptionID: String?, limit: Int) async throws -> [BillingEvent] {
         try await tracked { try await base.events(after: sequence, subscriptionID: subscriptionID, limit: limit) }
     }

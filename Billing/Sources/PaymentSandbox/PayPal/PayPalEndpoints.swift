@@ -5,6 +5,8 @@ import Hummingbird
 /// `PayPalEndpoints+TransactionSearch.swift`) `GET /v1/reporting/transactions`.
 struct PayPalEndpoints: Sendable {
     let pipeline: SandboxPipeline
+    /// Sends the webhook events a request made, once it is answered.
+    let webhooks: WebhookDispatcher
     /// Accepted client id → secret; `nil` accepts any non-empty pair.
     let clients: [String: String]?
     /// The lifetime of issued access tokens.
@@ -59,9 +61,11 @@ struct PayPalEndpoints: Sendable {
         let idempotency = key.map {
             SandboxPipeline.Idempotency(scope: IdempotencyScope(provider: "paypal", key: $0), fingerprint: Self.canonical(bytes))
         }
-        return try await pipeline.run(request, context: context, dialect: dialect, idempotency: idempotency) { storage, requestID in
+        let response = try await pipeline.run(request, context: context, dialect: dialect, idempotency: idempotency) { storage, requestID in
             Self.apply(order, key: key, requestID: requestID, storage: &storage)
         }
+        webhooks.flush(pipeline.state)
+        return response
     }
 
     /// Answers an order by id.
@@ -193,6 +197,9 @@ struct PayPalEndpoints: Sendable {
             if let processorCode {
                 capture.append(("processor_response", .object([("response_code", .string(processorCode))])))
             }
+            capture.append(("supplementary_data", .object([("related_ids", .object([("order_id", .string(orderID))]))])))
+            storage.announcePayPalCapture(
+                status: processorCode == nil ? (pending ? "PENDING" : "COMPLETED") : "DECLINED", capture: JSONValue.object(capture).bytes)
             let body = JSONValue.object([
                 ("id", .string(orderID)),
                 ("intent", "CAPTURE"),

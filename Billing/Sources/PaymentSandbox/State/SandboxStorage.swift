@@ -26,8 +26,8 @@ struct SandboxStorage {
     /// The ledger entry of each key's latest application.
     var ledgerIndex: [IdempotencyScope: Int] = [:]
     var statistics = SandboxStatistics()
-    /// Webhook events made under the lock (type, the PaymentIntent's JSON), sent once it is released.
-    var outgoingWebhooks: [(type: String, object: [UInt8])] = []
+    /// Webhook events made under the lock, sent once it is released.
+    var outgoingWebhooks: [OutgoingWebhook] = []
     var faults: FaultRates
     var random: SplitMix64
     /// How far the sandbox clock runs ahead of the monotonic clock (``PaymentSandboxServer/advanceClock(by:)``).
@@ -57,7 +57,12 @@ struct SandboxStorage {
             case "requires_payment_method" where intent.lastPaymentError != nil: "payment_intent.payment_failed"
             default: nil
             }
-        if let type { outgoingWebhooks.append((type, intent.json.bytes)) }
+        if let type { outgoingWebhooks.append(.stripe(type: type, object: intent.json.bytes)) }
+    }
+
+    /// Queues PayPal's event about `capture` (its JSON), by its status (`COMPLETED`, `DECLINED`, `DENIED`, `PENDING`).
+    mutating func announcePayPalCapture(status: String, capture: [UInt8]) {
+        outgoingWebhooks.append(.payPal(type: "PAYMENT.CAPTURE.\(status)", resource: capture))
     }
 
     /// Forgets `scope`'s record if it completed at least `retention` ago on the sandbox clock;

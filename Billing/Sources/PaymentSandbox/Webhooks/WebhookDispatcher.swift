@@ -5,8 +5,9 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Delivers the sandbox's Stripe events to the configured endpoints, signed as Stripe signs them
-/// (`Stripe-Signature: t=...,v1=<HMAC-SHA256 of "t.payload">`), with the configured faults.
+/// Delivers the sandbox's webhook events to the configured endpoints, Stripe's signed as Stripe
+/// signs them (`Stripe-Signature: t=...,v1=<HMAC-SHA256 of "t.payload">`), PayPal's with the
+/// `PAYPAL-TRANSMISSION-*` headers (``PayPalWebhookSignature``), with the configured faults.
 ///
 /// Each event goes out once per endpoint; a refused or unanswered delivery is retried after 0.5,
 /// 1, 2, 4 and 8 s (each retry signed anew, as Stripe's retries are), then abandoned. Faults are
@@ -17,17 +18,25 @@ final class WebhookDispatcher: Sendable {
         var settings: WebhookSettings = .off
         var statistics = WebhookStatistics()
         /// An event held back to go out after the next one (the reorder fault).
-        var heldBack: [UInt8]?
+        var heldBack: Event?
     }
 
+    /// An event ready to send: its body and whose it is.
+    struct Event: Sendable {
+        let body: [UInt8]
+        let isPayPal: Bool
+    }
+
+    /// PayPal's signatures, which only this sandbox's verification endpoint checks.
+    let payPalSignature = PayPalWebhookSignature()
     private let state = Mutex(State())
-    private let events: AsyncStream<[UInt8]>.Continuation
-    private let stream: AsyncStream<[UInt8]>
+    private let events: AsyncStream<Event>.Continuation
+    private let stream: AsyncStream<Event>
     private let random: Mutex<SplitMix64>
     private let logger: Logger
 
     init(seed: UInt64, logger: Logger) {
-        (stream, events) = AsyncStream.makeStream(of: [UInt8].self)
+        (stream, events) = AsyncStream.makeStream(of: Event.self)
         random = Mutex(SplitMix64(seed: seed ^ 0x5745_4248_4F4F_4B53))
         self.logger = logger
     }
@@ -40,19 +49,16 @@ final class WebhookDispatcher: Sendable {
         state.withLock { $0.settings = settings }
     }
 
-    /// Queues an event of `type` about `object` (a PaymentIntent's JSON) when webhooks are on.
-    func emit(type: String, object: [UInt8]) {
+    /// Queues `webhook` when its provider's webhooks are on.
+    func emit(_ webhook: OutgoingWebhook) {
         let on = state.withLock { state -> Bool in
-            guard !state.settings.endpoints.isEmpty else { return false }
+            let endpoints = webhook.isPayPal ? state.settings.payPalEndpoints : state.settings.endpoints
+            guard !endpoints.isEmpty else { return false }
             state.statistics.events += 1
             return true
         }
         guard on else { return }
-        let created = Int64(Date().timeIntervalSince1970)
-        let event =
-            #"{"id":"\#(SandboxIDs.make("evt_"))","object":"event","api_version":"2024-06-20","created":\#(created),"livemode":false,"pending_webhooks":1,"type":"\#(type)","data":{"object":"#
-            + String(decoding: object, as: UTF8.self) + "}}"
-        events.yield(Array(event.utf8))
+        events.yield(Event(body: webhook.body, isPayPal: webhook.isPayPal))
     }
 
     /// Sends the events queued in `state`'s storage (``SandboxStorage/announce(_:)``).
@@ -61,7 +67,7 @@ final class WebhookDispatcher: Sendable {
             defer { storage.outgoingWebhooks = [] }
             return storage.outgoingWebhooks
         }
-        for (type, object) in outgoing { emit(type: type, object: object) }
+        for webhook in outgoing { emit(webhook) }
     }
 
     /// Delivers queued events until cancelled.
@@ -104,9 +110,9 @@ final class WebhookDispatcher: Sendable {
         }
     }
 
-    /// One event to every endpoint, with retries.
-    private func deliver(_ event: [UInt8], _ settings: WebhookSettings, _ client: HTTPClient) async {
-        for endpoint in settings.endpoints {
+    /// One event to every endpoint of its provider, with retries.
+    private func deliver(_ event: Event, _ settings: WebhookSettings, _ client: HTTPClient) async {
+        for endpoint in event.isPayPal ? settings.payPalEndpoints : settings.endpoints {
             var pause = Duration.milliseconds(500)
             for attempt in 0...5 {
                 if attempt > 0 {
@@ -116,10 +122,25 @@ final class WebhookDispatcher: Sendable {
                 var request = HTTPClientRequest(url: endpoint)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-                request.headers.add(
-                    name: "Stripe-Signature",
-                    value: Self.signature(event, secret: settings.secret, timestamp: Int64(Date().timeIntervalSince1970)))
-                request.body = .bytes(ByteBuffer(bytes: event))
+                if event.isPayPal {
+                    // Each transmission (a retry too) has its own id and time, as at PayPal.
+                    let id = UUID().uuidString.lowercased()
+                    let time = ISO8601DateFormatter().string(from: Date())
+                    request.headers.add(name: "PAYPAL-TRANSMISSION-ID", value: id)
+                    request.headers.add(name: "PAYPAL-TRANSMISSION-TIME", value: time)
+                    request.headers.add(
+                        name: "PAYPAL-TRANSMISSION-SIG",
+                        value: payPalSignature.sign(event: event.body, transmissionID: id, time: time, webhookID: settings.payPalWebhookID)
+                            ?? "")
+                    request.headers.add(
+                        name: "PAYPAL-CERT-URL", value: "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-sandbox")
+                    request.headers.add(name: "PAYPAL-AUTH-ALGO", value: PayPalWebhookSignature.algorithm)
+                } else {
+                    request.headers.add(
+                        name: "Stripe-Signature",
+                        value: Self.signature(event.body, secret: settings.secret, timestamp: Int64(Date().timeIntervalSince1970)))
+                }
+                request.body = .bytes(ByteBuffer(bytes: event.body))
                 let accepted: Bool
                 do {
                     let response = try await client.execute(request, timeout: .seconds(10))

@@ -1,9 +1,15 @@
-/// Where the sandbox delivers its Stripe webhook events, signed with which secret, with which faults.
+/// Where the sandbox delivers its webhook events, with which faults: Stripe's, signed with a
+/// secret (`Stripe-Signature`), and PayPal's, signed with the sandbox's own key for a webhook id
+/// (`PAYPAL-TRANSMISSION-SIG`, which only the sandbox's verification endpoint can check, as at PayPal).
 public struct WebhookSettings: Sendable, Hashable, Codable {
-    /// The endpoints (`http(s)://...`); none: no webhooks are sent.
+    /// The Stripe endpoints (`http(s)://...`); none: no Stripe webhooks are sent.
     public var endpoints: [String]
-    /// The signing secret (`whsec_...`) the endpoints verify `Stripe-Signature` with.
+    /// The signing secret (`whsec_...`) the Stripe endpoints verify `Stripe-Signature` with.
     public var secret: String
+    /// The PayPal endpoints; none: no PayPal webhooks are sent.
+    public var payPalEndpoints: [String]
+    /// The id of the PayPal webhook the deliveries are for (what the receiver verifies with).
+    public var payPalWebhookID: String
     /// Faults drawn per event.
     public var faults: WebhookFaults
 
@@ -11,9 +17,13 @@ public struct WebhookSettings: Sendable, Hashable, Codable {
     public static let off = WebhookSettings(endpoints: [], secret: "", faults: .none)
 
     /// Creates settings.
-    public init(endpoints: [String], secret: String, faults: WebhookFaults = .none) {
+    public init(
+        endpoints: [String], secret: String, payPalEndpoints: [String] = [], payPalWebhookID: String = "", faults: WebhookFaults = .none
+    ) {
         self.endpoints = endpoints
         self.secret = secret
+        self.payPalEndpoints = payPalEndpoints
+        self.payPalWebhookID = payPalWebhookID
         self.faults = faults
     }
 
@@ -21,22 +31,30 @@ public struct WebhookSettings: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         endpoints = try container.decodeIfPresent([String].self, forKey: .endpoints) ?? []
         secret = try container.decodeIfPresent(String.self, forKey: .secret) ?? ""
+        payPalEndpoints = try container.decodeIfPresent([String].self, forKey: .payPalEndpoints) ?? []
+        payPalWebhookID = try container.decodeIfPresent(String.self, forKey: .payPalWebhookID) ?? ""
         faults = try container.decodeIfPresent(WebhookFaults.self, forKey: .faults) ?? .none
     }
 
     enum CodingKeys: String, CodingKey {
         case endpoints, secret, faults
+        case payPalEndpoints = "paypal_endpoints"
+        case payPalWebhookID = "paypal_webhook_id"
     }
 
     /// Checks the endpoints are http(s) URLs, a secret is given with them, and the fault rates are valid.
     public func validate() throws(PaymentSandboxError) {
         try faults.validate()
-        for endpoint in endpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+        for endpoint in endpoints + payPalEndpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
             throw PaymentSandboxError(
                 code: .invalidConfiguration, message: "webhook endpoint '\(endpoint)' is not an http(s) URL")
         }
         if !endpoints.isEmpty, secret.isEmpty {
             throw PaymentSandboxError(code: .invalidConfiguration, message: "webhook endpoints need a signing secret (whsec_...)")
+        }
+        if !payPalEndpoints.isEmpty, payPalWebhookID.isEmpty {
+            throw PaymentSandboxError(
+                code: .invalidConfiguration, message: "PayPal webhook endpoints need a webhook id (paypal_webhook_id)")
         }
     }
 }

@@ -33,7 +33,8 @@ final class TestCluster: Sendable {
     /// Runs `body` with a cluster of `count` nodes whose database holds `due` subscriptions due now;
     /// everything is stopped afterwards. `arguments` and `environment` are added to every node's.
     static func with<T: Sendable>(
-        nodes count: Int, due: Int = 0, arguments extraArguments: [String] = [], environment extraEnvironment: [String: String] = [:],
+        nodes count: Int, due: Int = 0, provider: String = "stripe", arguments extraArguments: [String] = [],
+        environment extraEnvironment: [String: String] = [:],
         _ body: (TestCluster) async throws -> T
     ) async throws -> T {
         let directory = NSTemporaryDirectory() + "billing-node-tests-" + UUID().uuidString
@@ -55,12 +56,13 @@ final class TestCluster: Sendable {
                         id: id, port: port,
                         arguments: [
                             "node", "--id", id, "--coordination", "sqlite:\(directory)/election.sqlite",
-                            "--database", "sqlite:\(directory)/billing.sqlite", "--provider", "stripe",
+                            "--database", "sqlite:\(directory)/billing.sqlite", "--provider", provider,
                             "--provider-url", sandboxURL, "--http-port", String(port), "--rate-limit", "0",
                             "--parent-pid", String(getpid()),
                         ] + extraArguments,
                         environment: [
-                            "STRIPE_API_KEY": "sk_test_nodes", "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info",
+                            "STRIPE_API_KEY": "sk_test_nodes", "PAYPAL_CLIENT_ID": "client_nodes", "PAYPAL_CLIENT_SECRET": "secret_nodes",
+                            "BILLING_ADMIN_TOKEN": adminToken, "BILLING_LOG_LEVEL": "info",
                             "BILLING_API_TOKENS": "read:\(readToken),write:\(writeToken)",
                             "STRIPE_WEBHOOK_SECRET": "whsec_old_secret,\(webhookSecret)",
                         ].merging(extraEnvironment) { $1 },

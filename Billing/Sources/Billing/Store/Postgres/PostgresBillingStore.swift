@@ -92,6 +92,10 @@ public final class PostgresBillingStore: BillingStore, Service {
         return try await calls.run { [ledger] in try await ledger.recordWebhook(delivery, settling: record, now: now) }
     }
 
+    public func charge(idempotencyKey: String) async throws -> Charge? {
+        try await calls.run { [ledger] in try await ledger.charge(idempotencyKey: idempotencyKey) }
+    }
+
     public func events(after sequence: Int64?, subscriptionID: String?, limit: Int) async throws -> [BillingEvent] {
         try await calls.run { [ledger] in try await ledger.events(after: sequence, subscriptionID: subscriptionID, limit: limit) }
     }

@@ -135,6 +135,13 @@ struct SQLLedger: Sendable {
 
     // MARK: Charges
 
+    func charge(idempotencyKey: String) async throws -> Charge? {
+        try await database.transaction { connection in
+            try await connection.query("SELECT \(Self.chargeReadColumns) FROM charges WHERE idempotency_key = $1", [.text(idempotencyKey)])
+                .first.map(Self.decodeCharge)
+        }
+    }
+
     func charges(subscriptionID: String) async throws -> [Charge] {
         try await database.transaction { connection in
             try await connection.query(

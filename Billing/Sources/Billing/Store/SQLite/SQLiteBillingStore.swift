@@ -68,6 +68,10 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.recordWebhook(delivery, settling: record, now: SystemBillingClock.read())
     }
 
+    public func charge(idempotencyKey: String) async throws -> Charge? {
+        try await ledger.charge(idempotencyKey: idempotencyKey)
+    }
+
     public func events(after sequence: Int64?, subscriptionID: String?, limit: Int) async throws -> [BillingEvent] {
         try await ledger.events(after: sequence, subscriptionID: subscriptionID, limit: limit)
     }
