@@ -124,7 +124,8 @@ struct EventLagRun {
                         let due = dueTimes[index]
                         let subscription = Subscription(
                             id: String(format: "sub_%06d", index), customer: "cus_\(index)", plan: plan, status: .active,
-                            billingCycleAnchor: due, currentPeriodStart: BillingCalendar.boundary(anchor: due, interval: .monthly, index: -1),
+                            billingCycleAnchor: due,
+                            currentPeriodStart: BillingCalendar.boundary(anchor: due, interval: .monthly, index: -1),
                             currentPeriodEnd: due, cancelAtPeriodEnd: false, paymentMethod: "pm_card_visa", retry: nil)
                         try await store.saveSubscription(subscription.stored)
                     }

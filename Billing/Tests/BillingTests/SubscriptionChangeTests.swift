@@ -166,24 +166,14 @@ struct SubscriptionChangeTests {
                     group.addTask {
                         var mine: [String: Acknowledged] = [:]
                         for (index, id) in ids.enumerated() where index % 4 == writer || index % 3 == 0 {
-                            // Read, change with If-Match, and on a version conflict read again: as an API client does.
                             for round in 0..<3 {
-                                let change: SubscriptionChange =
-                                    round < 2 ? .paymentMethod("pm_\(writer)_\(round)") : (index % 2 == 0 ? .cancel(atPeriodEnd: false) : .pause)
-                                for _ in 0..<20 {
-                                    guard let row = try await store.subscription(id: id) else { break }
-                                    do {
-                                        let written = try await store.changeSubscription(id: id, ifVersion: row.version, change)
-                                        switch change {
-                                        case .paymentMethod(let method): mine[id, default: .init()].paymentMethods.append((written.version, method))
-                                        default: mine[id, default: .init()].terminal = "\(change)"
-                                        }
-                                        break
-                                    } catch let error as BillingError where error.code == .versionMismatch || error.code == .concurrentModification {
-                                        await Task.yield()
-                                    } catch let error as BillingError where error.code == .transitionNotAllowed {
-                                        break  // Another writer canceled or paused it first.
-                                    }
+                                let terminal: SubscriptionChange = index % 2 == 0 ? .cancel(atPeriodEnd: false) : .pause
+                                let change: SubscriptionChange = round < 2 ? .paymentMethod("pm_\(writer)_\(round)") : terminal
+                                guard let written = try await Self.changeAsAnAPIClient(id, change, store) else { continue }
+                                if case .paymentMethod(let method) = change {
+                                    mine[id, default: .init()].paymentMethods.append((written.version, method))
+                                } else {
+                                    mine[id, default: .init()].terminal = "\(change)"
                                 }
                             }
                         }
@@ -202,7 +192,8 @@ struct SubscriptionChangeTests {
                 let terminals = mine.compactMap(\.terminal)
                 if let terminal = terminals.first {
                     #expect(terminals.count == 1, "\(id): two writers both ended it")
-                    #expect(row.status == (terminal.hasPrefix("cancel") ? "canceled" : "paused"), "\(id): \(terminal) was undone: \(row.status)")
+                    let expected = terminal.hasPrefix("cancel") ? "canceled" : "paused"
+                    #expect(row.status == expected, "\(id): \(terminal) was undone: \(row.status)")
                 }
                 // Conditional writes are ordered by the versions they produced: the last acknowledged
                 // payment method is the row's (the engine never writes it back).
@@ -218,5 +209,24 @@ struct SubscriptionChangeTests {
             }
             #expect(fake.appliedPerPeriod.values.allSatisfy { $0 == 1 }, "each period charged at most once")
         }
+    }
+
+    /// Reads the row and changes it with If-Match (its version), reading again on a version
+    /// conflict, as an API client does; the row written, or nil when the change is not allowed
+    /// (another writer ended the subscription first) or kept conflicting.
+    static func changeAsAnAPIClient(
+        _ id: String, _ change: SubscriptionChange, _ store: any BillingStore
+    ) async throws -> StoredSubscription? {
+        for _ in 0..<20 {
+            guard let row = try await store.subscription(id: id) else { return nil }
+            do {
+                return try await store.changeSubscription(id: id, ifVersion: row.version, change)
+            } catch let error as BillingError where error.code == .versionMismatch || error.code == .concurrentModification {
+                await Task.yield()
+            } catch let error as BillingError where error.code == .transitionNotAllowed {
+                return nil
+            }
+        }
+        return nil
     }
 }
