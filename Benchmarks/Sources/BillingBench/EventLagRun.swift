@@ -44,10 +44,15 @@ struct EventLagRun {
     func run() async throws -> Result {
         let count = options.eventRate * options.eventSeconds
         return try await withBenchStore(.postgres, options: options, logger: logger) { store, url in
-            // Due from 3 s from now, `rate` per second, evenly.
-            let start = try await store.currentTime() + .seconds(3)
+            // Due `rate` per second, evenly, from a start that leaves time to seed them all (at
+            // 1,000 rows a second or faster) and to elect the node.
+            let start = try await store.currentTime() + .seconds(5) + .milliseconds(Int64(count))
             let dueTimes = (0..<count).map { start + .microseconds(Int64($0) * 1_000_000 / Int64(options.eventRate)) }
             try await seed(store, dueTimes: dueTimes)
+            let early = try await store.currentTime().duration(to: start)
+            guard early > .seconds(1) else {
+                throw BenchOptions.UsageError(description: "seeding took too long: the first renewal was due \(early) after it ended")
+            }
             let sandbox = try PaymentSandboxServer(logger: logger)
             let arrivals = Mutex<[Double]>([])
             let secret = "whsec_bench_events"

@@ -10,7 +10,7 @@ public struct BillingEvent: Hashable, Sendable {
     public var subscriptionID: String
     /// The event's data: a JSON object of the row as written (see `EventOutboxSchema`).
     public var payload: String
-    /// When the change was written (the row's `updated_ms`).
+    /// When the change was written, by the database's clock.
     public var createdAt: Timestamp
     /// When every endpoint accepted it; nil while it is to be delivered.
     public var deliveredAt: Timestamp?

@@ -15,10 +15,10 @@ import Metrics
 struct OutboxRelay: Sendable {
     /// Pacing of the relay.
     struct Configuration: Sendable {
-        /// Events read per round; default 256.
-        var batchSize = 256
-        /// Deliveries in flight at once; default 16.
-        var concurrency = 16
+        /// Events read per round; default 500.
+        var batchSize = 500
+        /// Deliveries in flight at once; default 32.
+        var concurrency = 32
         /// The wait before the first retry of a failed event; doubles up to ``maximumBackoff``. Default 1 s.
         var initialBackoff: Duration = .seconds(1)
         /// The longest wait between retries of one event; default 5 minutes.

@@ -119,9 +119,16 @@ enum EventOutboxSchema {
         payload: String
     ) -> [String] {
         let choices = events.map { "SELECT '\($0.type)' AS type WHERE \($0.condition)" }.joined(separator: " UNION ALL ")
+        // Stamped with the database's clock when the row is written (the row's own `updated_ms`
+        // may be the writer's earlier reading, such as the start of a renewal pass).
+        let now =
+            switch dialect {
+            case .sqlite: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+            case .postgres: "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)"
+            }
         let insert = """
             INSERT INTO billing_events (type, subscription_id, payload, created_ms, next_attempt_ms)
-            SELECT chosen.type, \(subscriptionID), \(payload), NEW.updated_ms, NEW.updated_ms FROM (\(choices)) AS chosen
+            SELECT chosen.type, \(subscriptionID), \(payload), \(now), \(now) FROM (\(choices)) AS chosen
             """
         switch dialect {
         case .sqlite:
