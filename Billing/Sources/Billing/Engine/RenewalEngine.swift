@@ -282,7 +282,9 @@ public final class RenewalEngine: Sendable {
             return report
         }
         guard let decision = try await settleOpen(charge, of: subscription, pass: pass, now: now) else { return report }
-        if try await apply(decision, pass: pass, now: now, into: &report), decision.kind != .unknown, decision.kind != .deferred {
+        // Reconciled: settled or parked; not a charge that still waits (for an answer, a bank, a customer).
+        let stillWaits = [.unknown, .deferred, .processing, .actionRequired].contains(decision.kind)
+        if try await apply(decision, pass: pass, now: now, into: &report), !stillWaits {
             report.reconciled += 1
             metrics.reconciled.increment()
         }

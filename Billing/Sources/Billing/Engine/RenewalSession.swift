@@ -61,10 +61,10 @@ public final class RenewalSession: Sendable {
             seen.insert(subscriptionID).inserted && !slots.contains(subscriptionID)
         }
 
-        // Phase 1: re-ask the provider about every pending or unknown charge.
+        // Phase 1: re-ask the provider about every pending or unknown charge whose wait is over.
         var chargeCursor: ChargeCursor?
         while true {
-            let page = try await engine.store.unresolvedCharges(after: chargeCursor, limit: engine.configuration.batchSize)
+            let page = try await engine.store.unresolvedCharges(readyAt: now, after: chargeCursor, limit: engine.configuration.batchSize)
             guard let last = page.last else { break }
             chargeCursor = ChargeCursor(after: last)
             for charge in page where claim(charge.subscriptionID) {

@@ -48,8 +48,8 @@ public protocol BillingStore: Sendable {
     /// `limit`, only `subscriptionID`'s when given. The database writes an event in the
     /// transaction of each change it stands for, whoever writes it (see ``BillingEvent/type``).
     func events(after sequence: Int64?, subscriptionID: String?, limit: Int) async throws -> [BillingEvent]
-    /// What to deliver next at `now`: for each subscription with undelivered events its oldest,
-    /// when that one is due, in sequence order, at most `limit`.
+    /// What to deliver next at `now`: the oldest undelivered events, in sequence order, at most
+    /// `limit`, without any of a subscription's events that follow one still waiting for its retry.
     func deliverableEvents(at now: Timestamp, limit: Int) async throws -> [BillingEvent]
     /// Records that every endpoint accepted these events.
     func markEventsDelivered(_ sequences: [Int64], at now: Timestamp) async throws
@@ -98,8 +98,10 @@ public protocol BillingStore: Sendable {
     /// id), starting after `cursor`, at most `limit` of them, as stored (not validated).
     func dueSubscriptions(at now: Timestamp, after cursor: DueCursor?, limit: Int) async throws -> [StoredSubscription]
 
-    /// Charges still ``ChargeStatus/pending`` or ``ChargeStatus/unknown``, after `cursor`, at most `limit`.
-    func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge]
+    /// Charges still ``ChargeStatus/pending`` or ``ChargeStatus/unknown`` and not parked, after
+    /// `cursor`, at most `limit`; with `readyAt`, only those not waiting past it (``Charge/nextSendAt``):
+    /// a charge that waits hours for a bank or a customer is not read on every pass.
+    func unresolvedCharges(readyAt: Timestamp?, after cursor: ChargeCursor?, limit: Int) async throws -> [Charge]
 
     /// Step (a): in one fenced transaction, writes the pending charge of `intent` and returns the row.
     ///
@@ -133,6 +135,11 @@ public protocol BillingStore: Sendable {
 }
 
 extension BillingStore {
+    /// Every open charge (see ``unresolvedCharges(readyAt:after:limit:)``), waiting or not.
+    public func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
+        try await unresolvedCharges(readyAt: nil, after: cursor, limit: limit)
+    }
+
     /// Cancels a subscription now, or at the end of its paid period (``SubscriptionChange/cancel(atPeriodEnd:)``),
     /// in one conditional update that bumps the version, so that a renewal in flight cannot undo
     /// it. Returns the row as written.

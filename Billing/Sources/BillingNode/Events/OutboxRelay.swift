@@ -6,10 +6,11 @@ import Metrics
 /// least once, each subscription's events in order, failures retried with back-off.
 ///
 /// Each round asks the store for the events it may deliver now
-/// (``BillingStore/deliverableEvents(at:limit:)``: a subscription's oldest undelivered event, when
-/// due), sends them with at most ``Configuration/concurrency`` in flight, and records which
-/// were accepted; an event that failed waits its back-off, and its subscription's later events
-/// wait behind it. Another subscription's events are not held up. A leader that lost its
+/// (``BillingStore/deliverableEvents(at:limit:)``: the oldest undelivered ones, none behind one
+/// that waits for its retry), sends each subscription's one after the other with at most
+/// ``Configuration/concurrency`` subscriptions in flight, and records which were accepted; an
+/// event that failed waits its back-off, and its subscription's later events wait behind it.
+/// Another subscription's events are not held up. A leader that lost its
 /// leadership may deliver an event its successor delivers again: receivers deduplicate on the
 /// event id, which every delivery of an event repeats.
 struct OutboxRelay: Sendable {
@@ -61,21 +62,29 @@ struct OutboxRelay: Sendable {
         let now = try await store.currentTime()
         let events = try await store.deliverableEvents(at: now, limit: configuration.batchSize)
         guard !events.isEmpty else { return 0 }
-        // One event per subscription in a round: deliveries in parallel keep per-subscription order.
-        let results = try await withThrowingTaskGroup(of: (BillingEvent, String?).self) { group in
-            var results: [(BillingEvent, String?)] = []
-            var next = events.makeIterator()
+        // Each subscription's events go out one after the other, in order, stopping at the first
+        // that fails; subscriptions go in parallel.
+        let bySubscription = Dictionary(grouping: events, by: \.subscriptionID)
+        var seen = Set<String>()
+        let order = events.map(\.subscriptionID).filter { seen.insert($0).inserted }
+        let results = try await withThrowingTaskGroup(of: (delivered: [BillingEvent], failed: (BillingEvent, String)?).self) { group in
+            var results: [(delivered: [BillingEvent], failed: (BillingEvent, String)?)] = []
+            var next = order.makeIterator()
             func start() {
-                guard let event = next.next() else { return }
+                guard let subscription = next.next(), let queue = bySubscription[subscription] else { return }
                 group.addTask {
-                    do {
-                        try await sender.send(event)
-                        return (event, nil)
-                    } catch is CancellationError {
-                        throw CancellationError()
-                    } catch {
-                        return (event, "\(error)")
+                    var delivered: [BillingEvent] = []
+                    for event in queue {
+                        do {
+                            try await sender.send(event)
+                            delivered.append(event)
+                        } catch is CancellationError {
+                            throw CancellationError()
+                        } catch {
+                            return (delivered, (event, "\(error)"))
+                        }
                     }
+                    return (delivered, nil)
                 }
             }
             for _ in 0..<configuration.concurrency { start() }
@@ -86,13 +95,13 @@ struct OutboxRelay: Sendable {
             return results
         }
         let deliveredAt = try await store.currentTime()
-        let delivered = results.filter { $0.1 == nil }.map(\.0)
+        let delivered = results.flatMap(\.delivered)
         try await store.markEventsDelivered(delivered.map(\.sequence), at: deliveredAt)
         for event in delivered {
             metrics.delivered.increment()
             metrics.lag.recordNanoseconds(max(0, event.createdAt.duration(to: deliveredAt).nanosecondsClamped))
         }
-        for case (let event, let error?) in results {
+        for case (_, let (event, error)?) in results {
             metrics.failures.increment()
             let retryAt = deliveredAt + configuration.backoff(attempt: event.attempts + 1)
             logger.warning(

@@ -79,8 +79,8 @@ struct InstrumentedStore: BillingStore {
     func dueSubscriptions(at now: Timestamp, after cursor: DueCursor?, limit: Int) async throws -> [StoredSubscription] {
         try await tracked { try await base.dueSubscriptions(at: now, after: cursor, limit: limit) }
     }
-    func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
-        try await tracked { try await base.unresolvedCharges(after: cursor, limit: limit) }
+    func unresolvedCharges(readyAt: Timestamp?, after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
+        try await tracked { try await base.unresolvedCharges(readyAt: readyAt, after: cursor, limit: limit) }
     }
 
     func beginCharge(_ intent: ChargeIntent, fence: Fence, at now: Timestamp) async throws -> Charge {

@@ -163,8 +163,8 @@ public final class PostgresBillingStore: BillingStore, Service {
         try await calls.run { [ledger] in try await ledger.dueSubscriptions(at: now, after: cursor, limit: limit) }
     }
 
-    public func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
-        try await calls.run { [ledger] in try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: true) }
+    public func unresolvedCharges(readyAt: Timestamp?, after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
+        try await calls.run { [ledger] in try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: true, readyAt: readyAt) }
     }
 
     public func beginCharge(_ intent: ChargeIntent, fence: Fence, at now: Timestamp) async throws -> Charge {

@@ -14,9 +14,10 @@ extension SQLLedger {
         }
     }
 
-    /// For each subscription with undelivered events, its oldest one, when it is due at `now`:
-    /// a subscription's later events wait until the earlier ones are delivered (per-subscription
-    /// order), and one that keeps failing holds up only its own subscription.
+    /// The oldest undelivered events that are due at `now`, in sequence order, stopping for each
+    /// subscription before its first event that waits (a failed delivery's back-off): a
+    /// subscription's events are delivered in order, and one that keeps failing holds up only
+    /// its own subscription.
     func deliverableEvents(at now: Timestamp, limit: Int) async throws -> [BillingEvent] {
         try await database.transaction { connection in
             try await connection.query(
@@ -25,7 +26,8 @@ extension SQLLedger {
                 WHERE e.delivered_ms IS NULL AND e.next_attempt_ms <= $1
                   AND NOT EXISTS (
                       SELECT 1 FROM billing_events p
-                      WHERE p.delivered_ms IS NULL AND p.subscription_id = e.subscription_id AND p.seq < e.seq)
+                      WHERE p.delivered_ms IS NULL AND p.subscription_id = e.subscription_id AND p.seq < e.seq
+                        AND p.next_attempt_ms > $1)
                 ORDER BY e.seq LIMIT $2
                 """,
                 [.timestamp(now), .integer(Int64(limit))]

@@ -151,8 +151,12 @@ struct SQLLedger: Sendable {
         }
     }
 
-    func charges(after cursor: ChargeCursor?, limit: Int, unresolvedOnly: Bool) async throws -> [Charge] {
-        let filter = unresolvedOnly ? Self.chargeOpenForEngine : "1 = 1"
+    func charges(after cursor: ChargeCursor?, limit: Int, unresolvedOnly: Bool, readyAt: Timestamp? = nil) async throws -> [Charge] {
+        var filter = unresolvedOnly ? Self.chargeOpenForEngine : "1 = 1"
+        if let readyAt {
+            // A literal, not a bind: the two queries below number their binds differently.
+            filter += " AND (next_send_ms IS NULL OR next_send_ms <= \(readyAt.millisecondsSinceEpoch))"
+        }
         return try await database.transaction { connection in
             let rows: [SQLRow]
             if let cursor {

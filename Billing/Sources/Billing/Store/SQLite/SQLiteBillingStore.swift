@@ -136,8 +136,8 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.dueSubscriptions(at: now, after: cursor, limit: limit)
     }
 
-    public func unresolvedCharges(after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
-        try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: true)
+    public func unresolvedCharges(readyAt: Timestamp?, after cursor: ChargeCursor?, limit: Int) async throws -> [Charge] {
+        try await ledger.charges(after: cursor, limit: limit, unresolvedOnly: true, readyAt: readyAt)
     }
 
     public func beginCharge(_ intent: ChargeIntent, fence: Fence, at now: Timestamp) async throws -> Charge {
