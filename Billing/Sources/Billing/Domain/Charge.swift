@@ -49,9 +49,9 @@ public struct Charge: Hashable, Sendable {
     /// Whether the engine still works on it: open, and not parked for an operator.
     public var isAwaitingProvider: Bool { status.isUnresolved && reviewReason == nil }
 
-    /// The ``failureCode`` of an open charge the provider accepted and settles later (``ChargeOutcome/processing(reference:)``).
+    /// The ``failureCode`` of an open charge the provider accepted and settles later (`ChargeOutcome.processing(reference:)`).
     public static let processingCode = "processing"
-    /// The ``failureCode`` of an open charge that waits for its customer to authenticate it (``ChargeOutcome/requiresAction(reference:action:)``).
+    /// The ``failureCode`` of an open charge that waits for its customer to authenticate it (`ChargeOutcome.requiresAction(reference:action:)`).
     public static let actionRequiredCode = "requires_action"
 
     /// Whether the provider accepted this open charge and settles it later (processing, or

@@ -17,7 +17,7 @@
 /// | `subscription.canceled` | a subscription becomes `canceled` |
 ///
 /// An event's id is `evt_` and its sequence number; events of one subscription are delivered in
-/// sequence order (``SQLLedger`` `pendingEvents`).
+/// sequence order (`SQLLedger.deliverableEvents(at:limit:)`).
 enum EventOutboxSchema {
     /// The statements of the step, for `dialect`.
     static func statements(_ dialect: SQLDialect) -> [String] {
