@@ -7,12 +7,13 @@
 #   healthz  GET /healthz: the same server, process and wrk settings with no database call, as the
 #            baseline the two are compared with (run in the same invocation).
 #
-# Usage: scripts/api-bench.sh [SECONDS] [CONNECTIONS]   (default 20 s, 16 connections, 2 threads)
+# Usage: scripts/api-bench.sh [SECONDS] [CONNECTIONS]   (default 20 s, 16 connections, 2 threads;
+# BILLING_BIN names another build of `billing`, e.g. an earlier commit's, to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 connections=${2:-16}
-bin=.build/release/billing
+bin=${BILLING_BIN:-.build/release/billing}
 [[ -x $bin ]] || { echo "api-bench: build it first: swift build -c release --package-path Billing --scratch-path .build --product billing" >&2; exit 1; }
 command -v wrk >/dev/null 2>&1 || { echo "api-bench: wrk is missing: apt-get install wrk" >&2; exit 1; }
 work=$(mktemp -d /tmp/billing-api-bench.XXXXXX)
