@@ -71,6 +71,9 @@ struct EventOutboxTests {
             let first = try #require(events.first?.sequence)
             #expect(try await store.requeueEvents(from: first, through: .max, subscriptionID: "paid", at: now) == 2)
             let again = try await store.deliverableEvents(at: now, limit: 100)
+            // Pruning deletes only what was delivered before the instant: the requeued events stay.
+            #expect(try await store.pruneEvents(deliveredBefore: now + .seconds(1)) == 3)
+            #expect(try await store.events(after: nil, subscriptionID: nil, limit: 100).map(\.subscriptionID) == ["paid", "paid"])
             #expect(again.map(\.id) == events.filter { $0.subscriptionID == "paid" }.map(\.id))
         }
     }

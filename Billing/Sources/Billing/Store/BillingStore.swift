@@ -60,6 +60,9 @@ public protocol BillingStore: Sendable {
     func requeueEvents(from first: Int64, through last: Int64, subscriptionID: String?, at now: Timestamp) async throws -> Int
     /// How many events wait for delivery, and since when.
     func outboxBacklog() async throws -> OutboxBacklog
+    /// Deletes the events every endpoint accepted before `instant` (undelivered ones stay, whatever
+    /// their age); returns how many.
+    func pruneEvents(deliveredBefore instant: Timestamp) async throws -> Int
     /// Subscriptions in id order after the id `after`, at most `limit`, only those whose status is
     /// `status` when given, as stored.
     func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription]

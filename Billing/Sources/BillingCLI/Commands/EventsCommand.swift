@@ -5,6 +5,6 @@ struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
         abstract: "Inspect the events the service delivers to the business, and deliver some again.",
-        subcommands: [ListEventsCommand.self, ReplayEventsCommand.self, ReceiveEventsCommand.self]
+        subcommands: [ListEventsCommand.self, ReplayEventsCommand.self, ReceiveEventsCommand.self, PruneEventsCommand.self]
     )
 }

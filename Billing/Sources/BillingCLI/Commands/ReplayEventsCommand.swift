@@ -48,11 +48,11 @@ struct ReplayEventsCommand: AsyncParsableCommand {
             try await store.requeueEvents(
                 from: range.lowerBound, through: range.upperBound, subscriptionID: subscription, at: try await store.currentTime())
         }
+        guard count > 0 else { throw CLIError("no event matched; see billing events list") }
         if options.json {
             try JSONOutput.print(["requeued": count])
         } else {
             print("\(count) event\(count == 1 ? "" : "s") queued for delivery again")
         }
-        if count == 0 { throw CLIError("no event matched; see billing events list") }
     }
 }

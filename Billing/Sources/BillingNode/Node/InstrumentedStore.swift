@@ -57,6 +57,9 @@ struct InstrumentedStore: BillingStore {
         try await tracked { try await base.requeueEvents(from: first, through: last, subscriptionID: subscriptionID, at: now) }
     }
     func outboxBacklog() async throws -> OutboxBacklog { try await tracked { try await base.outboxBacklog() } }
+    func pruneEvents(deliveredBefore instant: Timestamp) async throws -> Int {
+        try await tracked { try await base.pruneEvents(deliveredBefore: instant) }
+    }
     func subscriptions(status: String?, after: String?, limit: Int) async throws -> [StoredSubscription] {
         try await tracked { try await base.subscriptions(status: status, after: after, limit: limit) }
     }

@@ -118,6 +118,10 @@ public final class PostgresBillingStore: BillingStore, Service {
         }
     }
 
+    public func pruneEvents(deliveredBefore instant: Timestamp) async throws -> Int {
+        try await calls.run { [ledger] in try await ledger.pruneEvents(deliveredBefore: instant) }
+    }
+
     public func outboxBacklog() async throws -> OutboxBacklog {
         try await calls.run { [ledger] in try await ledger.outboxBacklog() }
     }

@@ -79,6 +79,14 @@ extension SQLLedger {
         }
     }
 
+    func pruneEvents(deliveredBefore instant: Timestamp) async throws -> Int {
+        try await database.transaction { connection in
+            try await connection.query(
+                "DELETE FROM billing_events WHERE delivered_ms IS NOT NULL AND delivered_ms < $1 RETURNING seq", [.timestamp(instant)]
+            ).count
+        }
+    }
+
     func outboxBacklog() async throws -> OutboxBacklog {
         try await database.transaction { connection in
             guard

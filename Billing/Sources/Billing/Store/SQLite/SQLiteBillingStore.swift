@@ -92,6 +92,10 @@ public final class SQLiteBillingStore: BillingStore {
         try await ledger.requeueEvents(from: first, through: last, subscriptionID: subscriptionID, at: now)
     }
 
+    public func pruneEvents(deliveredBefore instant: Timestamp) async throws -> Int {
+        try await ledger.pruneEvents(deliveredBefore: instant)
+    }
+
     public func outboxBacklog() async throws -> OutboxBacklog {
         try await ledger.outboxBacklog()
     }
