@@ -41,17 +41,24 @@ struct OutboxRelay: Sendable {
     let metrics: OutboxMetrics
     let logger: Logger
 
-    /// Rounds until cancelled (or `checkLeadership` throws). A store that fails is logged and asked again.
+    /// Rounds until cancelled (or `checkLeadership` throws). Any other failure (the database out of
+    /// reach, a row it cannot read) is logged and the round tried again a second later: delivery
+    /// stalls, billing does not (the relay runs beside the engine in one leadership, and an error
+    /// here would end it, on every replica alike).
     func run(checkLeadership: @escaping @Sendable () throws -> Void) async throws {
         while true {
             try checkLeadership()
-            var delivered = 0
+            let read: Int
             do {
-                delivered = try await round()
-            } catch let error as BillingError where error.code == .storeUnavailable {
-                logger.warning("the outbox could not be read; retrying", metadata: ["error": "\(error.message)"])
+                read = try await round()
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.error("the outbox could not be delivered; trying again in a second", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+                continue
             }
-            if delivered < configuration.batchSize {
+            if read < configuration.batchSize {
                 try await Task.sleep(for: configuration.idlePause)
             }
         }
