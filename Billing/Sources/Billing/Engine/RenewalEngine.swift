@@ -379,7 +379,8 @@ public final class RenewalEngine: Sendable {
     /// counted from ``Charge/keySentAt``) the key is replayed. Past it the key is never sent
     /// blindly: the charge is looked up by its references and settled from what is found; found
     /// nowhere, the key provably never applied and is sent anew with a new send time, written
-    /// first; a lookup that is impossible or ambiguous parks the charge.
+    /// first; a lookup that is impossible or ambiguous parks the charge. A charge settling at the
+    /// provider (``Charge/isSettlingAtProvider``) is only looked up, whatever its key's age.
     private func settleOpen(_ charge: Charge, of subscription: Subscription, pass: Pass, now: Timestamp) async throws -> RenewalDecision? {
         guard charge.reviewReason == nil else { return nil }
         if let next = charge.nextSendAt, next > now { return nil }
@@ -390,65 +391,22 @@ public final class RenewalEngine: Sendable {
                 subscription: subscription, charge: charge, outcome: outcome, now: pass.billingTime(), dunning: configuration.dunning,
                 retryOpenAt: retryOpenAt, lookUpAt: lookUpAt)
         }
-        if charge.isSettlingAtProvider {
-            // Accepted by the provider, settling later: its key would replay the first (stale)
-            // answer, and a new one could charge twice. Only a lookup (or a webhook) settles it.
-            return try await lookUpSettling(charge, pass: pass, decide: decide)
-        }
+        // A charge the provider accepted and settles later is never re-sent: its key would replay
+        // the first (stale) answer, a new one could charge twice. Past the key's retention it is
+        // not re-sent blindly either. Both are looked up instead.
         let replayableUntil = charge.keySentAt.map { $0 + (provider.idempotencyKeyRetention - configuration.keyReplaySafetyMargin) }
-        guard let replayableUntil, now < replayableUntil else {
-            let lookup: ChargeLookupResult
-            do {
-                lookup = try await lookUp(charge, pass: pass)
-            } catch let error as PaymentError {
-                guard !Self.stopsTheEngine(error) else { throw Self.providerFailure(error, charge: charge) }
-                return RenewalDecision.park(
-                    charge: charge,
-                    reason:
-                        "lookup_failed: the provider may have forgotten key \(charge.idempotencyKey) and the charge could not be looked up (\(error.message))"
-                )
-            }
-            switch lookup {
-            case .found(let outcome):
-                return decide(outcome)
-            case .ambiguous(let message):
-                return RenewalDecision.park(charge: charge, reason: "lookup_ambiguous: \(message)")
-            case .unavailable(let message):
-                return decide(.retryable(message: message))
-            case .notFound:
-                // Never applied: the key is sent anew, its new window written before it goes.
-                let restart = ChargeUpdate(
-                    idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: "key_resent_after_lookup", keySentAt: now)
-                do {
-                    try await pass.recordRenewal(
-                        RenewalRecord(
-                            subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
-                } catch let error as BillingError where error.code == .concurrentModification {
-                    return nil  // Settled or parked meanwhile (an operator, another pass): nothing to send.
-                }
-                logger.notice(
-                    "the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
-                return try await send(charge, pass: pass, decide: decide)
-            }
+        if let replayableUntil, now < replayableUntil, !charge.isSettlingAtProvider {
+            return try await send(charge, pass: pass, decide: decide)
         }
-        return try await send(charge, pass: pass, decide: decide)
-    }
-
-    /// Looks up a charge the provider settles later (processing, or waiting for its customer) and
-    /// decides from what is found; anything that settles nothing keeps it waiting for the next look.
-    private func lookUpSettling(
-        _ charge: Charge, pass: Pass, decide: (ChargeOutcome) -> RenewalDecision
-    ) async throws -> RenewalDecision {
         let lookup: ChargeLookupResult
         do {
             lookup = try await lookUp(charge, pass: pass)
         } catch let error as PaymentError {
             guard !Self.stopsTheEngine(error) else { throw Self.providerFailure(error, charge: charge) }
+            let why = charge.isSettlingAtProvider ? "the provider settles it later" : "the provider may have forgotten its key"
             return RenewalDecision.park(
                 charge: charge,
-                reason:
-                    "lookup_failed: the provider settles \(charge.idempotencyKey) (\(charge.providerReference ?? "no reference")) later, and it could not be looked up (\(error.message))"
-            )
+                reason: "lookup_failed: \(charge.idempotencyKey) must be looked up (\(why)) and could not be (\(error.message))")
         }
         switch lookup {
         case .found(let outcome):
@@ -456,10 +414,23 @@ public final class RenewalEngine: Sendable {
         case .ambiguous(let message):
             return RenewalDecision.park(charge: charge, reason: "lookup_ambiguous: \(message)")
         case .unavailable(let message):
-            return decide(.unknown(message: message))
-        case .notFound:
+            return decide(.retryable(message: message))
+        case .notFound where charge.isSettlingAtProvider:
             // The provider accepted it, so its search has not caught up yet: never re-sent.
             return decide(.unknown(message: "the provider's search does not show \(charge.idempotencyKey) yet"))
+        case .notFound:
+            // Never applied: the key is sent anew, its new window written before it goes.
+            let restart = ChargeUpdate(
+                idempotencyKey: charge.idempotencyKey, status: charge.status, failureCode: "key_resent_after_lookup", keySentAt: now)
+            do {
+                try await pass.recordRenewal(
+                    RenewalRecord(
+                        subscriptionID: charge.subscriptionID, periodStart: charge.periodStart, charge: restart, subscription: nil))
+            } catch let error as BillingError where error.code == .concurrentModification {
+                return nil  // Settled or parked meanwhile (an operator, another pass): nothing to send.
+            }
+            logger.notice("the provider holds no charge for an expired key; sending it anew", metadata: ["key": "\(charge.idempotencyKey)"])
+            return try await send(charge, pass: pass, decide: decide)
         }
     }
 
@@ -617,8 +588,8 @@ public final class RenewalEngine: Sendable {
 }
 
 extension Duration {
-    /// The duration in whole nanoseconds, saturating at `Int64.max`.
-    var nanoseconds: Int64 {
+    /// The duration in whole nanoseconds, saturating at `Int64.max` (and `.min`).
+    public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? (seconds < 0 ? .min : .max) : scaled + attoseconds / 1_000_000_000

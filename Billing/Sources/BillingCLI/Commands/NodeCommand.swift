@@ -162,8 +162,7 @@ struct NodeCommand: AsyncParsableCommand {
             throw CLIError("BILLING_API_TOKENS: \(error.description)")
         }
         configuration.payPalWebhookID = Environment.values["PAYPAL_WEBHOOK_ID"].flatMap { $0.isEmpty ? nil : $0 }
-        configuration.stripeWebhookSecrets = (try Environment.secret("STRIPE_WEBHOOK_SECRET") ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.stripeWebhookSecrets = Environment.split(try Environment.secret("STRIPE_WEBHOOK_SECRET"))
         let ttlText = leaseTTL.map { String($0) } ?? Environment.values["BILLING_LEASE_TTL"]
         if let ttlText {
             guard let seconds = Double(ttlText), seconds > 0 else {
@@ -189,12 +188,7 @@ struct NodeCommand: AsyncParsableCommand {
         let lookup = try Environment.integer(settlementLookup, "BILLING_SETTLEMENT_LOOKUP", default: 3600)
         guard lookup >= 1 else { throw CLIError("--settlement-lookup must be a positive number of seconds, not \(lookup)") }
         configuration.engine.settlementLookupInterval = .seconds(lookup)
-        let endpoints =
-            eventEndpoints.isEmpty
-            ? (Environment.values["BILLING_EVENT_ENDPOINTS"] ?? "").split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }.filter { !$0.isEmpty }
-            : eventEndpoints
+        let endpoints = Environment.list(eventEndpoints, "BILLING_EVENT_ENDPOINTS")
         for endpoint in endpoints {
             guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
                 throw CLIError(
@@ -202,16 +196,9 @@ struct NodeCommand: AsyncParsableCommand {
             }
         }
         configuration.eventEndpoints = endpoints
+        // Endpoints without a secret are refused by BillingNode itself, for every way of configuring it.
         configuration.eventSecret = try Environment.secret("BILLING_EVENT_SECRET")
-        if !endpoints.isEmpty, configuration.eventSecret?.isEmpty ?? true {
-            throw CLIError(
-                "event endpoints are set but no signing secret: set BILLING_EVENT_SECRET (or BILLING_EVENT_SECRET_FILE) to the secret the receivers verify with"
-            )
-        }
-        configuration.peers =
-            peers.isEmpty
-            ? (Environment.values["BILLING_PEERS"] ?? "").split(separator: ",").map(String.init).filter { !$0.isEmpty }
-            : peers
+        configuration.peers = Environment.list(peers, "BILLING_PEERS")
         configuration.eventLogPath = Environment.pick(eventLog, "BILLING_EVENT_LOG")
         let skewText = clockSkew.map { String($0) } ?? Environment.values["BILLING_CLOCK_SKEW"]
         if let skewText {

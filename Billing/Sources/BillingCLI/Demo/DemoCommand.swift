@@ -210,22 +210,22 @@ struct DemoCommand: AsyncParsableCommand {
             for node in demoNodes where node.current == .down { try? node.start() }
             for node in demoNodes { node.resume() }
             let drainEnd = clock.now + .seconds(60)
-            while clock.now < drainEnd {
-                let ledger = sandbox.ledger()
-                let charged = Set(
-                    ledger.compactMap { entry in
-                        entry.metadata["subscription_id"].flatMap { id in
-                            entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) }
-                        }
-                    })
-                // Done when every renewal was charged, every asynchronous charge completed, and every event delivered.
-                let waiting = ledger.contains { $0.status == "requires_action" || $0.status == "processing" }
-                let undelivered = try? await databaseURL.withStore(logger: logger) { store in
-                    let events = try await store.events(after: nil, subscriptionID: nil, limit: Int.max)
-                    return Set(events.map(\.id)).subtracting(receiver.deliveries.map(\.id)).count
+            try await databaseURL.withStore(logger: logger) { store in
+                while clock.now < drainEnd {
+                    let ledger = sandbox.ledger()
+                    let charged = Set(
+                        ledger.compactMap { entry in
+                            entry.metadata["subscription_id"].flatMap { id in
+                                entry.metadata["period_start"].map { RenewalID(subscriptionID: id, periodStart: $0) }
+                            }
+                        })
+                    // Done when every renewal was charged, every asynchronous charge completed, and
+                    // every event delivered (the audit below checks the receiver got each one).
+                    let waiting = ledger.contains { $0.status == "requires_action" || $0.status == "processing" }
+                    let undelivered = try? await store.outboxBacklog().undelivered
+                    if due.isSubset(of: charged), !waiting, undelivered == 0 { break }
+                    try await Task.sleep(for: .milliseconds(200))
                 }
-                if due.isSubset(of: charged), !waiting, undelivered == 0 { break }
-                try await Task.sleep(for: .milliseconds(200))
             }
             let applied = sandbox.ledger().count
             let elapsed = ClusterMonitor.seconds(clock.now - start)

@@ -77,6 +77,16 @@ enum Environment {
         return value
     }
 
+    /// A repeatable flag's values, or else the variable's comma-separated list (entries trimmed, empty ones dropped).
+    static func list(_ flags: [String], _ variable: String) -> [String] {
+        flags.isEmpty ? split(values[variable]) : flags
+    }
+
+    /// A comma-separated list: entries trimmed, empty ones dropped.
+    static func split(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     /// An integer from a flag or a variable.
     static func integer(_ flag: Int?, _ variable: String, default fallback: Int) throws -> Int {
         if let flag { return flag }

@@ -40,7 +40,7 @@ struct HTTPEventSender: EventSender {
             request.body = .bytes(ByteBuffer(bytes: body))
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+                response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             } catch {
                 throw EventDeliveryError(description: "\(endpoint): \(error)")
             }
@@ -51,14 +51,5 @@ struct HTTPEventSender: EventSender {
                 throw EventDeliveryError(description: "\(endpoint) answered HTTP \(response.status.code) \(text)")
             }
         }
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating.
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : scaled + attoseconds / 1_000_000_000
     }
 }

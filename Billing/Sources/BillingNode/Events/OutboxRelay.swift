@@ -106,7 +106,7 @@ struct OutboxRelay: Sendable {
         try await store.markEventsDelivered(delivered.map(\.sequence), at: deliveredAt)
         for event in delivered {
             metrics.delivered.increment()
-            metrics.lag.recordNanoseconds(max(0, event.createdAt.duration(to: deliveredAt).nanosecondsClamped))
+            metrics.lag.recordNanoseconds(max(0, event.createdAt.duration(to: deliveredAt).nanoseconds))
         }
         for case (_, let (event, error)?) in results {
             metrics.failures.increment()

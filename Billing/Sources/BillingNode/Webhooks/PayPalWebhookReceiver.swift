@@ -51,9 +51,7 @@ struct PayPalWebhookReceiver: Sendable {
                 guard let key = event.invoiceID, let charge = try await settler.store.charge(idempotencyKey: key) else {
                     return .nowhere("no charge has the capture's invoice_id \(event.invoiceID ?? "(none)")")
                 }
-                return try await settler.locate(subscriptionID: charge.subscriptionID, describing: "under key \(key)") {
-                    $0.idempotencyKey == key
-                }
+                return try await settler.locate(charge)
             }
         }
     }

@@ -116,11 +116,16 @@ struct WebhookSettler: Sendable {
 
     /// The subscription `id` if it is valid, with the charge `matching` picks among its charges.
     func locate(subscriptionID id: String, describing what: String, matching: (Charge) -> Bool) async throws -> Located {
-        guard let row = try await store.subscription(id: id), let subscription = try? row.validated() else {
-            return .nowhere("no valid subscription \(id)")
-        }
         guard let charge = try await store.charges(subscriptionID: id).first(where: matching) else {
             return .nowhere("no charge of \(id) \(what)")
+        }
+        return try await locate(charge)
+    }
+
+    /// `charge` with its subscription, if that is valid.
+    func locate(_ charge: Charge) async throws -> Located {
+        guard let row = try await store.subscription(id: charge.subscriptionID), let subscription = try? row.validated() else {
+            return .nowhere("no valid subscription \(charge.subscriptionID)")
         }
         return .charge(subscription, charge)
     }

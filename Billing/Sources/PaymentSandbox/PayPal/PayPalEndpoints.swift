@@ -155,11 +155,8 @@ struct PayPalEndpoints: Sendable {
             // The payer must approve the order first; nothing is captured until then.
             status = "requires_action"
             reference = orderID
-            let body = JSONValue.object([
-                ("id", .string(orderID)),
-                ("intent", "CAPTURE"),
-                ("status", "PAYER_ACTION_REQUIRED"),
-                ("payment_source", .object([(sourceKind, .object([("vault_id", .string(vaultID))]))])),
+            let body = Self.order(
+                orderID, status: "PAYER_ACTION_REQUIRED", source: (sourceKind, vaultID), created: now,
                 (
                     "links",
                     .array([
@@ -168,9 +165,7 @@ struct PayPalEndpoints: Sendable {
                             ("method", "GET"),
                         ])
                     ])
-                ),
-                ("create_time", .string(now)),
-            ]).bytes
+                ))
             storage.orders[orderID] = body
             response = .json(200, body, requestID: requestID, extraHeaders: [SandboxHeaders.payPalDebugID: requestID])
         default:
@@ -185,9 +180,10 @@ struct PayPalEndpoints: Sendable {
             let pending = scenario == .processing
             status = processorCode == nil ? (pending ? "processing" : "succeeded") : "declined"
             declineCode = processorCode
+            let captureStatus = processorCode == nil ? (pending ? "PENDING" : "COMPLETED") : "DECLINED"
             var capture: [(String, JSONValue)] = [
                 ("id", .string(captureID)),
-                ("status", .string(processorCode == nil ? (pending ? "PENDING" : "COMPLETED") : "DECLINED")),
+                ("status", .string(captureStatus)),
                 ("amount", amountJSON),
                 ("final_capture", true),
                 ("invoice_id", .optional(unit.invoiceID)),
@@ -198,13 +194,9 @@ struct PayPalEndpoints: Sendable {
                 capture.append(("processor_response", .object([("response_code", .string(processorCode))])))
             }
             capture.append(("supplementary_data", .object([("related_ids", .object([("order_id", .string(orderID))]))])))
-            storage.announcePayPalCapture(
-                status: processorCode == nil ? (pending ? "PENDING" : "COMPLETED") : "DECLINED", capture: JSONValue.object(capture).bytes)
-            let body = JSONValue.object([
-                ("id", .string(orderID)),
-                ("intent", "CAPTURE"),
-                ("status", "COMPLETED"),
-                ("payment_source", .object([(sourceKind, .object([("vault_id", .string(vaultID))]))])),
+            storage.announcePayPalCapture(status: captureStatus, capture: JSONValue.object(capture).bytes)
+            let body = Self.order(
+                orderID, status: "COMPLETED", source: (sourceKind, vaultID), created: now,
                 (
                     "purchase_units",
                     .array([
@@ -217,9 +209,7 @@ struct PayPalEndpoints: Sendable {
                             ("payments", .object([("captures", .array([.object(capture)]))])),
                         ])
                     ])
-                ),
-                ("create_time", .string(now)),
-            ]).bytes
+                ))
             storage.orders[orderID] = body
             storage.payPalTransactions.append(
                 PayPalTransaction(
@@ -240,6 +230,21 @@ struct PayPalEndpoints: Sendable {
             scope: key.map { IdempotencyScope(provider: "paypal", key: $0) }
         )
         return .init(response: response, save: true, requestID: requestID)
+    }
+
+    /// An order as PayPal answers it: its id, status, payment source and creation time, with `detail`
+    /// (its purchase units, or the payer's link) in between.
+    static func order(
+        _ id: String, status: String, source: (kind: String, vaultID: String), created: String, _ detail: (String, JSONValue)
+    ) -> [UInt8] {
+        JSONValue.object([
+            ("id", .string(id)),
+            ("intent", "CAPTURE"),
+            ("status", .string(status)),
+            ("payment_source", .object([(source.kind, .object([("vault_id", .string(source.vaultID))]))])),
+            detail,
+            ("create_time", .string(created)),
+        ]).bytes
     }
 
     /// `key=value; key=value` → a dictionary (how the project's PayPal client writes metadata).

@@ -53,19 +53,15 @@ struct PayPalWebhookEndpoints: Sendable {
 
     /// The bank settles (or denies) a pending capture.
     func settle(_ request: Request, context: SandboxRequestContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        let outcome = request.uri.queryParameters.get("outcome") ?? FormBody(body.readableBytesView)["outcome"] ?? "succeeded"
         let id = context.parameters.get("id") ?? ""
         let requestID = SandboxIDs.make("req_", length: 14)
-        guard outcome == "succeeded" || outcome == "failed" else {
-            return payPal.dialect.badRequest(
-                "outcome must be 'succeeded' or 'failed', not '\(outcome)'", param: "outcome", requestID: requestID
-            )
-            .response()
+        let succeeded: Bool
+        switch try await CompletionOutcome.read(request) {
+        case .success(let outcome): succeeded = outcome
+        case .failure(let invalid): return payPal.dialect.badRequest(invalid.message, param: "outcome", requestID: requestID).response()
         }
         let settled: JSONValue? = state.withStorage { storage in
             guard let index = storage.payPalTransactions.firstIndex(where: { $0.id == id && $0.status == "P" }) else { return nil }
-            let succeeded = outcome == "succeeded"
             storage.payPalTransactions[index].status = succeeded ? "S" : "D"
             let transaction = storage.payPalTransactions[index]
             if let entry = storage.ledger.firstIndex(where: { $0.provider == "paypal" && $0.reference == id }) {

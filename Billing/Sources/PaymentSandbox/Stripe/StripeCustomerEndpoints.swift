@@ -23,17 +23,18 @@ struct StripeCustomerEndpoints: Sendable {
     ) async throws
         -> Response
     {
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        let outcome = request.uri.queryParameters.get("outcome") ?? FormBody(body.readableBytesView)["outcome"] ?? "succeeded"
-        guard outcome == "succeeded" || outcome == "failed" else {
+        let succeeded: Bool
+        switch try await CompletionOutcome.read(request) {
+        case .success(let outcome): succeeded = outcome
+        case .failure(let invalid):
             return StripeDialect.error(
-                400, type: "invalid_request_error", code: "parameter_invalid",
-                message: "outcome must be 'succeeded' or 'failed', not '\(outcome)'", param: "outcome", requestID: SandboxIDs.make("req_")
+                400, type: "invalid_request_error", code: "parameter_invalid", message: invalid.message, param: "outcome",
+                requestID: SandboxIDs.make("req_")
             ).response()
         }
         let id = context.parameters.get("id") ?? ""
         do {
-            let intent = try server.complete(paymentIntent: id, step: step, succeeded: outcome == "succeeded")
+            let intent = try server.complete(paymentIntent: id, step: step, succeeded: succeeded)
             return SavedResponse.json(200, intent, requestID: SandboxIDs.make("req_")).response()
         } catch {
             let status = error.code == .notFound ? 404 : 400
